@@ -1,0 +1,64 @@
+# Plugline: `make run` serves the demo, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+APPS := core accounts devices notifications portal
+
+.PHONY: install run serve test check lint fmt messages browsers clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+# The embedded default: SQLite, database cache and task queue, one worker,
+# one scheduler, Django's development server. Ctrl-C stops all three.
+run: install
+	DEBUG=1 $(PY) manage.py migrate --noinput
+	DEBUG=1 $(PY) manage.py createcachetable
+	DEBUG=1 $(PY) manage.py seed_demo
+	@echo "Plugline on http://127.0.0.1:$(PORT)/ (developer mailbox: /dev/mail/)"
+	@trap 'kill 0' INT TERM EXIT; \
+	DEBUG=1 $(PY) manage.py db_worker --queue-name '*' & \
+	DEBUG=1 $(PY) manage.py run_scheduler & \
+	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# Browser journeys use the system's Chromium (Debian: /usr/bin/chromium)
+# where there is one, else Playwright's own download.
+browsers: install
+	@if [ -z "$$PLAYWRIGHT_CHROMIUM" ] && ! command -v chromium >/dev/null 2>&1 \
+	    && ! command -v chromium-browser >/dev/null 2>&1; then \
+	  $(PY) -m playwright install chromium; \
+	fi
+
+test: install browsers
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	DEBUG=1 $(PY) -m mypy .
+
+check: lint test
+
+fmt: install
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+# Extract and compile translations (needs GNU gettext); the compiled .mo
+# files are committed so that running Plugline does not need gettext.
+messages: install
+	for app in $(APPS); do \
+	  (cd plugline/$$app && mkdir -p locale && DEBUG=1 ../../$(PY) ../../manage.py makemessages \
+	    --locale fr --locale da --no-obsolete --add-location file) || exit 1; \
+	done
+	for app in $(APPS); do \
+	  (cd plugline/$$app && DEBUG=1 ../../$(PY) ../../manage.py compilemessages) || exit 1; \
+	done
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,72 @@
+"""Sign-in and password-reset forms: one "Email or phone number" field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.forms import LoginForm, ResetPasswordForm
+from allauth.account.internal import flows
+from django import forms
+from django.contrib.auth.tokens import default_token_generator
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from plugline.accounts.identifiers import parse_identifier, user_for_identifier
+from plugline.core.models import AuditAction
+from plugline.core.services import audit_record
+
+
+def _identifier_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("Email or phone number"),
+        max_length=254,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"}
+        ),
+    )
+
+
+class IdentifierLoginForm(LoginForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["login"] = _identifier_field()
+        self.fields["password"].widget.attrs.pop("placeholder", None)
+        self.fields["password"].help_text = ""  # "Forgot password?" stands under the form
+        self.order_fields(["login", "password"])
+
+    def user_credentials(self) -> dict[str, str]:
+        return {
+            "identifier": self.cleaned_data["login"].strip(),
+            "password": self.cleaned_data["password"],
+        }
+
+
+class IdentifierResetPasswordForm(ResetPasswordForm):
+    """Reset by email or phone number; the link always goes to the account's email."""
+
+    email = _identifier_field()
+
+    def clean_email(self) -> str:
+        identifier = parse_identifier(self.cleaned_data["email"])
+        self.identifier = identifier
+        user = user_for_identifier(identifier)
+        self.users = [user] if user is not None else []
+        # The view rate-limits per returned value: the normalised identifier,
+        # so that "(212) 555-0147" and "2125550147" share one limit.
+        return identifier.value or self.cleaned_data["email"].strip().lower()
+
+    def save(self, request: HttpRequest, **kwargs: Any) -> str:
+        user = self.users[0] if self.users else None
+        audit_record(
+            action=AuditAction.PASSWORD_RESET_REQUESTED,
+            request=request,
+            user=user,
+            identifier=self.identifier.value,
+        )
+        if user is not None:
+            token_generator = kwargs.get("token_generator", default_token_generator)
+            flows.password_reset.request_password_reset(
+                request, user.email, [user], token_generator
+            )
+        # Unknown identifiers: nothing is sent, and the page says the same.
+        return self.cleaned_data["email"]

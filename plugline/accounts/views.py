@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import check_for_language
+from django.views.decorators.http import require_POST
+from django.views.i18n import set_language as django_set_language
+
+from plugline.accounts.services import user_set_language
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switch, which also remembers the choice on the account."""
+    response = django_set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and language and check_for_language(language):
+        user_set_language(user=request.user, language=language, request=request)
+    return response

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    name = "plugline.core"
+    label = "core"
+    verbose_name = "Core"
+
+    def ready(self) -> None:
+        from datetime import timedelta
+
+        from plugline.core.scheduling import periodic_claims_prune, register_periodic_job
+
+        register_periodic_job(
+            "core.prune_periodic_claims", every=timedelta(hours=1), func=periodic_claims_prune
+        )

@@ -1,0 +1,74 @@
+"""Core models: the audit log and the claims that keep periodic jobs single."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditAction(models.TextChoices):
+    SIGN_IN = "sign_in", _("Signed in")
+    SIGN_IN_FAILED = "sign_in_failed", _("Failed sign-in")
+    SIGN_OUT = "sign_out", _("Signed out")
+    PASSWORD_RESET_REQUESTED = "password_reset_requested", _("Password reset requested")
+    PASSWORD_RESET = "password_reset", _("Password reset")
+    PASSWORD_CHANGED = "password_changed", _("Password changed")
+    LANGUAGE_CHANGED = "language_changed", _("Language changed")
+
+
+class AuditEvent(models.Model):
+    """One security-relevant event. Never holds a secret (password, token, code)."""
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    action = models.CharField(max_length=64, choices=AuditAction.choices)
+    # The account concerned; null when an identifier matched no account.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="audit_events",
+    )
+    # Staff member acting on someone else's account (back office).
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # What was typed to identify the account, kept only when it is a
+    # well-formed email or phone number (normalised), never free text.
+    identifier = models.CharField(max_length=254, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.action}"
+
+
+class PeriodicJobClaim(models.Model):
+    """A periodic job's run for one time slot, claimed by exactly one scheduler.
+
+    The unique constraint is what keeps two schedulers (on one machine or
+    several) from running the same job for the same slot twice.
+    """
+
+    job = models.CharField(max_length=100)
+    slot = models.BigIntegerField()
+    claimed_at = models.DateTimeField(auto_now_add=True)
+    claimed_by = models.CharField(max_length=200)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["job", "slot"], name="periodic_job_claim_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job}#{self.slot}"

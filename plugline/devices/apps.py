@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class DevicesConfig(AppConfig):
+    name = "plugline.devices"
+    label = "devices"
+    verbose_name = "Devices"
+
+    def ready(self) -> None:
+        from plugline.accounts.identifiers import register_phone_number_lookup
+        from plugline.devices.selectors import device_owner_id_for_number
+
+        register_phone_number_lookup(device_owner_id_for_number)

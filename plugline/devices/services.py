@@ -1,0 +1,29 @@
+"""Writes of the devices app."""
+
+from __future__ import annotations
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from plugline.core.phones import normalize_phone_number
+from plugline.devices.models import Device
+
+
+@transaction.atomic
+def device_assign(
+    *, serial: str, owner: AbstractBaseUser, phone_number: str, nickname: str = ""
+) -> Device:
+    """Put a device with its service number on an account (idempotent for the same owner)."""
+    e164 = normalize_phone_number(phone_number)
+    if e164 is None:
+        raise ValidationError(f"{phone_number!r} is not a valid phone number")
+    device, _ = Device.objects.select_for_update().get_or_create(serial=serial)
+    if device.owner_id not in (None, owner.pk):
+        raise ValidationError(f"device {serial} belongs to another account")
+    device.owner_id = owner.pk
+    device.phone_number = e164
+    device.nickname = nickname
+    device.full_clean()
+    device.save()
+    return device

@@ -1,0 +1,163 @@
+"""Writes of the outbox: queue a message with its cause, deliver it, retry it."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from plugline.notifications.models import OutboxMessage, OutboxStatus
+
+logger = logging.getLogger(__name__)
+
+# How long a worker may hold a message before another may take it over.
+CLAIM_TIMEOUT = timedelta(minutes=5)
+# A pending message overdue by this much has lost its task; the sweep requeues it.
+SWEEP_GRACE = timedelta(minutes=2)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Backoff after the `attempts`-th failed delivery: 30 s, 1 min, 2 min, ... at most 6 h."""
+    return min(timedelta(seconds=30) * (2 ** max(attempts - 1, 0)), timedelta(hours=6))
+
+
+def email_render(*, template: str, context: dict[str, Any], language: str) -> tuple[str, str, str]:
+    """Subject, text body and HTML body of `template` in `language`.
+
+    A template is three files: `<template>_subject.txt`, `<template>_message.txt`
+    and `<template>_message.html`.
+    """
+    context = {"BRAND_NAME": settings.BRAND_NAME, "SITE_URL": settings.SITE_URL, **context}
+    with translation.override(language):
+        subject_text = render_to_string(f"{template}_subject.txt", context)
+        body_text = render_to_string(f"{template}_message.txt", context).strip()
+        body_html = render_to_string(f"{template}_message.html", context).strip()
+    subject = " ".join(subject_text.split())
+    return subject, body_text, body_html
+
+
+@transaction.atomic
+def email_send(
+    *,
+    template: str,
+    to: str,
+    context: dict[str, Any],
+    language: str,
+    user: AbstractBaseUser | None = None,
+) -> OutboxMessage:
+    """Render an email into the outbox; it is delivered once the caller's transaction commits."""
+    subject, body_text, body_html = email_render(
+        template=template, context=context, language=language
+    )
+    message = OutboxMessage.objects.create(
+        user_id=user.pk if user is not None else None,
+        to_email=to,
+        template=template,
+        language=language,
+        subject=subject[:300],
+        body_text=body_text,
+        body_html=body_html,
+    )
+    transaction.on_commit(lambda: _enqueue_delivery(message.pk))
+    return message
+
+
+def _enqueue_delivery(message_id: int, run_after: datetime | None = None) -> None:
+    from plugline.notifications.tasks import deliver_outbox_message
+
+    task = deliver_outbox_message
+    if run_after is not None:
+        task = task.using(run_after=run_after)
+    task.enqueue(message_id=message_id)
+
+
+def outbox_claim(*, message_id: int, now: datetime) -> bool:
+    """Take a due message for delivery. False if it is not due or another worker has it."""
+    claimed = OutboxMessage.objects.filter(
+        pk=message_id, status=OutboxStatus.PENDING, next_attempt_at__lte=now
+    ).update(
+        status=OutboxStatus.SENDING,
+        claimed_until=now + CLAIM_TIMEOUT,
+        attempts=F("attempts") + 1,
+    )
+    return claimed == 1
+
+
+def outbox_deliver(*, message_id: int) -> bool:
+    """Send one message through Django's email backend. True if it was sent now."""
+    now = timezone.now()
+    if not outbox_claim(message_id=message_id, now=now):
+        return False
+    message = OutboxMessage.objects.get(pk=message_id)
+    email = EmailMultiAlternatives(
+        subject=message.subject,
+        body=message.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[message.to_email],
+        headers={"X-Plugline-Message": str(message.pk)},
+    )
+    if message.body_html:
+        email.attach_alternative(message.body_html, "text/html")
+    try:
+        get_connection(fail_silently=False).send_messages([email])
+    except Exception as exc:
+        _outbox_delivery_failed(message=message, error=exc)
+        return False
+    OutboxMessage.objects.filter(pk=message.pk, status=OutboxStatus.SENDING).update(
+        status=OutboxStatus.SENT, sent_at=timezone.now(), claimed_until=None, last_error=""
+    )
+    return True
+
+
+def _outbox_delivery_failed(*, message: OutboxMessage, error: Exception) -> None:
+    error_text = f"{type(error).__name__}: {error}"[:500]
+    if message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+        logger.error("outbox message %s failed for good: %s", message.pk, error_text)
+        OutboxMessage.objects.filter(pk=message.pk).update(
+            status=OutboxStatus.FAILED, claimed_until=None, last_error=error_text
+        )
+        return
+    next_attempt_at = timezone.now() + retry_delay(message.attempts)
+    logger.warning(
+        "outbox message %s attempt %s failed (%s); next at %s",
+        message.pk,
+        message.attempts,
+        error_text,
+        next_attempt_at.isoformat(),
+    )
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        status=OutboxStatus.PENDING,
+        claimed_until=None,
+        next_attempt_at=next_attempt_at,
+        last_error=error_text,
+    )
+    _enqueue_delivery(message.pk, run_after=next_attempt_at)
+
+
+def outbox_sweep(*, now: datetime | None = None) -> int:
+    """Requeue messages whose delivery task was lost: abandoned claims, overdue retries."""
+    now = now or timezone.now()
+    OutboxMessage.objects.filter(status=OutboxStatus.SENDING, claimed_until__lt=now).update(
+        status=OutboxStatus.PENDING, claimed_until=None, next_attempt_at=now
+    )
+    overdue = list(
+        OutboxMessage.objects.filter(
+            Q(status=OutboxStatus.PENDING) & Q(next_attempt_at__lte=now - SWEEP_GRACE)
+        ).values_list("pk", flat=True)[:500]
+    )
+    for message_id in overdue:
+        # Push the due time forward so the next sweep does not queue it again
+        # while this task waits for a worker.
+        OutboxMessage.objects.filter(pk=message_id, status=OutboxStatus.PENDING).update(
+            next_attempt_at=now
+        )
+        _enqueue_delivery(message_id)
+    return len(overdue)
