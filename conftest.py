@@ -1,0 +1,57 @@
+"""Shared test personas. Each test gets fresh ones (no shared mutable state)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from allauth.account.models import EmailAddress
+
+from plugline.accounts.models import User
+from plugline.devices.models import Device
+from plugline.devices.services import device_assign
+
+PASSWORD = "correct horse battery"  # test persona only
+
+
+@dataclass
+class Subscriber:
+    user: User
+    password: str
+    devices: list[Device]
+
+    @property
+    def email(self) -> str:
+        return self.user.email
+
+
+def make_subscriber(
+    email: str = "alice@example.com",
+    *,
+    numbers: tuple[str, ...] = ("+12125550147",),
+    language: str = "en",
+    password: str = PASSWORD,
+) -> Subscriber:
+    user = User.objects.create_user(
+        email, password, first_name="Alice", last_name="Archer", language=language
+    )
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    devices = [
+        device_assign(serial=f"PLTEST{number[-7:]}", owner=user, phone_number=number)
+        for number in numbers
+    ]
+    return Subscriber(user=user, password=password, devices=devices)
+
+
+@pytest.fixture
+def alice(db: None) -> Subscriber:
+    """A subscriber with one device, number (212) 555-0147."""
+    return make_subscriber()
+
+
+@pytest.fixture
+def bob(db: None) -> Subscriber:
+    """Another subscriber, with two devices."""
+    return make_subscriber(
+        "bob@example.com", numbers=("+13105550100", "+14165550148"), language="fr"
+    )
