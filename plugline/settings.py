@@ -207,7 +207,8 @@ DEFAULT_PHONE_REGION = env_str("DEFAULT_PHONE_REGION", "US").upper()
 
 # Static files.
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+# Filled by `collectstatic` in production; in DEBUG files come from the apps.
+STATIC_ROOT = None if DEBUG else VAR_DIR / "static"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

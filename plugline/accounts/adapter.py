@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -53,6 +54,10 @@ class AccountAdapter(DefaultAccountAdapter):
                 data={"reason": "throttled"},
             )
             raise
+
+    def send_password_reset_mail(self, user: Any, email: str, context: dict[str, Any]) -> None:
+        hours = max(1, round(settings.PASSWORD_RESET_TIMEOUT / 3600))
+        super().send_password_reset_mail(user, email, {**context, "reset_link_hours": hours})
 
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         user = context.get("user")

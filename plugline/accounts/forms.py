@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from allauth.account import app_settings as allauth_settings
 from allauth.account.forms import LoginForm, ResetPasswordForm
 from allauth.account.internal import flows
 from django import forms
-from django.contrib.auth.tokens import default_token_generator
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -64,7 +64,9 @@ class IdentifierResetPasswordForm(ResetPasswordForm):
             identifier=self.identifier.value,
         )
         if user is not None:
-            token_generator = kwargs.get("token_generator", default_token_generator)
+            token_generator = kwargs.get("token_generator") or (
+                allauth_settings.PASSWORD_RESET_TOKEN_GENERATOR()
+            )
             flows.password_reset.request_password_reset(
                 request, user.email, [user], token_generator
             )
