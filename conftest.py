@@ -43,6 +43,15 @@ def make_subscriber(
     return Subscriber(user=user, password=password, devices=devices)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Rate limits live in the cache; with Redis it outlives test transactions."""
+    from django.core.cache import cache
+
+    if "redis" in cache.__class__.__module__:
+        cache.clear()
+
+
 @pytest.fixture
 def alice(db: None) -> Subscriber:
     """A subscriber with one device, number (212) 555-0147."""
