@@ -33,7 +33,8 @@ def format_phone_number(e164: str) -> str:
         number = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:
         return e164
-    region = phonenumbers.region_code_for_number(number)
-    if region == settings.DEFAULT_PHONE_REGION:
+    # Within one numbering plan (the US and Canada share +1) the national
+    # form is what people write: "(416) 555-0148".
+    if number.country_code == phonenumbers.country_code_for_region(settings.DEFAULT_PHONE_REGION):
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
