@@ -44,12 +44,19 @@ def make_subscriber(
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache() -> None:
-    """Rate limits live in the cache; with Redis it outlives test transactions."""
+def _fresh_cache(request: pytest.FixtureRequest) -> None:
+    """Rate limits live in the cache, which outlives test transactions
+    (Redis, and the database cache's table in tests that flush)."""
+    if "django_db" not in request.keywords and not {
+        "db",
+        "transactional_db",
+        "live_server",
+    } & set(request.fixturenames):
+        return
     from django.core.cache import cache
 
-    if "redis" in cache.__class__.__module__:
-        cache.clear()
+    request.getfixturevalue("_django_db_helper")
+    cache.clear()
 
 
 @pytest.fixture
@@ -64,3 +71,20 @@ def bob(db: None) -> Subscriber:
     return make_subscriber(
         "bob@example.com", numbers=("+13105550100", "+14165550148"), language="fr"
     )
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on 127.0.0.1 that Django's SMTP backend delivers to.
+
+    Its `messages` are the emails it received, parsed.
+    """
+    from plugline.notifications.tests.smtp import running_smtp_server
+
+    with running_smtp_server() as server:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST = server.host
+        settings.EMAIL_PORT = server.port
+        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        yield server
