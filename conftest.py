@@ -79,12 +79,8 @@ def smtp_server(settings):
 
     Its `messages` are the emails it received, parsed.
     """
-    from plugline.notifications.tests.smtp import running_smtp_server
+    from plugline.notifications.tests.smtp import running_smtp_server, use_smtp_server
 
     with running_smtp_server() as server:
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST = server.host
-        settings.EMAIL_PORT = server.port
-        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        use_smtp_server(settings, host=server.host, port=server.port)
         yield server

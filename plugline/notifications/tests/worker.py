@@ -1,0 +1,25 @@
+"""The real background worker, run in the test's process until the queue is empty."""
+
+from __future__ import annotations
+
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
+
+from plugline.core.tests.commands import run_command
+
+
+def run_worker() -> None:
+    """`manage.py db_worker --batch`: run every task that is due, then return.
+
+    Needs a transactional test (`django_db(transaction=True)`): the worker
+    opens its own transactions and closes the connection between tasks.
+    """
+    run_command("db_worker", "--batch", "--no-startup-delay", "--queue-name", "*", "--no-reload")
+
+
+def queued_deliveries() -> list[int]:
+    """Message ids of the delivery tasks waiting in the queue (due or not)."""
+    return sorted(
+        task.args_kwargs["kwargs"]["message_id"]
+        for task in DBTaskResult.objects.filter(status=TaskResultStatus.READY)
+    )
