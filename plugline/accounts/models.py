@@ -19,7 +19,8 @@ class UserManager(BaseUserManager["User"]):
     def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
         if not email:
             raise ValueError("users have an email")
-        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        email = self.normalize_email(email).lower()
+        user = self.model(email=email, original_email=email, **extra)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -33,9 +34,13 @@ class UserManager(BaseUserManager["User"]):
 class User(AbstractBaseUser, PermissionsMixin):
     """A subscriber (or a staff member). Signs in with an email or a device's number."""
 
-    # The email given at registration; permanent (secondary emails live in
-    # allauth's EmailAddress table).
+    # The preferred email: every message to the account goes here. It is
+    # always one of the account's verified addresses (allauth's EmailAddress
+    # table, where it is the "primary" one).
     email = models.EmailField(_("email"), max_length=254, unique=True)
+    # The email given at registration, attached to the account for good:
+    # it can be demoted from preferred but never removed.
+    original_email = models.EmailField(_("original email"), max_length=254, editable=False)
     first_name = models.CharField(_("first name"), max_length=150, blank=True)
     last_name = models.CharField(_("last name"), max_length=150, blank=True)
     language = models.CharField(
