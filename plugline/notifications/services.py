@@ -26,7 +26,9 @@ SWEEP_GRACE = timedelta(minutes=2)
 
 def retry_delay(attempts: int) -> timedelta:
     """Backoff after the `attempts`-th failed delivery: 30 s, 1 min, 2 min, ... at most 6 h."""
-    return min(timedelta(seconds=30) * (2 ** max(attempts - 1, 0)), timedelta(hours=6))
+    # 30 s * 2**10 is already past the cap; larger powers would overflow timedelta.
+    doublings = min(max(attempts - 1, 0), 10)
+    return min(timedelta(seconds=30) * 2**doublings, timedelta(hours=6))
 
 
 def email_render(*, template: str, context: dict[str, Any], language: str) -> tuple[str, str, str]:
@@ -145,19 +147,24 @@ def _outbox_delivery_failed(*, message: OutboxMessage, error: Exception) -> None
 def outbox_sweep(*, now: datetime | None = None) -> int:
     """Requeue messages whose delivery task was lost: abandoned claims, overdue retries."""
     now = now or timezone.now()
+    # An abandoned message is overdue at once, so the loop below requeues it now.
     OutboxMessage.objects.filter(status=OutboxStatus.SENDING, claimed_until__lt=now).update(
-        status=OutboxStatus.PENDING, claimed_until=None, next_attempt_at=now
+        status=OutboxStatus.PENDING, claimed_until=None, next_attempt_at=now - SWEEP_GRACE
     )
     overdue = list(
         OutboxMessage.objects.filter(
             Q(status=OutboxStatus.PENDING) & Q(next_attempt_at__lte=now - SWEEP_GRACE)
         ).values_list("pk", flat=True)[:500]
     )
+    requeued = 0
     for message_id in overdue:
         # Push the due time forward so the next sweep does not queue it again
-        # while this task waits for a worker.
-        OutboxMessage.objects.filter(pk=message_id, status=OutboxStatus.PENDING).update(
-            next_attempt_at=now
-        )
-        _enqueue_delivery(message_id)
-    return len(overdue)
+        # while this task waits for a worker; a sweep running at the same time
+        # that pushed it first has queued it already.
+        pushed = OutboxMessage.objects.filter(
+            pk=message_id, status=OutboxStatus.PENDING, next_attempt_at__lte=now - SWEEP_GRACE
+        ).update(next_attempt_at=now)
+        if pushed:
+            _enqueue_delivery(message_id)
+            requeued += 1
+    return requeued
