@@ -11,6 +11,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import F, Q
+from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -34,14 +35,20 @@ def retry_delay(attempts: int) -> timedelta:
 def email_render(*, template: str, context: dict[str, Any], language: str) -> tuple[str, str, str]:
     """Subject, text body and HTML body of `template` in `language`.
 
-    A template is three files: `<template>_subject.txt`, `<template>_message.txt`
-    and `<template>_message.html`.
+    A template is `<template>_subject.txt`, `<template>_message.txt` and, for
+    a designed message, `<template>_message.html`; without one, the text is
+    set in the standard HTML layout.
     """
     context = {"BRAND_NAME": settings.BRAND_NAME, "SITE_URL": settings.SITE_URL, **context}
     with translation.override(language):
         subject_text = render_to_string(f"{template}_subject.txt", context)
         body_text = render_to_string(f"{template}_message.txt", context).strip()
-        body_html = render_to_string(f"{template}_message.html", context).strip()
+        try:
+            body_html = render_to_string(f"{template}_message.html", context).strip()
+        except TemplateDoesNotExist:
+            body_html = render_to_string(
+                "notifications/email/text_as_html.html", {**context, "body_text": body_text}
+            ).strip()
     subject = " ".join(subject_text.split())
     return subject, body_text, body_html
 

@@ -1,6 +1,10 @@
+"""Views of the Account area; each part of it has a module here."""
+
 from __future__ import annotations
 
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils.translation import check_for_language
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
@@ -16,3 +20,9 @@ def set_language(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and language and check_for_language(language):
         user_set_language(user=request.user, language=language, request=request)
     return response
+
+
+@login_required
+def account_home(request: HttpRequest) -> HttpResponse:
+    """The "Account" tab: emails, profile, security and privacy."""
+    return render(request, "accounts/home.html")
