@@ -15,6 +15,18 @@ class AuditAction(models.TextChoices):
     PASSWORD_RESET = "password_reset", _("Password reset")
     PASSWORD_CHANGED = "password_changed", _("Password changed")
     LANGUAGE_CHANGED = "language_changed", _("Language changed")
+    EMAIL_ADDED = "email_added", _("Email added")
+    EMAIL_VERIFIED = "email_verified", _("Email verified")
+    EMAIL_REMOVED = "email_removed", _("Email removed")
+    PREFERRED_EMAIL_CHANGED = "preferred_email_changed", _("Preferred email changed")
+    PROFILE_CHANGED = "profile_changed", _("Profile changed")
+    TWO_FACTOR_ENABLED = "two_factor_enabled", _("Two-factor sign-in turned on")
+    TWO_FACTOR_DISABLED = "two_factor_disabled", _("Two-factor sign-in turned off")
+    RECOVERY_CODES_GENERATED = "recovery_codes_generated", _("New recovery codes")
+    SESSIONS_ENDED = "sessions_ended", _("Signed out elsewhere")
+    NEW_BROWSER_SIGN_IN = "new_browser_sign_in", _("Sign-in from a new browser")
+    DATA_EXPORTED = "data_exported", _("Data downloaded")
+    ACCOUNT_CLOSED = "account_closed", _("Account closed")
 
 
 class AuditEvent(models.Model):
@@ -30,6 +42,9 @@ class AuditEvent(models.Model):
         on_delete=models.SET_NULL,
         related_name="audit_events",
     )
+    # The account's id, kept when the account itself is deleted (closing an
+    # account keeps its audit trail, unlinked from the person).
+    subject_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     # Staff member acting on someone else's account (back office).
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,

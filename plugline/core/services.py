@@ -24,6 +24,7 @@ def audit_record(
     return AuditEvent.objects.create(
         action=action,
         user_id=user.pk if user is not None else None,
+        subject_id=user.pk if user is not None else None,
         actor_id=actor.pk if actor is not None else None,
         identifier=identifier[:254],
         ip_address=client_ip(request) if request is not None else None,
