@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
 
 import pytest
 import time_machine
@@ -41,6 +42,13 @@ def send_reset_email(subscriber: Subscriber, *, language: str = "en") -> OutboxM
     )
 
 
+def body(message: EmailMessage, subtype: str) -> str:
+    """The text/<subtype> part of a received email."""
+    part = message.get_body((subtype,))
+    assert part is not None, f"no text/{subtype} part"
+    return part.get_content()
+
+
 @pytest.fixture
 def smtp_down(settings) -> int:
     """The SMTP backend points at a port where no server listens; returns the port."""
@@ -66,13 +74,13 @@ def test_it_delivers_a_committed_email_through_smtp(
     assert english["Subject"] == "Reset your Plugline password"
     assert french["Subject"] == "Réinitialisez votre mot de passe Plugline"
     assert english["X-Plugline-Message"] == str(to_alice.pk)
-    english_text = english.get_body(("plain",)).get_content()
-    english_html = english.get_body(("html",)).get_content()
+    english_text = body(english, "plain")
+    english_html = body(english, "html")
     assert english_text.startswith("Hello Alice,")
     assert RESET_URL in english_text
     assert f'<a href="{RESET_URL}"' in english_html
     assert "Choose a new password</a>" in english_html
-    french_html = french.get_body(("html",)).get_content()
+    french_html = body(french, "html")
     assert "Choisir un nouveau mot de passe</a>" in french_html
     for message in (to_alice, to_bob):
         message.refresh_from_db()
