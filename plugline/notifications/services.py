@@ -11,7 +11,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import F, Q
-from django.template import TemplateDoesNotExist
+from django.template import Context, Engine, TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -41,8 +41,8 @@ def email_render(*, template: str, context: dict[str, Any], language: str) -> tu
     """
     context = {"BRAND_NAME": settings.BRAND_NAME, "SITE_URL": settings.SITE_URL, **context}
     with translation.override(language):
-        subject_text = render_to_string(f"{template}_subject.txt", context)
-        body_text = render_to_string(f"{template}_message.txt", context).strip()
+        subject_text = _render_plain_text(f"{template}_subject.txt", context)
+        body_text = _render_plain_text(f"{template}_message.txt", context).strip()
         try:
             body_html = render_to_string(f"{template}_message.html", context).strip()
         except TemplateDoesNotExist:
@@ -51,6 +51,12 @@ def email_render(*, template: str, context: dict[str, Any], language: str) -> tu
             ).strip()
     subject = " ".join(subject_text.split())
     return subject, body_text, body_html
+
+
+def _render_plain_text(template_name: str, context: dict[str, Any]) -> str:
+    """Render a subject or text body without HTML escaping ("O'Brien", not "O&#x27;Brien")."""
+    template = Engine.get_default().get_template(template_name)
+    return template.render(Context(context, autoescape=False))
 
 
 @transaction.atomic

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -106,6 +107,49 @@ def test_it_writes_the_email_in_the_recipients_language(
     assert message.subject == subject
     assert button in message.body_html
     assert f'<html lang="{language}">' in message.body_html
+
+
+def test_it_does_not_html_escape_the_subject_and_text(alice: Subscriber, settings):
+    settings.BRAND_NAME = "Ben & Jerry's Phone"
+    alice.user.first_name = "Zoë O'Brien"
+    link = "https://plugline.example/activate/?device=PL1&code=7"
+    message = email_send(
+        template="account/email/password_reset_key",
+        to=alice.email,
+        context={"user": alice.user, "password_reset_url": link, "reset_link_hours": 1},
+        language="en",
+        user=alice.user,
+    )
+    assert message.subject == "Reset your Ben & Jerry's Phone password"
+    assert message.body_text.startswith("Hello Zoë O'Brien,")
+    assert f"\n{link}\n" in message.body_text
+    # The HTML part escapes as HTML must.
+    assert "Hello Zoë O&#x27;Brien," in message.body_html
+    assert 'href="https://plugline.example/activate/?device=PL1&amp;code=7"' in message.body_html
+
+
+def test_it_sets_a_text_only_email_in_the_standard_layout(alice: Subscriber, settings):
+    settings.TEMPLATES = [
+        {**settings.TEMPLATES[0], "DIRS": [Path(__file__).resolve().parent / "templates"]}
+    ]
+    message = email_send(
+        template="tests/voicemail",
+        to=alice.email,
+        context={
+            "caller": "Ben & Jerry's",
+            "number": "+12125550100",
+            "url": "https://plugline.example/voicemail/3/?play=1&from=email",
+        },
+        language="fr",
+        user=alice.user,
+    )
+    assert message.subject == "Voicemail from Ben & Jerry's"
+    assert message.body_text.startswith("New voicemail from Ben & Jerry's <+12125550100>.")
+    html = message.body_html
+    assert '<html lang="fr">' in html
+    assert "New voicemail from Ben &amp; Jerry&#x27;s &lt;+12125550100&gt;." in html
+    assert 'href="https://plugline.example/voicemail/3/?play=1&amp;from=email"' in html
+    assert "Vous recevez ce courriel en raison de votre compte Plugline." in html
 
 
 @pytest.mark.django_db(transaction=True)
