@@ -192,6 +192,8 @@ ACCOUNT_RATE_LIMITS = {
     "login_failed": "30/m/ip,10/m/key,50/h/key",
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
+    # "Download my data" builds a file of the whole account: three an hour is plenty.
+    "data_export": "3/h/user,10/h/ip",
 }
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 # Secondary emails: verified by link before use; the preferred ("primary")

@@ -1,8 +1,11 @@
 from django.urls import path
 
 from plugline.accounts import views
+from plugline.accounts.views import privacy
 
 app_name = "accounts"
 urlpatterns = [
     path("", views.account_home, name="home"),
+    path("privacy/", privacy.privacy, name="privacy"),
+    path("privacy/download/", privacy.data_export, name="data_export"),
 ]

@@ -7,7 +7,9 @@ class DevicesConfig(AppConfig):
     verbose_name = "Devices"
 
     def ready(self) -> None:
+        from plugline.accounts.data_export import register_data_export_section
         from plugline.accounts.identifiers import register_phone_number_lookup
-        from plugline.devices.selectors import device_owner_id_for_number
+        from plugline.devices.selectors import device_export, device_owner_id_for_number
 
         register_phone_number_lookup(device_owner_id_for_number)
+        register_data_export_section("devices", device_export)

@@ -19,3 +19,13 @@ def device_owner_id_for_number(e164: str) -> int | None:
 
 def device_list_for_user(*, user: AbstractBaseUser) -> QuerySet[Device]:
     return Device.objects.filter(owner_id=user.pk).order_by("created_at", "id")
+
+
+def device_export(user: AbstractBaseUser) -> list[dict[str, str]]:
+    """The account's devices for its data export."""
+    return [
+        {"serial": serial, "phone_number": phone_number or "", "nickname": nickname}
+        for serial, phone_number, nickname in device_list_for_user(user=user).values_list(
+            "serial", "phone_number", "nickname"
+        )
+    ]
