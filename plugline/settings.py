@@ -194,6 +194,8 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password_from_key": "20/m/ip",
     # "Download my data" builds a file of the whole account: three an hour is plenty.
     "data_export": "3/h/user,10/h/ip",
+    # "Close my account" checks the password: no guessing it from a signed-in browser.
+    "close_account": "10/h/user,30/h/ip",
 }
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 # Secondary emails: verified by link before use; the preferred ("primary")

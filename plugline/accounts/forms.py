@@ -8,6 +8,7 @@ from allauth.account import app_settings as allauth_settings
 from allauth.account.forms import LoginForm, ResetPasswordForm
 from allauth.account.internal import flows
 from django import forms
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -72,3 +73,32 @@ class IdentifierResetPasswordForm(ResetPasswordForm):
             )
         # Unknown identifiers: nothing is sent, and the page says the same.
         return self.cleaned_data["email"]
+
+
+class AccountCloseForm(forms.Form):
+    """ "Close my account": the password again, and a tick that says the person means it."""
+
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": _("Type your password to close your account.")},
+    )
+    confirm = forms.BooleanField(
+        label=_("I understand that my account is closed for good and cannot be reopened."),
+        error_messages={
+            "required": _("Tick the box to confirm that you want to close your account.")
+        },
+    )
+
+    def __init__(self, *args: Any, user: AbstractBaseUser, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password: str = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(
+                _("That is not your password. Type the password you sign in with.")
+            )
+        return password

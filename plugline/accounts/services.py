@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from allauth.account.models import EmailAddress
+from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 
+from plugline.accounts.closing import account_closing_hooks
 from plugline.accounts.data_export import data_export_build
 from plugline.accounts.models import User
 from plugline.core.models import AuditAction
-from plugline.core.services import audit_record
+from plugline.core.services import audit_events_unlink, audit_record
+from plugline.notifications.services import email_send, outbox_forget
 
 
 @transaction.atomic
@@ -36,3 +40,38 @@ def data_export_create(*, user: User, request: HttpRequest | None = None) -> dic
     """Everything Plugline holds about the account ("Download my data"), audited."""
     audit_record(action=AuditAction.DATA_EXPORTED, request=request, user=user)
     return data_export_build(user=user)
+
+
+@transaction.atomic
+def account_close(*, user: User, request: HttpRequest | None = None) -> None:
+    """Close the account for good: what must be kept is kept unlinked, the rest is deleted.
+
+    The rule is in README.md ("Privacy: closing an account"): the audit log
+    stays, detached from the person (see `audit_events_unlink`); the apps
+    above accounts release what they hold through their closing hooks (the
+    devices leave the account); sessions, emails, two-factor authenticators and
+    the emails sent to the account are deleted with it. A confirmation goes to
+    the preferred email; its outbox row outlives the user (no link to it).
+    """
+    addresses = {
+        user.email,
+        user.original_email,
+        *EmailAddress.objects.filter(user_id=user.pk).values_list("email", flat=True),
+    }
+    audit_record(action=AuditAction.ACCOUNT_CLOSED, request=request, user=user)
+    for hook in account_closing_hooks():
+        hook(user)
+    for session in UserSession.objects.filter(user_id=user.pk):
+        session.end()
+    outbox_forget(user=user, addresses=addresses)
+    email_send(
+        template="accounts/email/account_closed",
+        to=user.email,
+        context={"name": user.get_short_name(), "email": user.email},
+        language=user.language,
+        user=user,
+    )
+    audit_events_unlink(user=user, personal_values=addresses)
+    # Cascades to the emails, two-factor authenticators and session records;
+    # Device.owner is PROTECT, so a device still on the account stops this.
+    user.delete()

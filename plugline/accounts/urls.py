@@ -8,4 +8,6 @@ urlpatterns = [
     path("", views.account_home, name="home"),
     path("privacy/", privacy.privacy, name="privacy"),
     path("privacy/download/", privacy.data_export, name="data_export"),
+    path("privacy/close/", privacy.close, name="close"),
+    path("closed/", privacy.closed, name="closed"),
 ]

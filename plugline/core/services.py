@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import transaction
 from django.http import HttpRequest
 
 from plugline.core.http import client_ip, user_agent
@@ -31,3 +33,38 @@ def audit_record(
         user_agent=user_agent(request) if request is not None else "",
         data=data or {},
     )
+
+
+@transaction.atomic
+def audit_events_unlink(*, user: AbstractBaseUser, personal_values: Iterable[str] = ()) -> int:
+    """Detach a closing account's audit trail from the person; the number of events.
+
+    The events stay, with their `subject_id` (the account's id), action, time,
+    client address and browser: the operator keeps them to investigate abuse
+    and fraud. What names the person goes: the link to the user, the email or
+    number typed to sign in (`identifier`), and any string in `data` that
+    contains one of `personal_values` (the account's emails).
+    """
+    # Events older than `subject_id` carry only the link to the user.
+    AuditEvent.objects.filter(user_id=user.pk, subject_id__isnull=True).update(subject_id=user.pk)
+    events = AuditEvent.objects.filter(subject_id=user.pk)
+    needles = [value.lower() for value in personal_values if value]
+    if needles:
+        changed = []
+        for event in events.exclude(data={}).only("id", "data"):
+            scrubbed = _scrub(event.data, needles)
+            if scrubbed != event.data:
+                event.data = scrubbed
+                changed.append(event)
+        AuditEvent.objects.bulk_update(changed, ["data"], batch_size=500)
+    return events.update(user=None, identifier="")
+
+
+def _scrub(value: Any, needles: list[str]) -> Any:
+    if isinstance(value, str):
+        return "" if any(needle in value.lower() for needle in needles) else value
+    if isinstance(value, list):
+        return [_scrub(item, needles) for item in value]
+    if isinstance(value, dict):
+        return {key: _scrub(item, needles) for key, item in value.items()}
+    return value

@@ -7,9 +7,12 @@ class DevicesConfig(AppConfig):
     verbose_name = "Devices"
 
     def ready(self) -> None:
+        from plugline.accounts.closing import register_account_closing_hook
         from plugline.accounts.data_export import register_data_export_section
         from plugline.accounts.identifiers import register_phone_number_lookup
         from plugline.devices.selectors import device_export, device_owner_id_for_number
+        from plugline.devices.services import release_devices_of_closing_account
 
         register_phone_number_lookup(device_owner_id_for_number)
         register_data_export_section("devices", device_export)
+        register_account_closing_hook(release_devices_of_closing_account)

@@ -27,3 +27,22 @@ def device_assign(
     device.full_clean()
     device.save()
     return device
+
+
+@transaction.atomic
+def device_release_all(*, owner: AbstractBaseUser) -> int:
+    """Take every device off a closing account; the number of devices released.
+
+    The service number goes with the account for now (cleared, back to no
+    number), and the nickname, which the owner wrote, is deleted. Whether a
+    released device keeps its number for its next owner belongs to the device
+    transfer work.
+    """
+    return Device.objects.filter(owner_id=owner.pk).update(
+        owner=None, phone_number=None, nickname=""
+    )
+
+
+def release_devices_of_closing_account(user: AbstractBaseUser) -> None:
+    """The devices app's account-closing hook (registered in DevicesConfig.ready)."""
+    device_release_all(owner=user)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,6 +12,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.template import Context, Engine, TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -181,3 +183,20 @@ def outbox_sweep(*, now: datetime | None = None) -> int:
             _enqueue_delivery(message_id)
             requeued += 1
     return requeued
+
+
+@transaction.atomic
+def outbox_forget(*, user: AbstractBaseUser, addresses: Iterable[str] = ()) -> int:
+    """Delete the emails sent to a closing account; the number deleted.
+
+    Its messages, and those queued without an account to one of its
+    `addresses` (a notice to an address it has just removed, say).
+    """
+    lowered = {address.lower() for address in addresses if address}
+    to_account = Q(user_id=user.pk)
+    if lowered:
+        to_account |= Q(user__isnull=True, to_email_lower__in=lowered)
+    deleted, _ = (
+        OutboxMessage.objects.annotate(to_email_lower=Lower("to_email")).filter(to_account).delete()
+    )
+    return deleted

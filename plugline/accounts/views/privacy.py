@@ -1,4 +1,4 @@
-"""Privacy: "Download my data"."""
+"""Privacy: "Download my data" and "Close my account"."""
 
 from __future__ import annotations
 
@@ -7,16 +7,18 @@ import json
 from allauth.core.ratelimit import consume_or_429
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from plugline.accounts.forms import AccountCloseForm
 from plugline.accounts.models import User
-from plugline.accounts.services import data_export_create
+from plugline.accounts.services import account_close, data_export_create
 
 
 def _user(request: HttpRequest) -> User:
@@ -46,3 +48,27 @@ def data_export(request: HttpRequest) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+@login_required
+@never_cache
+def close(request: HttpRequest) -> HttpResponse:
+    """ "Close my account", after the password and a tick; mistakes keep the page."""
+    user = _user(request)
+    form = AccountCloseForm(request.POST or None, user=user)
+    if request.method == "POST":
+        limited = consume_or_429(request, action="close_account", user=user)
+        if limited is not None:
+            return limited
+        if form.is_valid():
+            account_close(user=user, request=request)
+            # The account is gone: forget this browser's session without the
+            # sign-out signal, which would log a sign-out for a deleted user.
+            request.session.flush()
+            request.user = AnonymousUser()
+            return redirect("accounts:closed")
+    return render(request, "accounts/close.html", {"form": form})
+
+
+def closed(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/closed.html")

@@ -1,0 +1,45 @@
+"""The devices app's part in "Download my data" and "Close my account"."""
+
+from __future__ import annotations
+
+import json
+
+from django.test import Client, RequestFactory
+
+from conftest import Subscriber
+from plugline.accounts.services import account_close
+from plugline.devices.models import Device
+from plugline.devices.services import device_assign
+
+
+def test_it_exports_the_accounts_devices_with_their_numbers_and_nicknames(
+    alice: Subscriber, bob: Subscriber, client: Client
+):
+    Device.objects.filter(pk=bob.devices[1].pk).update(nickname="Cottage")
+    client.force_login(bob.user)
+    export = json.loads(client.post("/account/privacy/download/").content)
+    assert export["devices"] == [
+        {"serial": bob.devices[0].serial, "phone_number": "+13105550100", "nickname": ""},
+        {"serial": bob.devices[1].serial, "phone_number": "+14165550148", "nickname": "Cottage"},
+    ]
+    assert alice.devices[0].serial not in json.dumps(export)
+
+
+def test_it_releases_the_accounts_devices_when_the_account_closes(
+    alice: Subscriber, bob: Subscriber, rf: RequestFactory
+):
+    Device.objects.filter(pk=bob.devices[0].pk).update(nickname="Kitchen")
+    account_close(user=bob.user, request=rf.post("/"))
+
+    released = Device.objects.filter(pk__in=[device.pk for device in bob.devices])
+    assert list(released.values_list("owner", "phone_number", "nickname")) == [
+        (None, None, ""),
+        (None, None, ""),
+    ]
+    alice_device = Device.objects.get(pk=alice.devices[0].pk)
+    assert (alice_device.owner, alice_device.phone_number) == (alice.user, "+12125550147")
+    # A released device and its former number can go to another account.
+    device = device_assign(
+        serial=bob.devices[0].serial, owner=alice.user, phone_number="(310) 555-0100"
+    )
+    assert (device.owner, device.phone_number) == (alice.user, "+13105550100")
