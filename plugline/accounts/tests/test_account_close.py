@@ -66,6 +66,10 @@ def test_it_keeps_the_account_when_the_box_is_not_ticked(alice: Subscriber, clie
     assert (
         "Tick the box to confirm that you want to close your account." in response.content.decode()
     )
+    # The message is tied to the box for screen readers.
+    page = response.content.decode()
+    assert 'aria-describedby="id_confirm_error"' in page
+    assert 'id="id_confirm_error"' in page
     assert User.objects.filter(pk=alice.user.pk).exists()
     assert not AuditEvent.objects.filter(action=AuditAction.ACCOUNT_CLOSED).exists()
 
