@@ -211,6 +211,21 @@ ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = BRAND_NAME
 MFA_RECOVERY_CODE_COUNT = 10
+# Recovery codes are shown once, when they are made (with a download of them
+# on that page); afterwards only new ones can be made.
+MFA_RECOVERY_CODES_SHOW_ONCE = True
+# allauth refuses to add an email to an account with two-factor on, against
+# someone who signs up with another person's unverified address and locks
+# them out with 2FA. Plugline has no open sign-up and signing in needs a
+# verified email, so that cannot happen here; a secondary email is still
+# unusable until its link is opened, and subscribers with 2FA must be able
+# to add one (a used device's new owner).
+MFA_ALLOW_UNVERIFIED_EMAIL = True
+MFA_FORMS = {
+    "authenticate": "plugline.accounts.forms.TwoFactorAuthenticateForm",
+    "reauthenticate": "plugline.accounts.forms.TwoFactorReauthenticateForm",
+    "activate_totp": "plugline.accounts.forms.TwoFactorActivateForm",
+}
 
 # Signed-in browsers and devices, with their last use, for "Sign out everywhere else".
 USERSESSIONS_TRACK_ACTIVITY = True

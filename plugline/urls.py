@@ -1,5 +1,8 @@
+from allauth.mfa.recovery_codes import views as mfa_recovery_codes
+from allauth.mfa.totp import views as mfa_totp
 from django.contrib import admin
 from django.urls import include, path
+from django.views.decorators.cache import never_cache
 
 from plugline.accounts.views import set_language
 
@@ -7,6 +10,10 @@ admin.site.site_header = admin.site.site_title = "Plugline back office"
 
 urlpatterns = [
     path("", include("plugline.portal.urls")),
+    # Pages that show a two-factor secret or recovery codes are never cached
+    # (a shared computer's back button or disk cache must not show them again).
+    path("accounts/2fa/totp/activate/", never_cache(mfa_totp.activate_totp)),
+    path("accounts/2fa/recovery-codes/", never_cache(mfa_recovery_codes.view_recovery_codes)),
     path("accounts/", include("allauth.urls")),
     path("account/", include("plugline.accounts.urls")),
     path("i18n/setlang/", set_language, name="set_language"),

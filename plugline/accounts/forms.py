@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from allauth.account import app_settings as allauth_settings
 from allauth.account.forms import LoginForm, ResetPasswordForm
 from allauth.account.internal import flows
+from allauth.mfa.base.forms import AuthenticateForm as MFAAuthenticateForm
+from allauth.mfa.base.forms import ReauthenticateForm as MFAReauthenticateForm
+from allauth.mfa.totp.forms import ActivateTOTPForm
 from django import forms
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest
@@ -15,6 +18,9 @@ from django.utils.translation import gettext_lazy as _
 from plugline.accounts.identifiers import parse_identifier, user_for_identifier
 from plugline.core.models import AuditAction
 from plugline.core.services import audit_record
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 def _identifier_field() -> forms.CharField:
@@ -102,3 +108,64 @@ class AccountCloseForm(forms.Form):
                 _("That is not your password. Type the password you sign in with.")
             )
         return password
+
+
+def _one_time_code_field(
+    field: forms.Field, *, label: StrOrPromise, help_text: StrOrPromise
+) -> None:
+    """A field for a one-time code: the number pad on phones, no placeholder, no spell check."""
+    field.label = label
+    field.help_text = help_text
+    field.widget.attrs.pop("placeholder", None)
+    field.widget.attrs.update(
+        {
+            "inputmode": "numeric",
+            "autocomplete": "one-time-code",
+            "autocapitalize": "none",
+            "spellcheck": "false",
+        }
+    )
+
+
+class TwoFactorAuthenticateForm(MFAAuthenticateForm):
+    """The second step of signing in once two-factor sign-in is on."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _one_time_code_field(
+            self.fields["code"],
+            label=_("Code"),
+            help_text=_(
+                "The 6 digits your authenticator app shows now, or one of your 8-digit "
+                "recovery codes."
+            ),
+        )
+        # The page asks for this one thing: start there.
+        self.fields["code"].widget.attrs["autofocus"] = True
+
+
+class TwoFactorReauthenticateForm(MFAReauthenticateForm):
+    """Confirming it is you, with a code, before a security change."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _one_time_code_field(
+            self.fields["code"],
+            label=_("Code"),
+            help_text=_(
+                "The 6 digits your authenticator app shows now, or one of your 8-digit "
+                "recovery codes."
+            ),
+        )
+
+
+class TwoFactorActivateForm(ActivateTOTPForm):
+    """Turning on two-factor sign-in: the first code proves the app is set up."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _one_time_code_field(
+            self.fields["code"],
+            label=_("Code from the app"),
+            help_text=_("The 6 digits your authenticator app shows for your account now."),
+        )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account.signals import password_changed, password_reset, password_set
+from allauth.mfa import signals as mfa_signals
+from allauth.mfa.models import Authenticator
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 from django.http import HttpRequest
@@ -52,3 +54,67 @@ def _on_password_reset(sender: Any, request: HttpRequest, user: User, **kwargs: 
 @receiver(password_set)
 def _on_password_changed(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
     audit_record(action=AuditAction.PASSWORD_CHANGED, request=request, user=user)
+
+
+# Two-factor sign-in. Recovery codes made or dropped together with the
+# authenticator app are part of turning it on or off, not events of their own.
+@receiver(mfa_signals.authenticator_added)
+def _on_authenticator_added(
+    sender: Any,
+    request: HttpRequest | None,
+    user: User,
+    authenticator: Authenticator,
+    **kwargs: Any,
+) -> None:
+    if authenticator.type == Authenticator.Type.TOTP:
+        audit_record(
+            action=AuditAction.TWO_FACTOR_ENABLED,
+            request=request,
+            user=user,
+            data={"method": "authenticator_app"},
+        )
+
+
+@receiver(mfa_signals.authenticator_removed)
+def _on_authenticator_removed(
+    sender: Any,
+    request: HttpRequest | None,
+    user: User,
+    authenticator: Authenticator,
+    **kwargs: Any,
+) -> None:
+    if authenticator.type == Authenticator.Type.TOTP:
+        audit_record(
+            action=AuditAction.TWO_FACTOR_DISABLED,
+            request=request,
+            user=user,
+            data={"method": "authenticator_app"},
+        )
+
+
+@receiver(mfa_signals.authenticator_reset)
+def _on_authenticator_reset(
+    sender: Any,
+    request: HttpRequest | None,
+    user: User,
+    authenticator: Authenticator,
+    **kwargs: Any,
+) -> None:
+    if authenticator.type == Authenticator.Type.RECOVERY_CODES:
+        audit_record(action=AuditAction.RECOVERY_CODES_GENERATED, request=request, user=user)
+
+
+@receiver(mfa_signals.authentication_failed)
+def _on_two_factor_failed(
+    sender: Any,
+    request: HttpRequest | None,
+    user: User,
+    authenticator: Authenticator,
+    **kwargs: Any,
+) -> None:
+    # A wrong code after a right password: a failed sign-in (or a failed
+    # confirmation before a security change, when already signed in).
+    reason = "reauthentication_code" if kwargs.get("reauthentication") else "two_factor_code"
+    audit_record(
+        action=AuditAction.SIGN_IN_FAILED, request=request, user=user, data={"reason": reason}
+    )
