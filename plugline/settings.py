@@ -229,6 +229,7 @@ MFA_FORMS = {
 
 # Signed-in browsers and devices, with their last use, for "Sign out everywhere else".
 USERSESSIONS_TRACK_ACTIVITY = True
+USERSESSIONS_ADAPTER = "plugline.accounts.sessions.UserSessionsAdapter"
 ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 
 # Languages.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from allauth.account.models import EmailAddress
@@ -75,3 +76,25 @@ def account_close(*, user: User, request: HttpRequest | None = None) -> None:
     # Cascades to the emails, two-factor authenticators and session records;
     # Device.owner is PROTECT, so a device still on the account stops this.
     user.delete()
+
+
+@transaction.atomic
+def user_sessions_end(
+    *, user: User, sessions: Iterable[UserSession], request: HttpRequest | None = None
+) -> int:
+    """Sign the account out of these browsers ("Sign out everywhere else"); how many ended.
+
+    Each browser's session is deleted, so its next request finds it signed
+    out. One audit event tells how many were ended, never which session keys.
+    """
+    ended = 0
+    for session in sessions:
+        if session.user_id != user.pk:
+            raise ValueError("a session of another account")
+        session.end()
+        ended += 1
+    if ended:
+        audit_record(
+            action=AuditAction.SESSIONS_ENDED, request=request, user=user, data={"count": ended}
+        )
+    return ended
