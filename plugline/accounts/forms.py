@@ -123,6 +123,8 @@ def _one_time_code_field(
             "autocomplete": "one-time-code",
             "autocapitalize": "none",
             "spellcheck": "false",
+            # core/field.html renders these ids: read the error, then the hint.
+            "aria-describedby": "id_code_errors id_code_helptext",
         }
     )
 

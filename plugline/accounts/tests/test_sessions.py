@@ -10,7 +10,7 @@ import time_machine
 from django.test import Client
 from django.utils import timezone
 
-from conftest import Subscriber
+from conftest import Subscriber, make_subscriber
 from plugline.accounts.user_agents import user_agent_describe
 from plugline.core.models import AuditAction, AuditEvent
 
@@ -168,3 +168,22 @@ def test_it_asks_to_sign_in_to_see_the_list(db: None, client: Client):
     response = client.get(SESSIONS)
     assert response.status_code == 302
     assert response["Location"].startswith(LOGIN)
+
+
+@pytest.mark.parametrize(
+    ("language", "button", "this_browser"),
+    [
+        ("fr", "Se déconnecter partout ailleurs", "Firefox sur Windows"),
+        ("da", "Log af alle andre steder", "Firefox på Windows"),
+    ],
+)
+def test_it_speaks_the_subscribers_language(
+    db: None, language: str, button: str, this_browser: str
+):
+    subscriber = make_subscriber("claire@example.com", language=language)
+    laptop = browser(FIREFOX_WINDOWS, "203.0.113.20")
+    sign_in(laptop, subscriber)
+    sign_in(browser(CHROME_ANDROID, "198.51.100.7"), subscriber)
+    page = laptop.get(SESSIONS).content.decode()
+    assert button in page
+    assert entries(page)[0].startswith(this_browser)

@@ -17,7 +17,7 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.test import Client
 
-from conftest import Subscriber
+from conftest import Subscriber, make_subscriber
 from plugline.core.models import AuditAction, AuditEvent
 from plugline.notifications.models import OutboxMessage
 
@@ -225,7 +225,11 @@ def test_it_refuses_a_wrong_code_at_sign_in(
     wrong = f"{(int(totp_code(secret)) + 1) % 1_000_000:06d}"
     response = client.post(AUTHENTICATE, {"code": wrong})
     assert response.status_code == 200
-    assert "Incorrect code." in response.content.decode()
+    page = response.content.decode()
+    assert '<ul class="errorlist" id="id_code_errors"><li>Incorrect code.</li></ul>' in page
+    # Screen readers read the error and the hint with the field.
+    assert 'aria-describedby="id_code_errors id_code_helptext"' in page
+    assert 'aria-invalid="true"' in page
     assert not signed_in(client)
     failure = AuditEvent.objects.filter(action=AuditAction.SIGN_IN_FAILED, user=alice.user).get()
     assert failure.data == {"reason": "two_factor_code"}
@@ -438,3 +442,35 @@ def test_it_lets_an_account_with_two_factor_add_a_secondary_email(
     client.post("/accounts/email/", {"action_add": "", "email": "new.owner@example.com"})
     added = EmailAddress.objects.get(user=alice.user, email="new.owner@example.com")
     assert not added.verified and not added.primary
+
+
+@pytest.mark.parametrize(
+    ("language", "subject", "heading"),
+    [
+        (
+            "fr",
+            "La connexion en deux étapes est activée pour votre compte Plugline",
+            "Codes de secours",
+        ),
+        ("da", "Totrinslogin er slået til for din Plugline-konto", "Gendannelseskoder"),
+    ],
+)
+def test_it_speaks_the_subscribers_language(
+    db: None,
+    client: Client,
+    frozen: time_machine.Traveller,
+    django_capture_on_commit_callbacks,
+    language: str,
+    subject: str,
+    heading: str,
+):
+    subscriber = make_subscriber("claire@example.com", language=language)
+    sign_in(client, subscriber.email, subscriber.password)
+    confirm_password(client, subscriber.password)
+    secret = page_secret(client.get(ACTIVATE).content.decode())
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(ACTIVATE, {"code": totp_code(secret)})
+    assert f"<h1>{heading}</h1>" in client.get(CODES).content.decode()
+    notice = OutboxMessage.objects.get(template="mfa/email/totp_activated")
+    assert notice.language == language
+    assert notice.subject == subject
