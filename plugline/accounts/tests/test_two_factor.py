@@ -217,6 +217,20 @@ def test_it_asks_for_a_code_at_the_next_sign_in(
     assert client.get(ACCOUNT).status_code == 200
 
 
+def test_it_goes_where_the_subscriber_was_going_once_the_code_is_right(
+    alice: Subscriber, client: Client, alice_2fa: tuple[str, list[str]]
+):
+    secret, _codes = alice_2fa
+    response = client.get("/account/privacy/")
+    assert response["Location"] == f"{LOGIN}?next=/account/privacy/"
+    response = client.post(response["Location"], {"login": alice.email, "password": alice.password})
+    assert response["Location"] == AUTHENTICATE
+    response = client.post(AUTHENTICATE, {"code": totp_code(secret)})
+    assert response["Location"] == "/account/privacy/"
+    sign_ins = AuditEvent.objects.filter(action=AuditAction.SIGN_IN, user=alice.user)
+    assert sign_ins.count() == 2  # turning it on, and now
+
+
 def test_it_refuses_a_wrong_code_at_sign_in(
     alice: Subscriber, client: Client, alice_2fa: tuple[str, list[str]]
 ):
