@@ -1,0 +1,95 @@
+"""axe-core finds no WCAG 2.1 A/AA violation on the sign-in and password pages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from allauth.account.forms import default_token_generator
+from allauth.account.utils import user_pk_to_url_str
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, expect
+
+from conftest import Subscriber
+from e2e.helpers import OpenPage, expect_my_account, sign_in
+
+AXE_OPTIONS = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+    "resultTypes": ["violations"],
+}
+
+
+def _sign_in_page(page: Page, alice: Subscriber) -> None:
+    page.goto("/accounts/login/")
+    expect(page.get_by_role("button", name="Log in")).to_be_visible()
+
+
+def _sign_in_refused(page: Page, alice: Subscriber) -> None:
+    sign_in(page, alice.email, "not the password")
+    expect(page.get_by_role("alert")).to_be_visible()
+
+
+def _forgot_password(page: Page, alice: Subscriber) -> None:
+    page.goto("/accounts/password/reset/")
+    expect(page.get_by_role("button", name="Send me a reset link")).to_be_visible()
+
+
+def _reset_link_sent(page: Page, alice: Subscriber) -> None:
+    page.goto("/accounts/password/reset/")
+    page.get_by_label("Email or phone number").fill(alice.email)
+    page.get_by_role("button", name="Send me a reset link").click()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+
+
+def _choose_new_password(page: Page, alice: Subscriber) -> None:
+    key = default_token_generator.make_token(alice.user)
+    page.goto(f"/accounts/password/reset/key/{user_pk_to_url_str(alice.user)}-{key}/")
+    expect(page.get_by_role("button", name="Set my new password")).to_be_visible()
+
+
+def _link_no_longer_works(page: Page, alice: Subscriber) -> None:
+    page.goto(f"/accounts/password/reset/key/{user_pk_to_url_str(alice.user)}-not-a-key/")
+    expect(page.get_by_role("heading", name="This link no longer works")).to_be_visible()
+
+
+def _password_changed(page: Page, alice: Subscriber) -> None:
+    page.goto("/accounts/password/reset/key/done/")
+    expect(page.get_by_role("heading", name="Password changed")).to_be_visible()
+
+
+def _my_account(page: Page, alice: Subscriber) -> None:
+    sign_in(page, alice.email, alice.password)
+    expect_my_account(page)
+
+
+PAGES: dict[str, Callable[[Page, Subscriber], None]] = {
+    "sign-in": _sign_in_page,
+    "sign-in-refused": _sign_in_refused,
+    "forgot-password": _forgot_password,
+    "reset-link-sent": _reset_link_sent,
+    "choose-new-password": _choose_new_password,
+    "link-no-longer-works": _link_no_longer_works,
+    "password-changed": _password_changed,
+    "my-account": _my_account,
+}
+
+
+def describe(violations: list[dict[str, Any]]) -> str:
+    return "\n".join(
+        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']]} {v['helpUrl']}"
+        for v in violations
+    )
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+@pytest.mark.parametrize("name", PAGES)
+def test_it_has_no_accessibility_violations(
+    alice: Subscriber, open_page: OpenPage, name: str, width: int
+) -> None:
+    page = open_page(width=width)
+    PAGES[name](page, alice)
+
+    violations = Axe().run(page, options=AXE_OPTIONS).response["violations"]
+
+    assert not violations, f"{name} at {width} px:\n{describe(violations)}"
