@@ -1,0 +1,84 @@
+"""Time zones people can choose: IANA names from zoneinfo, the usual ones first."""
+
+from __future__ import annotations
+
+import functools
+import zoneinfo
+from typing import TYPE_CHECKING
+
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+# Where the service's subscribers live: the US, Canada, and Denmark.
+COMMON_TIME_ZONES: tuple[tuple[str, StrOrPromise], ...] = (
+    ("America/New_York", _("Eastern Time: New York")),
+    ("America/Chicago", _("Central Time: Chicago")),
+    ("America/Denver", _("Mountain Time: Denver")),
+    ("America/Phoenix", _("Mountain Time without daylight saving: Phoenix")),
+    ("America/Los_Angeles", _("Pacific Time: Los Angeles")),
+    ("America/Anchorage", _("Alaska Time: Anchorage")),
+    ("Pacific/Honolulu", _("Hawaii Time: Honolulu")),
+    ("America/Puerto_Rico", _("Atlantic Time: Puerto Rico")),
+    ("America/St_Johns", _("Newfoundland Time: St. John's")),
+    ("America/Halifax", _("Atlantic Time: Halifax")),
+    ("America/Toronto", _("Eastern Time: Toronto, Montreal")),
+    ("America/Winnipeg", _("Central Time: Winnipeg")),
+    ("America/Regina", _("Central Time without daylight saving: Regina")),
+    ("America/Edmonton", _("Mountain Time: Edmonton, Calgary")),
+    ("America/Vancouver", _("Pacific Time: Vancouver")),
+    ("Europe/Copenhagen", _("Central European Time: Copenhagen")),
+    ("UTC", _("Coordinated Universal Time (UTC)")),
+)
+
+# Old aliases and technical zones that only make the long list longer; a
+# stored one is still valid (see `is_time_zone`).
+_LEFT_OUT_PREFIXES = ("Etc/", "SystemV/", "US/", "Canada/", "Mexico/", "Brazil/", "Chile/")
+
+
+@functools.cache
+def _available() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def is_time_zone(name: str) -> bool:
+    return name in _available()
+
+
+@functools.cache
+def _other_time_zones() -> tuple[str, ...]:
+    common = {name for name, _label in COMMON_TIME_ZONES}
+    return tuple(
+        sorted(
+            name
+            for name in _available()
+            if "/" in name and not name.startswith(_LEFT_OUT_PREFIXES) and name not in common
+        )
+    )
+
+
+def time_zone_choices(
+    current: str = "",
+) -> list[tuple[StrOrPromise, list[tuple[str, StrOrPromise]]]]:
+    """Choices for a select: the common zones, then every other by its name.
+
+    `current` (a stored zone that the lists leave out) is offered too, so
+    that saving a form never changes it behind the person's back.
+    """
+    available = _available()
+    common = [(name, label) for name, label in COMMON_TIME_ZONES if name in available]
+    others: list[tuple[str, StrOrPromise]] = [
+        (name, name.replace("_", " ")) for name in _other_time_zones()
+    ]
+    listed = {name for name, _label in common} | {name for name, _label in others}
+    if current and current not in listed and is_time_zone(current):
+        others.insert(0, (current, current.replace("_", " ")))
+    return [(_("Common time zones"), common), (_("All time zones"), others)]
+
+
+def time_zone_get(name: str) -> zoneinfo.ZoneInfo:
+    """The zone called `name`, or UTC when there is no such zone (any more)."""
+    if name and is_time_zone(name):
+        return zoneinfo.ZoneInfo(name)
+    return zoneinfo.ZoneInfo("UTC")
