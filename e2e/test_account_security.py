@@ -11,8 +11,7 @@ from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from playwright.sync_api import Page, expect
 
 from conftest import Subscriber
-from e2e.conftest import OpenPage
-from e2e.helpers import PHONE_NUMBER, SIGN_IN_URL, sign_in, tab_to
+from e2e.helpers import PHONE_NUMBER, SIGN_IN_URL, OpenPage, sign_in, tab_to
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
