@@ -46,6 +46,19 @@ class User(AbstractBaseUser, PermissionsMixin):
     language = models.CharField(
         _("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
+    # The profile lives on the user rather than in a one-to-one model: the
+    # time zone is needed on every request (UserTimezoneMiddleware) and the
+    # user is already loaded then, so no extra query; and the data export
+    # and account closing cover these fields with no extra code.
+    # Contact address, normalised by plugline.core.addresses (empty: none given).
+    street_address = models.CharField(_("street address"), max_length=200, blank=True)
+    street_address_2 = models.CharField(_("apartment, suite, unit"), max_length=200, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    country_area = models.CharField(_("state or province"), max_length=100, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    country = models.CharField(_("country"), max_length=2, blank=True)
+    # A name from the IANA database (zoneinfo); dates are shown in it.
+    time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
     is_staff = models.BooleanField(_("staff"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)

@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from allauth.account.models import EmailAddress
 from allauth.usersessions.models import UserSession
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from plugline.accounts.closing import account_closing_hooks
 from plugline.accounts.data_export import data_export_build
 from plugline.accounts.models import User
+from plugline.core.addresses import ADDRESS_FIELDS, address_normalize
 from plugline.core.models import AuditAction
 from plugline.core.services import audit_events_unlink, audit_record
+from plugline.core.time_zones import is_time_zone
 from plugline.notifications.services import email_send, outbox_forget
+
+# What the Profile page edits, besides the language (see user_profile_update).
+PROFILE_FIELDS = ("first_name", "last_name", *ADDRESS_FIELDS, "time_zone")
 
 
 @transaction.atomic
@@ -98,3 +105,43 @@ def user_sessions_end(
             action=AuditAction.SESSIONS_ENDED, request=request, user=user, data={"count": ended}
         )
     return ended
+
+
+@transaction.atomic
+def user_profile_update(
+    *,
+    user: User,
+    profile: Mapping[str, str],
+    language: str | None = None,
+    request: HttpRequest | None = None,
+) -> list[str]:
+    """Save the name, contact address and time zone (and language); the fields that changed.
+
+    `profile` has the keys of PROFILE_FIELDS. The address is checked and
+    normalised here (ValidationError, by field, if it is not an address of
+    its country), so every way in stores the same form of it. The audit
+    event names the fields that changed, never their values; a new language
+    is recorded by `user_set_language`.
+    """
+    names = {field: " ".join(str(profile.get(field, "")).split()) for field in PROFILE_FIELDS}
+    names.update(address_normalize(profile))
+    if not is_time_zone(names["time_zone"]):
+        raise ValidationError(
+            {"time_zone": ValidationError(_("Choose a time zone from the list."), code="invalid")}
+        )
+    changed = [field for field in PROFILE_FIELDS if getattr(user, field) != names[field]]
+    if changed:
+        for field in changed:
+            setattr(user, field, names[field])
+        user.save(update_fields=changed)
+        audit_record(
+            action=AuditAction.PROFILE_CHANGED,
+            request=request,
+            user=user,
+            data={"fields": changed},
+        )
+    if language is not None and language != user.language:
+        user_set_language(user=user, language=language, request=request)
+        changed.append("language")
+    return changed
+

@@ -453,6 +453,7 @@ def test_it_lets_an_account_with_two_factor_add_a_secondary_email(
     secret, _codes = alice_2fa
     sign_in(client, alice.email, alice.password)
     client.post(AUTHENTICATE, {"code": totp_code(secret)})
+    confirm_password(client, alice.password)
     client.post("/accounts/email/", {"action_add": "", "email": "new.owner@example.com"})
     added = EmailAddress.objects.get(user=alice.user, email="new.owner@example.com")
     assert not added.verified and not added.primary
