@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "plugline.accounts.middleware.UserLanguageMiddleware",
+    "plugline.accounts.middleware.UserTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -152,14 +153,20 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# 8 to 128 characters, no rules about kinds of characters (NIST SP 800-63B):
+# a password is refused when it is common (Django's offline list of 20,000
+# from breaches), like the account's email or name, or a repeated character
+# or simple sequence. An all-digit password is refused only for those
+# reasons, not for being digits (that would be a composition rule).
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
         "OPTIONS": {"min_length": 8},
     },
+    {"NAME": "plugline.accounts.validators.MaximumLengthValidator", "OPTIONS": {"max_length": 128}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "plugline.accounts.validators.SimplePatternValidator"},
 ]
 AUTHENTICATION_BACKENDS = [
     "plugline.accounts.backends.IdentifierBackend",
@@ -181,9 +188,13 @@ ACCOUNT_SESSION_REMEMBER = True
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+# Changing the password keeps this browser signed in (allauth updates its
+# session's hash of the password) and signs out every other one (their
+# sessions carry the old hash, which Django's authentication refuses).
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_FORMS = {
     "login": "plugline.accounts.forms.IdentifierLoginForm",
+    "change_password": "plugline.accounts.forms.PasswordChangeForm",
     "reset_password": "plugline.accounts.forms.IdentifierResetPasswordForm",
 }
 ACCOUNT_RATE_LIMITS = {

@@ -7,6 +7,7 @@ from typing import Any
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -54,6 +55,10 @@ class AccountAdapter(DefaultAccountAdapter):
                 data={"reason": "throttled"},
             )
             raise
+
+    def get_password_change_redirect_url(self, request: HttpRequest) -> str:
+        # The Security page, where "Password changed" now tops the recent activity.
+        return reverse("accounts:security")
 
     def send_password_reset_mail(self, user: Any, email: str, context: dict[str, Any]) -> None:
         hours = max(1, round(settings.PASSWORD_RESET_TIMEOUT / 3600))

@@ -5,19 +5,26 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from allauth.account import app_settings as allauth_settings
-from allauth.account.forms import LoginForm, ResetPasswordForm
+from allauth.account.forms import ChangePasswordForm, LoginForm, ResetPasswordForm
 from allauth.account.internal import flows
 from allauth.mfa.base.forms import AuthenticateForm as MFAAuthenticateForm
 from allauth.mfa.base.forms import ReauthenticateForm as MFAReauthenticateForm
 from allauth.mfa.totp.forms import ActivateTOTPForm
 from django import forms
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from plugline.accounts.identifiers import parse_identifier, user_for_identifier
+from plugline.accounts.models import User
+from plugline.accounts.services import PROFILE_FIELDS
+from plugline.core.addresses import ADDRESS_COUNTRIES, ADDRESS_FIELDS, address_normalize
 from plugline.core.models import AuditAction
 from plugline.core.services import audit_record
+from plugline.core.time_zones import time_zone_choices
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -171,3 +178,140 @@ class TwoFactorActivateForm(ActivateTOTPForm):
             label=_("Code from the app"),
             help_text=_("The 6 digits your authenticator app shows for your account now."),
         )
+
+
+def _describe_errors(form: forms.BaseForm) -> None:
+    """Tie each field's errors to the field, so that a screen reader reads them with it.
+
+    core/field.html gives a field's errors the id "<id>_errors"; Django's own
+    aria-describedby would point at "<id>_error".
+    """
+    for name in form.errors:
+        if name in form.fields:
+            bound = form[name]
+            described = [f"{bound.auto_id}_errors"]
+            if form.fields[name].help_text:
+                described.append(f"{bound.auto_id}_helptext")
+            form.fields[name].widget.attrs["aria-describedby"] = " ".join(described)
+
+
+class PasswordChangeForm(ChangePasswordForm):
+    """allauth's "Change password", with our labels and one plain hint for the rules."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["oldpassword"].label = _("Current password")
+        self.fields["oldpassword"].help_text = ""  # "Forgot your password?" stands under the form
+        self.fields["password1"].label = _("New password")
+        self.fields["password1"].help_text = _(
+            "At least 8 characters and at most 128, with no rules about digits or symbols: "
+            "a few words you will remember make a strong password. Common and easily "
+            "guessed passwords are refused."
+        )
+        self.fields["password2"].label = _("New password again")
+        for field in self.fields.values():
+            field.widget.attrs.pop("placeholder", None)
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        _describe_errors(self)
+
+
+def _language_choices() -> list[tuple[str, str]]:
+    # Each language in its own name ("Français"), as in the language switch.
+    return [
+        (code, get_language_info(code)["name_local"].capitalize())
+        for code, _name in settings.LANGUAGES
+    ]
+
+
+class ProfileForm(forms.Form):
+    """Name, contact address, language and time zone (the Profile page)."""
+
+    first_name = forms.CharField(
+        label=_("First name"),
+        max_length=150,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
+    )
+    last_name = forms.CharField(
+        label=_("Last name"),
+        max_length=150,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
+    )
+    country = forms.ChoiceField(
+        label=_("Country"),
+        choices=[("", _("Choose a country")), *ADDRESS_COUNTRIES],
+        required=False,
+        widget=forms.Select(attrs={"autocomplete": "country"}),
+    )
+    street_address = forms.CharField(
+        label=_("Street address"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "address-line1"}),
+    )
+    street_address_2 = forms.CharField(
+        label=_("Apartment, suite, unit (optional)"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "address-line2"}),
+    )
+    city = forms.CharField(
+        label=_("City"),
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
+    )
+    country_area = forms.CharField(
+        label=_("State or province"),
+        max_length=100,
+        required=False,
+        help_text=_(
+            "In the US and Canada: its code, such as NY or QC, or its name. Not in Denmark."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "address-level1"}),
+    )
+    postal_code = forms.CharField(
+        label=_("ZIP or postal code"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "postal-code", "autocapitalize": "characters"}
+        ),
+    )
+    language = forms.ChoiceField(label=_("Language"), choices=_language_choices)
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        help_text=_("Dates and times on the site and in security emails are shown in it."),
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "initial",
+            {name: getattr(user, name) for name in (*PROFILE_FIELDS, "language")},
+        )
+        super().__init__(*args, **kwargs)
+        self.user = user
+        time_zone = self.fields["time_zone"]
+        assert isinstance(time_zone, forms.ChoiceField)
+        time_zone.choices = time_zone_choices(current=user.time_zone)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        address = {name: cleaned.get(name, "") for name in ADDRESS_FIELDS}
+        if all(name in cleaned for name in ADDRESS_FIELDS):
+            try:
+                cleaned.update(address_normalize(address))
+            except ValidationError as error:
+                self.add_error(None, error)
+        return cleaned
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        _describe_errors(self)
+
+    def profile(self) -> dict[str, str]:
+        """The cleaned values, as `user_profile_update` takes them."""
+        return {name: self.cleaned_data[name] for name in PROFILE_FIELDS}

@@ -1,11 +1,14 @@
-"""A signed-in subscriber sees the portal in the language stored on their account."""
+"""A signed-in subscriber sees the portal in the language and time zone stored on their account."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.utils import translation
+from django.utils import timezone, translation
+
+from plugline.core.time_zones import is_time_zone, time_zone_get
 
 
 class UserLanguageMiddleware:
@@ -19,3 +22,22 @@ class UserLanguageMiddleware:
             translation.activate(language)
             request.LANGUAGE_CODE = language
         return self.get_response(request)
+
+
+class UserTimezoneMiddleware:
+    """Dates and times on the page are shown in the signed-in user's time zone."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        name = getattr(user, "time_zone", "") if user and user.is_authenticated else ""
+        # The default zone is active already; an unknown name keeps it too.
+        if not name or name == settings.TIME_ZONE or not is_time_zone(name):
+            return self.get_response(request)
+        # override(), not activate(): the zone must not outlive this request
+        # in a thread that serves someone else next.
+        with timezone.override(time_zone_get(name)):
+            return self.get_response(request)
+
