@@ -80,6 +80,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "plugline.accounts.middleware.UserLanguageMiddleware",
     "plugline.accounts.middleware.UserTimezoneMiddleware",
+    "plugline.accounts.middleware.BrowserIdMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",

@@ -23,5 +23,6 @@ class AccountsConfig(AppConfig):
         register_data_export_section("emails", selectors.user_email_export)
         register_data_export_section("sessions", selectors.user_session_export)
         register_data_export_section("two_factor", selectors.user_two_factor_export)
+        register_data_export_section("known_browsers", selectors.user_known_browser_export)
         register_data_export_section("audit_events", audit_event_export)
         register_data_export_section("emails_sent", outbox_export)

@@ -1,4 +1,5 @@
-"""A signed-in subscriber sees the portal in the language and time zone stored on their account."""
+"""A signed-in subscriber sees the portal in the language and time zone stored on their account;
+a browser that signs in is given the id that tells it apart from others."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 
+from plugline.accounts.browsers import browser_id_read, browser_id_set_cookie
 from plugline.core.time_zones import is_time_zone, time_zone_get
 
 
@@ -41,3 +43,19 @@ class UserTimezoneMiddleware:
         with timezone.override(time_zone_get(name)):
             return self.get_response(request)
 
+
+class BrowserIdMiddleware:
+    """Reads the browser's id cookie, and sets it on the response of a sign-in.
+
+    See plugline.accounts.browsers: the id is what the new-browser alert
+    compares; it is made and set only when someone signs in.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        browser_id_read(request)
+        response = self.get_response(request)
+        browser_id_set_cookie(request, response)
+        return response

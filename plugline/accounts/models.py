@@ -84,3 +84,25 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.first_name or self.email
+
+
+class KnownBrowser(models.Model):
+    """A browser that has signed in to the account before (see plugline.accounts.browsers).
+
+    The browser carries a random id in a long-lived signed cookie; only a
+    hash of it is kept here, so these rows alone cannot be turned back into
+    a cookie.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="known_browsers")
+    browser_hash = models.CharField(max_length=64)
+    first_seen_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "browser_hash"], name="known_browser_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.browser_hash[:8]}"

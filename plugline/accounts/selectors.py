@@ -10,7 +10,7 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.usersessions.models import UserSession
 
-from plugline.accounts.models import User
+from plugline.accounts.models import KnownBrowser, User
 
 # Fields of the user that the data export leaves out: the password hash, and
 # flags that say nothing about the person (staff, superuser, active).
@@ -79,4 +79,14 @@ def user_two_factor_export(user: User) -> list[dict[str, Any]]:
         for authenticator in Authenticator.objects.filter(user_id=user.pk)
         .order_by("created_at", "id")
         .values("type", "created_at", "last_used_at")
+    ]
+
+
+def user_known_browser_export(user: User) -> list[dict[str, Any]]:
+    """Browsers remembered for the new-browser alert: when first and last seen, never the id."""
+    return [
+        {"first_seen_at": browser["first_seen_at"], "last_seen_at": browser["last_seen_at"]}
+        for browser in KnownBrowser.objects.filter(user_id=user.pk)
+        .order_by("first_seen_at", "id")
+        .values("first_seen_at", "last_seen_at")
     ]

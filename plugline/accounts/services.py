@@ -11,19 +11,24 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from plugline.accounts.browsers import browser_hash
 from plugline.accounts.closing import account_closing_hooks
 from plugline.accounts.data_export import data_export_build
-from plugline.accounts.models import User
+from plugline.accounts.models import KnownBrowser, User
 from plugline.core.addresses import ADDRESS_FIELDS, address_normalize
+from plugline.core.http import client_ip, user_agent
 from plugline.core.models import AuditAction
 from plugline.core.services import audit_events_unlink, audit_record
-from plugline.core.time_zones import is_time_zone
+from plugline.core.time_zones import is_time_zone, time_zone_get
 from plugline.notifications.services import email_send, outbox_forget
 
 # What the Profile page edits, besides the language (see user_profile_update).
 PROFILE_FIELDS = ("first_name", "last_name", *ADDRESS_FIELDS, "time_zone")
+# How many browsers an account remembers for the new-browser alert.
+KNOWN_BROWSERS_KEPT = 50
 
 
 @transaction.atomic
@@ -145,3 +150,49 @@ def user_profile_update(
         changed.append("language")
     return changed
 
+
+@transaction.atomic
+def browser_sign_in_record(
+    *, user: User, browser_id: str, request: HttpRequest | None = None
+) -> bool:
+    """Remember the browser that just signed in; True if it was new to the account.
+
+    A browser new to an account that has signed in before is announced by
+    a security email to the preferred address, and audited. An account's
+    first browser is not news (the account was just made, or it signed in
+    before browsers were remembered). The oldest browsers are forgotten
+    beyond KNOWN_BROWSERS_KEPT.
+    """
+    now = timezone.now()
+    digest = browser_hash(browser_id)
+    if KnownBrowser.objects.filter(user=user, browser_hash=digest).update(last_seen_at=now):
+        return False
+    has_history = KnownBrowser.objects.filter(user=user).exists()
+    _browser, created = KnownBrowser.objects.get_or_create(
+        user=user, browser_hash=digest, defaults={"first_seen_at": now, "last_seen_at": now}
+    )
+    forgotten = list(
+        KnownBrowser.objects.filter(user=user)
+        .order_by("-last_seen_at", "-id")
+        .values_list("id", flat=True)[KNOWN_BROWSERS_KEPT:]
+    )
+    if forgotten:
+        KnownBrowser.objects.filter(id__in=forgotten).delete()
+    if not (created and has_history):
+        return False
+    audit_record(action=AuditAction.NEW_BROWSER_SIGN_IN, request=request, user=user)
+    # The email states the time in the subscriber's own zone.
+    with timezone.override(time_zone_get(user.time_zone)):
+        email_send(
+            template="account/email/new_browser_sign_in",
+            to=user.email,
+            context={
+                "user": user,
+                "timestamp": now,
+                "ip": client_ip(request) if request is not None else None,
+                "user_agent": user_agent(request) if request is not None else "",
+            },
+            language=user.language,
+            user=user,
+        )
+    return True

@@ -11,8 +11,10 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 from django.http import HttpRequest
 
+from plugline.accounts.browsers import browser_id_for_sign_in
 from plugline.accounts.identifiers import parse_identifier, user_for_identifier
 from plugline.accounts.models import User
+from plugline.accounts.services import browser_sign_in_record
 from plugline.core.models import AuditAction
 from plugline.core.services import audit_record
 
@@ -20,6 +22,17 @@ from plugline.core.services import audit_record
 @receiver(user_logged_in)
 def _on_logged_in(sender: Any, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
     audit_record(action=AuditAction.SIGN_IN, request=request, user=user)
+
+
+@receiver(user_logged_in)
+def _on_logged_in_remember_browser(
+    sender: Any, request: HttpRequest | None, user: User, **kwargs: Any
+) -> None:
+    # After the sign-in's own audit event, so that the activity list reads
+    # "Signed in", then "Sign-in from a new browser".
+    browser_id = browser_id_for_sign_in(request)
+    if browser_id is not None and isinstance(user, User):
+        browser_sign_in_record(user=user, browser_id=browser_id, request=request)
 
 
 @receiver(user_logged_out)
