@@ -60,7 +60,10 @@ def test_a_second_browser_gets_an_email_the_same_browser_again_does_not(alice: S
     assert alert.to_email == "alice@example.com"
     assert alert.user_id == alice.user.pk
     assert alert.subject == "New sign-in to your Plugline account"
-    assert "signed in to from a browser that had not been used with it before" in alert.body_text
+    assert (
+        "Someone just signed in to your Plugline account from a browser that had not been "
+        "used with it before."
+    ) in alert.body_text
     assert "When: March 2, 2026, 2:05 p.m. (UTC)" in alert.body_text
     assert "Browser: Chrome on Android" in alert.body_text
     assert "Address: 198.51.100.7" in alert.body_text
