@@ -197,6 +197,7 @@ ACCOUNT_FORMS = {
     "login": "plugline.accounts.forms.IdentifierLoginForm",
     "change_password": "plugline.accounts.forms.PasswordChangeForm",
     "reset_password": "plugline.accounts.forms.IdentifierResetPasswordForm",
+    "add_email": "plugline.accounts.forms.AddEmailForm",
 }
 ACCOUNT_RATE_LIMITS = {
     # The 11th failed sign-in for one identifier within a minute is refused;
@@ -204,6 +205,13 @@ ACCOUNT_RATE_LIMITS = {
     "login_failed": "30/m/ip,10/m/key,50/h/key",
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
+    # Every change on the Emails page (add, send the link again, make
+    # preferred, remove) sends an email: per account, a person fixing a typo
+    # never meets these, a script cannot make the page a mail cannon.
+    "manage_email": "10/m/user,30/h/user",
+    # Verification links, per address: one every 3 minutes (the last link
+    # still works meanwhile), five a day.
+    "confirm_email": "1/3m/key,5/d/key",
     # "Download my data" builds a file of the whole account: three an hour is plenty.
     "data_export": "3/h/user,10/h/ip",
     # "Close my account" checks the password: no guessing it from a signed-in browser.
@@ -217,6 +225,11 @@ ACCOUNT_CHANGE_EMAIL = False
 ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 3
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_EMAIL_CONFIRMATION_AUTHENTICATED_REDIRECT_URL = "account_email"
+# Adding, removing or choosing the preferred email asks for the password
+# again (once in ACCOUNT_REAUTHENTICATION_TIMEOUT): the preferred email
+# receives password reset links.
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 
 # Two-factor sign-in: TOTP apps and recovery codes.

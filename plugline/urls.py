@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.decorators.cache import never_cache
 
-from plugline.accounts.views import set_language
+from plugline.accounts.views import emails, set_language
 
 admin.site.site_header = admin.site.site_title = "Plugline back office"
 
@@ -14,6 +14,8 @@ urlpatterns = [
     # (a shared computer's back button or disk cache must not show them again).
     path("accounts/2fa/totp/activate/", never_cache(mfa_totp.activate_totp)),
     path("accounts/2fa/recovery-codes/", never_cache(mfa_recovery_codes.view_recovery_codes)),
+    # allauth's Emails page, with what Plugline's rules add to it.
+    path("accounts/email/", emails.email),
     path("accounts/", include("allauth.urls")),
     path("account/", include("plugline.accounts.urls")),
     path("i18n/setlang/", set_language, name="set_language"),

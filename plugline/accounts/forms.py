@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from allauth.account import app_settings as allauth_settings
+from allauth.account import forms as allauth_forms
 from allauth.account.forms import ChangePasswordForm, LoginForm, ResetPasswordForm
 from allauth.account.internal import flows
 from allauth.mfa.base.forms import AuthenticateForm as MFAAuthenticateForm
@@ -315,3 +316,33 @@ class ProfileForm(forms.Form):
     def profile(self) -> dict[str, str]:
         """The cleaned values, as `user_profile_update` takes them."""
         return {name: self.cleaned_data[name] for name in PROFILE_FIELDS}
+
+
+class AddEmailForm(allauth_forms.AddEmailForm):
+    """ "Add an email" on the Emails page: a plain label, the keyboard for emails."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["email"]
+        field.label = _("Email to add")
+        field.help_text = _(
+            "We send a link to it. Once you open the link, you can sign in with this email "
+            "or make it your preferred email."
+        )
+        field.widget.attrs.pop("placeholder", None)
+        field.widget.attrs.update(
+            {
+                "autocomplete": "email",
+                "autocapitalize": "none",
+                "spellcheck": "false",
+                "aria-describedby": "id_email_helptext",
+            }
+        )
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        if "email" in self.errors:
+            # core/field.html renders these ids: read the error, then the hint.
+            self.fields["email"].widget.attrs["aria-describedby"] = (
+                "id_email_errors id_email_helptext"
+            )

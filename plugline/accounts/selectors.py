@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -37,6 +38,37 @@ def user_profile_export(user: User) -> dict[str, Any]:
         for field in User._meta.concrete_fields
         if field.name not in PROFILE_EXPORT_EXCLUDED_FIELDS
     }
+
+
+@dataclass(frozen=True)
+class AccountEmail:
+    """One email of the account, as the Emails page shows it."""
+
+    address: str
+    verified: bool
+    preferred: bool
+    # The registration email: it stays on the account for good.
+    original: bool
+
+    @property
+    def removable(self) -> bool:
+        # The preferred email is removed only after another one is made preferred.
+        return not (self.original or self.preferred)
+
+
+def user_email_list(*, user: User) -> list[AccountEmail]:
+    """The account's emails: the preferred one first, then the original, then by age."""
+    original = user.original_email.lower()
+    emails = [
+        AccountEmail(
+            address=email.email,
+            verified=email.verified,
+            preferred=email.primary,
+            original=email.email.lower() == original,
+        )
+        for email in EmailAddress.objects.filter(user_id=user.pk).order_by("id")
+    ]
+    return sorted(emails, key=lambda email: (not email.preferred, not email.original))
 
 
 def user_email_export(user: User) -> list[dict[str, Any]]:

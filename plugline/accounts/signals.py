@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from allauth.account import signals as account_signals
+from allauth.account.adapter import get_adapter
+from allauth.account.models import EmailAddress
 from allauth.account.signals import password_changed, password_reset, password_set
 from allauth.mfa import signals as mfa_signals
 from allauth.mfa.models import Authenticator
@@ -130,4 +133,67 @@ def _on_two_factor_failed(
     reason = "reauthentication_code" if kwargs.get("reauthentication") else "two_factor_code"
     audit_record(
         action=AuditAction.SIGN_IN_FAILED, request=request, user=user, data={"reason": reason}
+    )
+
+
+# Emails of the account (allauth's email management). The audit data names
+# the addresses, never the confirmation link.
+@receiver(account_signals.email_added)
+def _on_email_added(
+    sender: Any, request: HttpRequest | None, user: User, email_address: EmailAddress, **kwargs: Any
+) -> None:
+    audit_record(
+        action=AuditAction.EMAIL_ADDED,
+        request=request,
+        user=user,
+        data={"email": email_address.email},
+    )
+    # allauth announces removals and a new preferred email, not additions:
+    # the preferred email hears of a new address before it can be used.
+    get_adapter(request).send_notification_mail(
+        "account/email/email_added", user, {"added_email": email_address.email}
+    )
+
+
+@receiver(account_signals.email_confirmed)
+def _on_email_confirmed(
+    sender: Any, request: HttpRequest | None, email_address: EmailAddress, **kwargs: Any
+) -> None:
+    audit_record(
+        action=AuditAction.EMAIL_VERIFIED,
+        request=request,
+        user=email_address.user,
+        data={"email": email_address.email},
+    )
+
+
+@receiver(account_signals.email_removed)
+def _on_email_removed(
+    sender: Any, request: HttpRequest | None, user: User, email_address: EmailAddress, **kwargs: Any
+) -> None:
+    audit_record(
+        action=AuditAction.EMAIL_REMOVED,
+        request=request,
+        user=user,
+        data={"email": email_address.email},
+    )
+
+
+@receiver(account_signals.email_changed)
+def _on_preferred_email_changed(
+    sender: Any,
+    request: HttpRequest | None,
+    user: User,
+    from_email_address: EmailAddress | None,
+    to_email_address: EmailAddress,
+    **kwargs: Any,
+) -> None:
+    audit_record(
+        action=AuditAction.PREFERRED_EMAIL_CHANGED,
+        request=request,
+        user=user,
+        data={
+            "from": from_email_address.email if from_email_address is not None else "",
+            "to": to_email_address.email,
+        },
     )
