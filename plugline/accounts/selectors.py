@@ -12,6 +12,7 @@ from allauth.mfa.models import Authenticator
 from allauth.usersessions.models import UserSession
 
 from plugline.accounts.models import KnownBrowser, User
+from plugline.core.models import AuditAction, AuditEvent
 
 # Fields of the user that the data export leaves out: the password hash, and
 # flags that say nothing about the person (staff, superuser, active).
@@ -69,6 +70,25 @@ def user_email_list(*, user: User) -> list[AccountEmail]:
         for email in EmailAddress.objects.filter(user_id=user.pk).order_by("id")
     ]
     return sorted(emails, key=lambda email: (not email.preferred, not email.original))
+
+
+# Audit events whose data names an email of the account.
+_EMAIL_EVENTS = (
+    AuditAction.EMAIL_ADDED,
+    AuditAction.EMAIL_VERIFIED,
+    AuditAction.EMAIL_REMOVED,
+    AuditAction.PREFERRED_EMAIL_CHANGED,
+)
+
+
+def user_past_emails(user: User) -> set[str]:
+    """Every email the audit log says the account had, removed ones included."""
+    past: set[str] = set()
+    for data in AuditEvent.objects.filter(user_id=user.pk, action__in=_EMAIL_EVENTS).values_list(
+        "data", flat=True
+    ):
+        past.update(value for value in data.values() if isinstance(value, str) and value)
+    return past
 
 
 def user_email_export(user: User) -> list[dict[str, Any]]:

@@ -18,6 +18,7 @@ from plugline.accounts.browsers import browser_hash
 from plugline.accounts.closing import account_closing_hooks
 from plugline.accounts.data_export import data_export_build
 from plugline.accounts.models import KnownBrowser, User
+from plugline.accounts.selectors import user_past_emails
 from plugline.core.addresses import ADDRESS_FIELDS, address_normalize
 from plugline.core.http import client_ip, user_agent
 from plugline.core.models import AuditAction
@@ -70,6 +71,8 @@ def account_close(*, user: User, request: HttpRequest | None = None) -> None:
         user.email,
         user.original_email,
         *EmailAddress.objects.filter(user_id=user.pk).values_list("email", flat=True),
+        # Emails removed before: the audit log still names them.
+        *user_past_emails(user),
     }
     audit_record(action=AuditAction.ACCOUNT_CLOSED, request=request, user=user)
     for hook in account_closing_hooks():

@@ -10,6 +10,7 @@ from django.test import Client
 
 from conftest import Subscriber, make_subscriber
 from plugline.accounts.models import User
+from plugline.accounts.services import account_close
 from plugline.accounts.tests.email_steps import (
     EMAILS,
     NEW_EMAIL,
@@ -22,6 +23,7 @@ from plugline.accounts.tests.email_steps import (
     page_messages,
     signed_in_browser,
 )
+from plugline.core.models import AuditAction, AuditEvent
 
 
 def emails_of(subscriber: Subscriber) -> dict[str, tuple[bool, bool]]:
@@ -326,3 +328,15 @@ def test_the_refusal_speaks_the_subscribers_language(
     assert refusal in message
     assert how_to_stop in message
     assert how_to_stop in card(response.content.decode(), subscriber.email)
+
+
+def test_closing_the_account_scrubs_a_removed_email_from_the_audit_log(alice: Subscriber):
+    client = signed_in_browser(alice)
+    add_email(client, NEW_EMAIL)
+    act_on(client, "remove", NEW_EMAIL)
+
+    account_close(user=User.objects.get(pk=alice.user.pk))
+
+    kept = AuditEvent.objects.filter(subject_id=alice.user.pk)
+    assert kept.filter(action=AuditAction.EMAIL_REMOVED).exists()
+    assert not [event.data for event in kept if NEW_EMAIL in str(event.data)]
