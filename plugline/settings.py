@@ -216,6 +216,10 @@ ACCOUNT_RATE_LIMITS = {
     "data_export": "3/h/user,10/h/ip",
     # "Close my account" checks the password: no guessing it from a signed-in browser.
     "close_account": "10/h/user,30/h/ip",
+    # "Change password" checks the current password: no guessing it from a
+    # signed-in browser. Every request to the page counts (allauth), so the
+    # minute's allowance leaves room for a few typing mistakes.
+    "change_password": "10/m/user,30/h/user,60/h/ip",
 }
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 # Secondary emails: verified by link before use; the preferred ("primary")

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.test import Client
 
-from conftest import Subscriber
+from conftest import Subscriber, make_subscriber
 from plugline.accounts.models import User
 from plugline.accounts.validators import MaximumLengthValidator, SimplePatternValidator
 from plugline.core.models import AuditAction, AuditEvent
@@ -18,6 +20,7 @@ LOGIN = "/accounts/login/"
 CHANGE = "/accounts/password/change/"
 ACCOUNT = "/account/"
 SECURITY = "/account/security/"
+MORNING = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 PASSPHRASE_64 = "violet kettles hum softly while six herons fish in the cold bay!"
 
 
@@ -197,3 +200,42 @@ def test_it_explains_the_rules_on_the_page(alice: Subscriber):
     assert "placeholder=" not in page
     assert 'href="/accounts/password/reset/"' in page
     assert f'href="{SECURITY}"' in page
+
+
+def wrong_current_password(client: Client) -> int:
+    return client.post(
+        CHANGE,
+        {"oldpassword": "a guess", "password1": PASSPHRASE_64, "password2": PASSPHRASE_64},
+    ).status_code
+
+
+def test_it_stops_guessing_the_current_password_per_account(alice: Subscriber):
+    with time_machine.travel(MORNING, tick=False) as clock:
+        client = sign_in(alice)
+        assert [wrong_current_password(client) for _ in range(11)] == [200] * 10 + [429]
+        statuses = []
+        for _ in range(4):  # a few tries every few minutes, within the hour
+            clock.shift(timedelta(minutes=5))
+            statuses += [wrong_current_password(client) for _ in range(7)]
+        assert statuses[:20] == [200] * 20  # 30 in the hour, with the first 10
+        assert set(statuses[20:]) == {429}
+        response = client.post(CHANGE, {"oldpassword": alice.password})
+        assert response.status_code == 429
+        assert "Too many attempts" in response.content.decode()
+
+
+def test_it_stops_guessing_from_one_address_across_accounts(db: None):
+    statuses = []
+    with time_machine.travel(MORNING, tick=False) as clock:
+        for n in range(3):
+            subscriber = make_subscriber(f"house{n}@example.com", numbers=(f"+1212555{n:04d}",))
+            client = sign_in(subscriber, "192.0.2.50")
+            for _ in range(3):
+                clock.shift(timedelta(minutes=2))
+                statuses += [wrong_current_password(client) for _ in range(9)]
+        other = make_subscriber("elsewhere@example.com", numbers=("+12125550300",))
+        elsewhere = sign_in(other, "198.51.100.99")
+        assert wrong_current_password(elsewhere) == 200
+    # 60 an hour from one address, whichever accounts (each stays under its own 30).
+    assert statuses[:60] == [200] * 60
+    assert set(statuses[60:]) == {429}
