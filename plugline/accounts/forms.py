@@ -131,8 +131,6 @@ def _one_time_code_field(
             "autocomplete": "one-time-code",
             "autocapitalize": "none",
             "spellcheck": "false",
-            # core/field.html renders these ids: read the error, then the hint.
-            "aria-describedby": "id_code_errors id_code_helptext",
         }
     )
 
@@ -181,21 +179,6 @@ class TwoFactorActivateForm(ActivateTOTPForm):
         )
 
 
-def _describe_errors(form: forms.BaseForm) -> None:
-    """Tie each field's errors to the field, so that a screen reader reads them with it.
-
-    core/field.html gives a field's errors the id "<id>_errors"; Django's own
-    aria-describedby would point at "<id>_error".
-    """
-    for name in form.errors:
-        if name in form.fields:
-            bound = form[name]
-            described = [f"{bound.auto_id}_errors"]
-            if form.fields[name].help_text:
-                described.append(f"{bound.auto_id}_helptext")
-            form.fields[name].widget.attrs["aria-describedby"] = " ".join(described)
-
-
 class PasswordChangeForm(ChangePasswordForm):
     """allauth's "Change password", with our labels and one plain hint for the rules."""
 
@@ -212,10 +195,6 @@ class PasswordChangeForm(ChangePasswordForm):
         self.fields["password2"].label = _("New password again")
         for field in self.fields.values():
             field.widget.attrs.pop("placeholder", None)
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        _describe_errors(self)
 
 
 def _language_choices() -> list[tuple[str, str]]:
@@ -309,10 +288,6 @@ class ProfileForm(forms.Form):
                 self.add_error(None, error)
         return cleaned
 
-    def full_clean(self) -> None:
-        super().full_clean()
-        _describe_errors(self)
-
     def profile(self) -> dict[str, str]:
         """The cleaned values, as `user_profile_update` takes them."""
         return {name: self.cleaned_data[name] for name in PROFILE_FIELDS}
@@ -335,14 +310,5 @@ class AddEmailForm(allauth_forms.AddEmailForm):
                 "autocomplete": "email",
                 "autocapitalize": "none",
                 "spellcheck": "false",
-                "aria-describedby": "id_email_helptext",
             }
         )
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        if "email" in self.errors:
-            # core/field.html renders these ids: read the error, then the hint.
-            self.fields["email"].widget.attrs["aria-describedby"] = (
-                "id_email_errors id_email_helptext"
-            )

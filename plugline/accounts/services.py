@@ -30,6 +30,8 @@ from plugline.notifications.services import email_send, outbox_forget
 PROFILE_FIELDS = ("first_name", "last_name", *ADDRESS_FIELDS, "time_zone")
 # How many browsers an account remembers for the new-browser alert.
 KNOWN_BROWSERS_KEPT = 50
+# The language someone chose on the site before signing in (see views.set_language).
+LANGUAGE_CHOSEN_SESSION_KEY = "plugline_language_chosen"
 
 
 @transaction.atomic

@@ -10,6 +10,7 @@ from allauth.account.models import EmailAddress
 from allauth.account.signals import password_changed, password_reset, password_set
 from allauth.mfa import signals as mfa_signals
 from allauth.mfa.models import Authenticator
+from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 from django.http import HttpRequest
@@ -17,7 +18,11 @@ from django.http import HttpRequest
 from plugline.accounts.browsers import browser_id_for_sign_in
 from plugline.accounts.identifiers import parse_identifier, user_for_identifier
 from plugline.accounts.models import User
-from plugline.accounts.services import browser_sign_in_record
+from plugline.accounts.services import (
+    LANGUAGE_CHOSEN_SESSION_KEY,
+    browser_sign_in_record,
+    user_set_language,
+)
 from plugline.core.models import AuditAction
 from plugline.core.services import audit_record
 
@@ -36,6 +41,19 @@ def _on_logged_in_remember_browser(
     browser_id = browser_id_for_sign_in(request)
     if browser_id is not None and isinstance(user, User):
         browser_sign_in_record(user=user, browser_id=browser_id, request=request)
+
+
+@receiver(user_logged_in)
+def _on_logged_in_keep_language(
+    sender: Any, request: HttpRequest | None, user: User, **kwargs: Any
+) -> None:
+    # A language chosen on the sign-in page is the subscriber's choice: it
+    # becomes the account's, as if chosen after signing in.
+    if request is None or not hasattr(request, "session") or not isinstance(user, User):
+        return
+    language = request.session.pop(LANGUAGE_CHOSEN_SESSION_KEY, None)
+    if language in dict(settings.LANGUAGES):
+        user_set_language(user=user, language=language, request=request)
 
 
 @receiver(user_logged_out)

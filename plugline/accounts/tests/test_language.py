@@ -33,3 +33,22 @@ def test_it_ignores_an_unknown_language(alice: Subscriber, client: Client):
     client.force_login(alice.user)
     client.post("/i18n/setlang/", {"language": "xx", "next": "/"})
     assert User.objects.get(pk=alice.user.pk).language == "en"
+
+
+def test_a_language_chosen_before_signing_in_becomes_the_accounts(alice: Subscriber):
+    browser = Client()
+    browser.post("/i18n/setlang/", {"language": "da", "next": "/accounts/login/"})
+    browser.post("/accounts/login/", {"login": alice.email, "password": alice.password})
+    assert User.objects.get(pk=alice.user.pk).language == "da"
+    assert browser.get("/").headers["Content-Language"] == "da"
+    event = AuditEvent.objects.get(action=AuditAction.LANGUAGE_CHANGED)
+    assert event.data == {"from": "en", "to": "da"}
+
+
+def test_a_language_cookie_alone_does_not_change_the_accounts(bob: Subscriber):
+    # A cookie left from an earlier visit is not a choice made now: the
+    # account keeps the language the subscriber set there.
+    browser = Client()
+    browser.cookies["plugline_language"] = "en"
+    browser.post("/accounts/login/", {"login": bob.email, "password": bob.password})
+    assert User.objects.get(pk=bob.user.pk).language == "fr"

@@ -51,7 +51,7 @@ def field_value(page: str, name: str) -> str:
 
 
 def errors_of(page: str, name: str) -> list[str]:
-    match = re.search(rf'<ul class="errorlist" id="id_{name}_errors">(.*?)</ul>', page, re.S)
+    match = re.search(rf'<ul class="errorlist" id="id_{name}_error">(.*?)</ul>', page, re.S)
     if match is None:
         return []
     return [html.unescape(item) for item in re.findall(r"<li>(.*?)</li>", match.group(1))]
@@ -120,7 +120,7 @@ def test_it_refuses_a_bad_canadian_postal_code_and_keeps_everything_typed(
     assert errors_of(page, "postal_code") == [
         "Enter a Canadian postal code of 6 letters and digits, such as H3Z 2Y7."
     ]
-    assert 'aria-describedby="id_postal_code_errors"' in page
+    assert 'aria-describedby="id_postal_code_error"' in page
     assert 'href="#id_postal_code"' in page  # the summary at the top leads to the field
     for name, typed in [
         ("first_name", "Alicia"),
