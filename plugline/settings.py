@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "plugline.core",
     "plugline.notifications",
     "plugline.accounts",
+    "plugline.telephony",
     "plugline.devices",
     "plugline.portal",
     "django.contrib.admin",
@@ -271,6 +272,21 @@ USE_I18N = True
 TIME_ZONE = "UTC"
 USE_TZ = True
 # Region assumed for phone numbers typed without a country code.
+# Devices and activation (see plugline.devices).
+# The version of the terms of service that the activation wizard has accepted.
+TERMS_OF_SERVICE_VERSION = env_str("TERMS_OF_SERVICE_VERSION", "2026-11")
+# The port on 127.0.0.1 where the device agent (plugline-device) answers.
+DEVICE_AGENT_PORT = env_int("DEVICE_AGENT_PORT", 7447, minimum=1)
+# How long an emailed activation code works, and how many wrong tries it takes.
+ACTIVATION_CODE_MINUTES = env_int("ACTIVATION_CODE_MINUTES", 15, minimum=1)
+ACTIVATION_CODE_MAX_FAILURES = 5
+# How long a number chosen in the wizard stays held, and how long a number
+# left by a subscriber rests before someone else can have it.
+NUMBER_RESERVATION_MINUTES = env_int("NUMBER_RESERVATION_MINUTES", 30, minimum=1)
+NUMBER_QUARANTINE_DAYS = env_int("NUMBER_QUARANTINE_DAYS", 90, minimum=0)
+# How long the owner of a used device has to answer a transfer request.
+TRANSFER_REQUEST_DAYS = 7
+
 DEFAULT_PHONE_REGION = env_str("DEFAULT_PHONE_REGION", "US").upper()
 
 # Static files.

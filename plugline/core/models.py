@@ -27,6 +27,15 @@ class AuditAction(models.TextChoices):
     NEW_BROWSER_SIGN_IN = "new_browser_sign_in", _("Sign-in from a new browser")
     DATA_EXPORTED = "data_exported", _("Data downloaded")
     ACCOUNT_CLOSED = "account_closed", _("Account closed")
+    DEVICE_ACTIVATED = "device_activated", _("Device activated")
+    DEVICE_RELEASED = "device_released", _("Device released")
+    DEVICE_RENAMED = "device_renamed", _("Device renamed")
+    E911_ADDRESS_CHANGED = "e911_address_changed", _("E911 address changed")
+    ACTIVATION_CODE_FAILED = "activation_code_failed", _("Wrong activation code")
+    TRANSFER_REQUESTED = "transfer_requested", _("Device transfer requested")
+    TRANSFER_APPROVED = "transfer_approved", _("Device transfer approved")
+    TRANSFER_DECLINED = "transfer_declined", _("Device transfer declined")
+    INVENTORY_IMPORTED = "inventory_imported", _("Inventory imported")
 
 
 class AuditEvent(models.Model):

@@ -1,6 +1,14 @@
-"""The physical device and the phone number it gives a household."""
+"""The physical device, from the operator's inventory to a working line on an account.
+
+A device is made with a secret device key, kept inside the device; Plugline
+stores only the Ed25519 public key derived from it (see devices.keys), so that
+it can check the device's signatures without being able to make them. The
+short code printed on the label is stored as a keyed hash.
+"""
 
 from __future__ import annotations
+
+import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -15,8 +23,71 @@ def validate_e164(value: str) -> None:
         raise ValidationError(_("Enter the number in E.164 form, e.g. +12125550147."))
 
 
+class DeviceModel(models.Model):
+    """A kind of device the operator sells, with the picture the portal shows."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=80)
+    # A path under the static files, e.g. "devices/plugline-usb.svg".
+    picture = models.CharField(_("picture"), max_length=200, default="devices/plugline-usb.svg")
+    # Months of service included with a device sold in a store (billing uses it).
+    included_months = models.PositiveSmallIntegerField(_("months included"), default=0)
+
+    class Meta:
+        verbose_name = _("device model")
+        verbose_name_plural = _("device models")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DeviceStatus(models.TextChoices):
+    IN_STOCK = "in_stock", _("in stock")
+    SOLD_ONLINE = "sold_online", _("sold online")
+    SOLD_IN_STORE = "sold_in_store", _("sold in store")
+    ACTIVE = "active", _("active")
+    RELEASED = "released", _("released")
+    RETIRED = "retired", _("retired")
+
+
+class WebOrder(models.Model):
+    """An order from the operator's web shop: who bought, and (Device.web_order) what shipped."""
+
+    number = models.CharField(_("order number"), max_length=40, unique=True)
+    email = models.EmailField(_("buyer's email"))
+    ordered_at = models.DateTimeField(_("ordered at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("web order")
+        verbose_name_plural = _("web orders")
+        ordering = ["-created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.number
+
+
 class Device(models.Model):
     serial = models.CharField(_("serial number"), max_length=40, unique=True)
+    model = models.ForeignKey(
+        DeviceModel, on_delete=models.PROTECT, related_name="devices", verbose_name=_("model")
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=DeviceStatus.choices, default=DeviceStatus.IN_STOCK
+    )
+    # Ed25519 public key (32 bytes, base64) derived from the device key.
+    public_key = models.CharField(_("public key"), max_length=64, blank=True)
+    # Keyed hash of the code printed on the label (devices.keys.label_code_hash).
+    label_code_hash = models.CharField(max_length=64, blank=True)
+    web_order = models.ForeignKey(
+        WebOrder,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="devices",
+        verbose_name=_("web order"),
+    )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -36,6 +107,15 @@ class Device(models.Model):
         validators=[validate_e164],
     )
     nickname = models.CharField(_("nickname"), max_length=60, blank=True)
+    # The E911 address: where emergency services are sent for calls from
+    # this device (core.addresses.ADDRESS_FIELDS, prefixed).
+    e911_street_address = models.CharField(max_length=200, blank=True)
+    e911_street_address_2 = models.CharField(max_length=200, blank=True)
+    e911_city = models.CharField(max_length=100, blank=True)
+    e911_country_area = models.CharField(max_length=100, blank=True)
+    e911_postal_code = models.CharField(max_length=20, blank=True)
+    e911_country = models.CharField(max_length=2, blank=True)
+    activated_at = models.DateTimeField(_("activated at"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -48,6 +128,11 @@ class Device(models.Model):
                 | models.Q(phone_number__startswith="+"),
                 name="device_phone_number_e164",
             ),
+            # An active device is on an account.
+            models.CheckConstraint(
+                condition=~models.Q(status="active") | models.Q(owner__isnull=False),
+                name="device_active_has_owner",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -56,3 +141,162 @@ class Device(models.Model):
     @property
     def phone_number_display(self) -> str:
         return format_phone_number(self.phone_number) if self.phone_number else ""
+
+    @property
+    def e911_address(self) -> dict[str, str]:
+        from plugline.core.addresses import ADDRESS_FIELDS
+
+        return {field: getattr(self, f"e911_{field}") for field in ADDRESS_FIELDS}
+
+
+class DeviceChallenge(models.Model):
+    """A one-time challenge that a device signs to prove it is there (see devices.presence)."""
+
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="challenges")
+    # SHA-256 of the challenge; the challenge itself is only ever in flight.
+    challenge_hash = models.CharField(max_length=64, unique=True)
+    # What asked for it: "activation:<uuid>" for the wizard, "agent" for the device API.
+    purpose = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["expires_at"], name="device_challenge_expiry")]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ActivationStatus(models.TextChoices):
+    OPEN = "open", _("open")
+    COMPLETED = "completed", _("completed")
+    ABANDONED = "abandoned", _("abandoned")
+
+
+class PurchaseChannel(models.TextChoices):
+    ONLINE = "online", _("On the website")
+    STORE = "store", _("In a store")
+
+
+class Activation(models.Model):
+    """One customer's way through the activation wizard, saved step by step.
+
+    The browser holds the id (in its session); a new account's details wait
+    here, with the password already hashed, until the emailed code proves the
+    email, and only then become an account.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    status = models.CharField(
+        max_length=12, choices=ActivationStatus.choices, default=ActivationStatus.OPEN
+    )
+    device = models.ForeignKey(
+        Device, null=True, blank=True, on_delete=models.CASCADE, related_name="activations"
+    )
+    # Until when the device counts as present (proved by signature, or by
+    # serial and label code).
+    present_until = models.DateTimeField(null=True, blank=True)
+    purchase_channel = models.CharField(max_length=8, choices=PurchaseChannel.choices, blank=True)
+    order_email_matched_at = models.DateTimeField(null=True, blank=True)
+    # An existing account that signed in to add the device...
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="activations",
+    )
+    # ... or the new account to create.
+    first_name = models.CharField(max_length=150, blank=True)
+    last_name = models.CharField(max_length=150, blank=True)
+    email = models.EmailField(blank=True)
+    password_hash = models.CharField(max_length=256, blank=True)
+    # Contact address (the account's) and E911 address (the device's), as
+    # core.addresses dicts.
+    contact_address = models.JSONField(default=dict, blank=True)
+    e911_address = models.JSONField(default=dict, blank=True)
+    # The number held for this wizard (telephony reserves it).
+    phone_number = models.CharField(max_length=16, blank=True)
+    terms_version = models.CharField(max_length=20, blank=True)
+    terms_accepted_at = models.DateTimeField(null=True, blank=True)
+    # The emailed activation code: a hash, when it was sent and stops
+    # working, and the wrong tries against it.
+    code_hash = models.CharField(max_length=128, blank=True)
+    code_sent_at = models.DateTimeField(null=True, blank=True)
+    code_expires_at = models.DateTimeField(null=True, blank=True)
+    code_failures = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("activation")
+        verbose_name_plural = _("activations")
+        indexes = [models.Index(fields=["status", "updated_at"], name="activation_status_updated")]
+
+    def __str__(self) -> str:
+        return str(self.id)
+
+    @property
+    def holder(self) -> str:
+        """How this wizard is named on the number it reserves."""
+        return f"activation:{self.id}"
+
+
+class TermsAcceptance(models.Model):
+    """Who accepted which version of the terms of service, when, for which device."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="terms_acceptances"
+    )
+    device = models.ForeignKey(
+        Device, null=True, on_delete=models.SET_NULL, related_name="terms_acceptances"
+    )
+    version = models.CharField(max_length=20)
+    accepted_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.version} {self.accepted_at:%Y-%m-%d %H:%M}"
+
+
+class TransferStatus(models.TextChoices):
+    PENDING = "pending", _("waiting for the owner")
+    APPROVED = "approved", _("approved")
+    DECLINED = "declined", _("declined")
+    EXPIRED = "expired", _("expired")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+class TransferRequest(models.Model):
+    """A request, from someone holding a used device, that its owner release it to them."""
+
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="transfer_requests")
+    # The owner at the time of the request: an approval counts only while
+    # the device is still theirs.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="transfer_requests"
+    )
+    activation = models.ForeignKey(
+        Activation, on_delete=models.CASCADE, related_name="transfer_requests"
+    )
+    # SHA-256 of the token in the owner's approve and decline links.
+    token_hash = models.CharField(max_length=64, unique=True)
+    status = models.CharField(
+        max_length=12, choices=TransferStatus.choices, default=TransferStatus.PENDING
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["device", "activation"],
+                condition=models.Q(status="pending"),
+                name="one_pending_transfer_per_wizard",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.device} ({self.status})"

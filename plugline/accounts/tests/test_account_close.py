@@ -211,6 +211,7 @@ def test_it_keeps_the_audit_log_unlinked_from_the_person(
         AuditAction.SIGN_IN_FAILED,
         AuditAction.EMAIL_ADDED,
         AuditAction.SIGN_IN,  # force_login
+        AuditAction.DEVICE_RELEASED,  # her device leaves the account
         AuditAction.ACCOUNT_CLOSED,
     }
     assert not trail.filter(user__isnull=False).exists()

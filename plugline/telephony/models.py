@@ -1,0 +1,62 @@
+"""Phone numbers: the operator's inventory of numbers, by area code and city.
+
+A number is available, reserved (held for a few minutes by a customer
+choosing it in the activation wizard), assigned (a device's service number,
+see devices.Device.phone_number) or quarantined (left by a subscriber, resting
+before it can be given to someone else). Every change of status goes through
+plugline.telephony.services, with a conditional update, so that two
+customers never get the same number.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class NumberStatus(models.TextChoices):
+    AVAILABLE = "available", _("available")
+    RESERVED = "reserved", _("reserved")
+    ASSIGNED = "assigned", _("assigned")
+    QUARANTINED = "quarantined", _("quarantined")
+
+
+class PhoneNumber(models.Model):
+    e164 = models.CharField(_("number"), max_length=16, unique=True)
+    country = models.CharField(_("country"), max_length=2)
+    # The North American area code (NPA), or the first digits elsewhere.
+    area_code = models.CharField(_("area code"), max_length=6, db_index=True)
+    city = models.CharField(_("city"), max_length=80)
+    region = models.CharField(_("state or province"), max_length=40, blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=NumberStatus.choices, default=NumberStatus.AVAILABLE
+    )
+    # Who holds a reservation (an opaque string such as "activation:<uuid>")
+    # and until when; a lapsed reservation counts as available.
+    reserved_for = models.CharField(max_length=64, blank=True)
+    reserved_until = models.DateTimeField(null=True, blank=True)
+    # A quarantined number becomes available again after this time.
+    quarantined_until = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("phone number")
+        verbose_name_plural = _("phone numbers")
+        ordering = ["e164"]
+        indexes = [
+            models.Index(fields=["status", "area_code"], name="number_status_area"),
+            models.Index(fields=["status", "city"], name="number_status_city"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(e164__startswith="+"), name="phone_number_e164"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="reserved")
+                | (models.Q(reserved_until__isnull=False) & ~models.Q(reserved_for="")),
+                name="phone_number_reservation_has_holder",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.e164
