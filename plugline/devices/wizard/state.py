@@ -1,0 +1,141 @@
+"""What every step of the activation wizard shares.
+
+A browser's wizard is the Activation whose id is in its session; it is saved
+after every step, so a customer can leave and come back (in the same
+browser) where they stopped. The steps are done in order: a step's page
+sends the customer back to the first step not done yet.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from plugline.devices.models import (
+    Activation,
+    ActivationStatus,
+    Device,
+    DeviceStatus,
+    PurchaseChannel,
+)
+
+SESSION_KEY = "plugline_activation"
+# How long a proof of presence lasts: long enough to fill in the wizard.
+PRESENCE_MINUTES = 60
+
+# The wizard's steps, in order; each is the name of its URL in the devices
+# namespace ("devices:activate_<step>").
+STEPS = ("detect", "purchase", "account", "addresses", "number", "terms", "code")
+
+
+def activation_for_request(request: HttpRequest) -> Activation | None:
+    """This browser's open wizard, if it has one."""
+    activation_id = request.session.get(SESSION_KEY)
+    if not activation_id:
+        return None
+    activation = (
+        Activation.objects.select_related("device", "device__model", "user")
+        .filter(pk=activation_id, status=ActivationStatus.OPEN)
+        .first()
+    )
+    if activation is None:
+        request.session.pop(SESSION_KEY, None)
+        return None
+    # A wizard begun by someone signed in stays theirs.
+    if activation.user_id and activation.user_id != request.user.pk:
+        return None
+    return activation
+
+
+@transaction.atomic
+def activation_start(request: HttpRequest) -> Activation:
+    """This browser's open wizard, or a new one."""
+    activation = activation_for_request(request)
+    if activation is not None:
+        return activation
+    activation = Activation.objects.create(
+        user=request.user if request.user.is_authenticated else None
+    )
+    request.session[SESSION_KEY] = str(activation.pk)
+    return activation
+
+
+def activation_forget(request: HttpRequest) -> None:
+    request.session.pop(SESSION_KEY, None)
+
+
+@transaction.atomic
+def activation_mark_present(*, activation: Activation, device: Device) -> None:
+    """The device proved it is here (signature, or serial and label code).
+
+    Choosing another device starts the later steps that depend on it again
+    (how it was bought, the order's email).
+    """
+    if activation.device_id != device.pk:
+        activation.device = device
+        activation.purchase_channel = ""
+        activation.order_email_matched_at = None
+    activation.present_until = timezone.now() + timedelta(minutes=PRESENCE_MINUTES)
+    activation.save(
+        update_fields=[
+            "device",
+            "present_until",
+            "purchase_channel",
+            "order_email_matched_at",
+            "updated_at",
+        ]
+    )
+
+
+def activation_device_is_present(activation: Activation) -> bool:
+    return (
+        activation.device_id is not None
+        and activation.present_until is not None
+        and activation.present_until > timezone.now()
+    )
+
+
+def activation_device_is_free(activation: Activation) -> bool:
+    """Whether the device can go to this wizard's account: not on someone else's account."""
+    device = activation.device
+    if device is None:
+        return False
+    if device.status == DeviceStatus.RETIRED:
+        return False
+    return device.owner_id is None or device.owner_id == activation.user_id
+
+
+def activation_step_done(activation: Activation, step: str) -> bool:
+    """Whether `step` is done for this wizard."""
+    if step == "detect":
+        return activation_device_is_present(activation) and activation_device_is_free(activation)
+    if step == "purchase":
+        # Bought online: the order's email must have matched.
+        return activation.purchase_channel == PurchaseChannel.STORE or (
+            activation.purchase_channel == PurchaseChannel.ONLINE
+            and activation.order_email_matched_at is not None
+        )
+    if step == "account":
+        return activation.user_id is not None or bool(activation.email and activation.password_hash)
+    if step == "addresses":
+        return bool(activation.e911_address) and bool(activation.contact_address)
+    if step == "number":
+        return bool(activation.phone_number)
+    if step == "terms":
+        return activation.terms_accepted_at is not None
+    if step == "code":
+        return activation.status == ActivationStatus.COMPLETED
+    raise ValueError(f"unknown step {step!r}")
+
+
+def activation_current_step(activation: Activation | None) -> str:
+    """The first step not done yet."""
+    if activation is None:
+        return STEPS[0]
+    for step in STEPS:
+        if not activation_step_done(activation, step):
+            return step
+    return STEPS[-1]
