@@ -282,6 +282,10 @@ class TransferRequest(models.Model):
     )
     # SHA-256 of the token in the owner's approve and decline links.
     token_hash = models.CharField(max_length=64, unique=True)
+    # Where to tell the person who asked of the answer (optional), and in
+    # which language: they may have no account yet.
+    notify_email = models.EmailField(blank=True)
+    notify_language = models.CharField(max_length=10, blank=True)
     status = models.CharField(
         max_length=12, choices=TransferStatus.choices, default=TransferStatus.PENDING
     )
