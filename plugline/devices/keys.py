@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
     Ed25519PublicKey,
 )
+from django.conf import settings
 from django.utils.crypto import salted_hmac
 
 # What a device signs is the challenge with this prefix, so that a signature
@@ -90,18 +91,25 @@ def label_code_normalize(code: str) -> str:
     return "".join(ch for ch in code.upper() if ch.isalnum())
 
 
-def label_code_hash(*, serial: str, code: str) -> str:
+def label_code_hash(*, serial: str, code: str, secret: str | None = None) -> str:
+    """Keyed with SECRET_KEY (or `secret`); see label_code_matches for rotation."""
     return salted_hmac(
         "plugline.devices.label_code",
         f"{serial}:{label_code_normalize(code)}",
+        secret=secret,
         algorithm="sha256",
     ).hexdigest()
 
 
 def label_code_matches(*, serial: str, code: str, stored_hash: str) -> bool:
+    """Whether `code` is the label's; hashes made before SECRET_KEY was rotated still
+    match through SECRET_KEY_FALLBACKS."""
     if not stored_hash:
         return False
-    return hmac.compare_digest(label_code_hash(serial=serial, code=code), stored_hash)
+    return any(
+        hmac.compare_digest(label_code_hash(serial=serial, code=code, secret=secret), stored_hash)
+        for secret in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+    )
 
 
 def token_hash(token: str) -> str:
