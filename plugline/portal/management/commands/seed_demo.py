@@ -1,7 +1,18 @@
-"""Demo data for trying Plugline locally. Idempotent; never for production."""
+"""Demo data for trying Plugline locally. Idempotent; never for production.
+
+Besides the demo accounts, it fills the inventory the way an operator would,
+through the same imports (devices, web orders, numbers): a few dozen
+available numbers in six cities, and four boxed devices to activate, whose
+keys and label codes are derived from fixed strings so that the README can
+give them.
+"""
 
 from __future__ import annotations
 
+import csv
+import hashlib
+import io
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from allauth.account.models import EmailAddress
@@ -10,7 +21,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from plugline.accounts.models import User
-from plugline.devices.services import device_assign
+from plugline.core.csv_import import ImportReport
+from plugline.devices import keys
+from plugline.devices.importing import devices_import, orders_import
+from plugline.devices.services import device_assign, device_model_default
+from plugline.telephony.importing import numbers_import
+from plugline.telephony.services import number_mark_assigned
 
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "plugline-demo"  # demo only, printed by `make run`
@@ -19,10 +35,45 @@ DEMO_DEVICES = [
     ("PL1000000147", "+12125550147", "Kitchen"),
     ("PL1000000148", "+14165550148", "Cottage"),
 ]
+# Boxed devices to activate: three sold in a store, one sold on the website.
+DEMO_STORE_SERIALS = ["PL2000000001", "PL2000000002", "PL2000000003"]
+DEMO_ORDER_NUMBER = "W-100001"
+DEMO_ORDER_EMAIL = "buyer@example.com"
+DEMO_ORDER_SERIAL = "PL2000000004"
+# Fictional numbers (555-0100 to 555-0199 are reserved for fiction).
+DEMO_NUMBER_PLACES = [
+    ("212", "New York", "NY", "US"),
+    ("646", "New York", "NY", "US"),
+    ("416", "Toronto", "ON", "CA"),
+    ("514", "Montréal", "QC", "CA"),
+    ("415", "San Francisco", "CA", "US"),
+    ("312", "Chicago", "IL", "US"),
+]
+DEMO_NUMBER_LINES = range(100, 106)
+
+
+def demo_device_key(serial: str) -> str:
+    """The demo device's key: fixed, so that the README can give it. Demo only."""
+    index = _demo_index(serial)
+    return keys.b64encode(hashlib.sha256(f"plugline-demo-device-{index}".encode()).digest())
+
+
+def demo_label_code(serial: str) -> str:
+    index = _demo_index(serial)
+    digest = hashlib.sha256(f"plugline-demo-label-{index}".encode()).digest()
+    alphabet = keys.LABEL_ALPHABET
+    return "".join(alphabet[byte % len(alphabet)] for byte in digest[: keys.LABEL_CODE_LENGTH])
+
+
+def _demo_index(serial: str) -> int:
+    return [*DEMO_STORE_SERIALS, DEMO_ORDER_SERIAL].index(serial) + 1
 
 
 class Command(BaseCommand):
-    help = "Create the demo subscriber and staff member (DEBUG only; safe to run again)."
+    help = (
+        "Create the demo subscriber and staff member, a number inventory and boxed "
+        "devices to activate (DEBUG only; safe to run again)."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG:
@@ -32,11 +83,24 @@ class Command(BaseCommand):
             for serial, number, nickname in DEMO_DEVICES:
                 device_assign(serial=serial, owner=demo, phone_number=number, nickname=nickname)
             self._user(STAFF_EMAIL, first_name="Sam", last_name="Staff", staff=True)
+            self._inventory()
         self.stdout.write(
             "Demo subscriber: demo@example.com (or (212) 555-0147 / (416) 555-0148), "
             f"password {DEMO_PASSWORD}\n"
-            f"Demo staff (admin at /admin/): {STAFF_EMAIL}, password {DEMO_PASSWORD}"
+            f"Demo staff (admin at /admin/): {STAFF_EMAIL}, password {DEMO_PASSWORD}\n"
+            "Demo devices to activate: start one with its command, then "
+            '"Activate" in the portal (or type its serial and label code):'
         )
+        for serial in [*DEMO_STORE_SERIALS, DEMO_ORDER_SERIAL]:
+            sold = (
+                f"sold online, order {DEMO_ORDER_NUMBER} for {DEMO_ORDER_EMAIL}"
+                if serial == DEMO_ORDER_SERIAL
+                else "sold in a store"
+            )
+            self.stdout.write(
+                f"  {serial} ({sold}), label code {demo_label_code(serial)}:\n"
+                f"    .venv/bin/plugline-device --serial {serial} --key {demo_device_key(serial)}"
+            )
 
     def _user(self, email: str, *, first_name: str, last_name: str, staff: bool = False) -> User:
         user, _ = User.objects.get_or_create(
@@ -51,3 +115,48 @@ class Command(BaseCommand):
             user=user, email=email, defaults={"verified": True, "primary": True}
         )
         return user
+
+    def _inventory(self) -> None:
+        """Numbers, boxed devices and a web order, through the operator's imports."""
+        model = device_model_default()
+        # The demo subscriber's numbers are in the inventory too (assigned).
+        demo_numbers = {number[2:5]: number for _, number, _ in DEMO_DEVICES}
+        numbers = [
+            (number, city, region, country)
+            for area_code, city, region, country in DEMO_NUMBER_PLACES
+            for number in [
+                *(f"+1{area_code}555{line:04d}" for line in DEMO_NUMBER_LINES),
+                *([demo_numbers[area_code]] if area_code in demo_numbers else []),
+            ]
+        ]
+        _import(numbers_import, ["number", "city", "region", "country"], numbers)
+        # Numbers that were in the inventory before their device had them.
+        for _, number, _ in DEMO_DEVICES:
+            number_mark_assigned(e164=number)
+
+        devices = [
+            (serial, model.code, demo_device_key(serial), demo_label_code(serial), status)
+            for serial, status in [
+                *((serial, "sold_in_store") for serial in DEMO_STORE_SERIALS),
+                (DEMO_ORDER_SERIAL, "in_stock"),
+            ]
+        ]
+        _import(devices_import, ["serial", "model", "device_key", "label_code", "status"], devices)
+        _import(
+            orders_import,
+            ["order_number", "email", "serial"],
+            [(DEMO_ORDER_NUMBER, DEMO_ORDER_EMAIL, DEMO_ORDER_SERIAL)],
+        )
+
+
+def _import(
+    run: Callable[..., ImportReport], columns: Sequence[str], rows: Sequence[Sequence[str]]
+) -> None:
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow(columns)
+    writer.writerows(rows)
+    report = run(data=text.getvalue())
+    if report.rejections:
+        problems = "\n".join(str(rejection) for rejection in report.rejections)
+        raise CommandError(f"the demo {report.kind} do not fit this database:\n{problems}")
