@@ -221,6 +221,11 @@ ACCOUNT_RATE_LIMITS = {
     # signed-in browser. Every request to the page counts (allauth), so the
     # minute's allowance leaves room for a few typing mistakes.
     "change_password": "10/m/user,30/h/user,60/h/ip",
+    # "Release this device" checks the password, like closing the account.
+    "device_release": "10/h/user,30/h/ip",
+    # Asking the owner of a used device to release it emails them: a few a
+    # day per device, so that nobody can flood an owner's inbox.
+    "device_transfer_request": "10/h/ip,5/d/key",
 }
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 # Secondary emails: verified by link before use; the preferred ("primary")

@@ -2,19 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from plugline.core.addresses import ADDRESS_FIELDS
+from plugline.core.addresses import ADDRESS_FIELDS, address_normalize
 from plugline.core.models import AuditAction
 from plugline.core.phones import normalize_phone_number
 from plugline.core.services import audit_record
-from plugline.devices.models import Device, DeviceModel, DeviceStatus
-from plugline.telephony.services import number_quarantine
+from plugline.devices.models import (
+    Device,
+    DeviceModel,
+    DeviceStatus,
+    TransferRequest,
+    TransferStatus,
+)
+from plugline.notifications.services import email_send
+from plugline.telephony.services import number_mark_assigned, number_quarantine
 
 DEFAULT_MODEL_CODE = "plugline-usb"
+NICKNAME_MAX_LENGTH = Device._meta.get_field("nickname").max_length or 60
 
 
 def device_model_default() -> DeviceModel:
@@ -72,13 +86,17 @@ def device_release(
 
     Its E911 address and nickname are wiped (voicemail too, once it exists);
     its number is quarantined, or stays with the device for its next owner
-    when the owner chooses so.
+    when the owner chooses so. Requests to release it that were still
+    waiting are settled: the people who asked can go on with their
+    activation (and are told so, if they left an email).
     """
     owner = device.owner
     number = device.phone_number
-    if not keep_number:
-        device.phone_number = None
-        if number:
+    if number:
+        if keep_number:
+            number_mark_assigned(e164=number)
+        else:
+            device.phone_number = None
             number_quarantine(e164=number)
     device.owner = None
     device.status = DeviceStatus.RELEASED
@@ -93,6 +111,105 @@ def device_release(
             user=owner,
             data={"serial": device.serial, "number_kept": keep_number},
         )
+    transfer_requests_settle(device=device, status=TransferStatus.CANCELLED)
+
+
+def transfer_requests_settle(*, device: Device, status: TransferStatus) -> int:
+    """Close the device's waiting transfer requests with `status`; how many were closed.
+
+    Called once the device has left its owner's account (released, or given
+    by approving one request): everyone who asked may now go on, and those
+    who left an email are told. Expired requests are left alone.
+    """
+    now = timezone.now()
+    waiting = list(
+        TransferRequest.objects.select_for_update().filter(
+            device=device, status=TransferStatus.PENDING, expires_at__gt=now
+        )
+    )
+    TransferRequest.objects.filter(pk__in=[item.pk for item in waiting]).update(
+        status=status, decided_at=now
+    )
+    for item in waiting:
+        item.device = device
+        transfer_requester_notify(transfer=item, released=True)
+    return len(waiting)
+
+
+def transfer_requester_notify(*, transfer: TransferRequest, released: bool) -> None:
+    """Tell the person who asked for the device (if they left an email) of the outcome."""
+    if not transfer.notify_email:
+        return
+    email_send(
+        template="devices/email/transfer_released"
+        if released
+        else "devices/email/transfer_declined",
+        to=transfer.notify_email,
+        context={
+            "serial": transfer.device.serial,
+            "activate_url": _absolute(reverse("devices:activate_detect")),
+        },
+        language=transfer.notify_language or "en",
+    )
+
+
+def _absolute(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+@transaction.atomic
+def device_rename(*, device: Device, nickname: str, request: HttpRequest | None = None) -> bool:
+    """Give the device a name its owner recognises ("Kitchen"); whether it changed."""
+    nickname = " ".join(nickname.split())
+    if len(nickname) > NICKNAME_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "nickname": ValidationError(
+                    _("Keep the nickname to %(limit)s characters or fewer."),
+                    code="max_length",
+                    params={"limit": NICKNAME_MAX_LENGTH},
+                )
+            }
+        )
+    if nickname == device.nickname:
+        return False
+    device.nickname = nickname
+    device.save(update_fields=["nickname"])
+    if device.owner is not None:
+        audit_record(
+            action=AuditAction.DEVICE_RENAMED,
+            request=request,
+            user=device.owner,
+            data={"serial": device.serial},
+        )
+    return True
+
+
+@transaction.atomic
+def device_e911_update(
+    *, device: Device, address: Mapping[str, object], request: HttpRequest | None = None
+) -> bool:
+    """Save the device's E911 address, checked for its country; whether it changed.
+
+    The address is required (the line cannot be used without one) and is
+    checked and normalised here, so every way in stores the same form of it
+    (ValidationError, by field, otherwise). The audit event names the
+    device, never the address.
+    """
+    normal = address_normalize(address, required=True)
+    if normal == device.e911_address:
+        return False
+    for field, value in normal.items():
+        setattr(device, f"e911_{field}", value)
+    device.save(update_fields=[f"e911_{field}" for field in ADDRESS_FIELDS])
+    if device.owner is not None:
+        audit_record(
+            action=AuditAction.E911_ADDRESS_CHANGED,
+            request=request,
+            user=device.owner,
+            data={"serial": device.serial},
+        )
+    return True
 
 
 def release_devices_of_closing_account(user: AbstractBaseUser) -> None:

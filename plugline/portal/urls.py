@@ -5,4 +5,8 @@ from plugline.portal import views
 app_name = "portal"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("devices/<str:serial>/", views.device, name="device"),
+    path("devices/<str:serial>/nickname/", views.device_nickname, name="device_nickname"),
+    path("devices/<str:serial>/e911/", views.device_e911, name="device_e911"),
+    path("devices/<str:serial>/release/", views.device_release_confirm, name="device_release"),
 ]

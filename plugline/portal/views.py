@@ -1,16 +1,120 @@
-"""The subscriber's pages that combine domains."""
+"""The subscriber's pages that combine domains: "My account", a device's page."""
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from typing import Any
 
-from plugline.devices.selectors import device_list_for_user
+from allauth.core.ratelimit import consume_or_429
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from plugline.accounts.models import User
+from plugline.devices.models import Device
+from plugline.devices.selectors import device_get_for_user, device_list_for_user
+from plugline.devices.services import device_e911_update, device_release, device_rename
+from plugline.portal.forms import DeviceNicknameForm, DeviceReleaseForm, E911AddressForm
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)  # login_required let the request in
+    return request.user
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """ "My account": the account's devices and their numbers."""
-    devices = list(device_list_for_user(user=request.user))  # type: ignore[arg-type]
+    devices = list(device_list_for_user(user=_user(request)))
     return render(request, "portal/home.html", {"devices": devices})
+
+
+def _device_page(
+    request: HttpRequest,
+    device: Device,
+    *,
+    nickname_form: DeviceNicknameForm | None = None,
+    e911_form: E911AddressForm | None = None,
+) -> HttpResponse:
+    context: dict[str, Any] = {
+        "device": device,
+        "nickname_form": nickname_form or DeviceNicknameForm(initial={"nickname": device.nickname}),
+        "e911_form": e911_form or E911AddressForm(device=device),
+    }
+    return render(request, "portal/device.html", context)
+
+
+@login_required
+def device(request: HttpRequest, serial: str) -> HttpResponse:
+    """A device's page: its number and status, nickname, E911 address, release."""
+    return _device_page(request, device_get_for_user(user=_user(request), serial=serial))
+
+
+@login_required
+@require_POST
+def device_nickname(request: HttpRequest, serial: str) -> HttpResponse:
+    device = device_get_for_user(user=_user(request), serial=serial)
+    form = DeviceNicknameForm(request.POST)
+    if form.is_valid():
+        try:
+            changed = device_rename(
+                device=device, nickname=form.cleaned_data["nickname"], request=request
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                gettext("The nickname is saved.") if changed else gettext("Nothing changed."),
+            )
+            return redirect("portal:device", serial=device.serial)
+    return _device_page(request, device, nickname_form=form)
+
+
+@login_required
+@require_POST
+def device_e911(request: HttpRequest, serial: str) -> HttpResponse:
+    device = device_get_for_user(user=_user(request), serial=serial)
+    form = E911AddressForm(request.POST, device=device)
+    if form.is_valid():
+        try:
+            changed = device_e911_update(device=device, address=form.address(), request=request)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                gettext("The E911 address is saved.") if changed else gettext("Nothing changed."),
+            )
+            return redirect("portal:device", serial=device.serial)
+    return _device_page(request, device, e911_form=form)
+
+
+@login_required
+@never_cache
+def device_release_confirm(request: HttpRequest, serial: str) -> HttpResponse:
+    """ "Release this device", after the password and the choice of what becomes of the number."""
+    user = _user(request)
+    device = device_get_for_user(user=user, serial=serial)
+    form = DeviceReleaseForm(request.POST or None, user=user, device=device)
+    if request.method == "POST":
+        limited = consume_or_429(request, action="device_release", user=user)
+        if limited is not None:
+            return limited
+        if form.is_valid():
+            device_release(device=device, keep_number=form.keep_number, request=request)
+            messages.success(
+                request,
+                gettext("The device %(serial)s has left your account.") % {"serial": device.serial},
+            )
+            return redirect("portal:home")
+    return render(
+        request,
+        "portal/device_release.html",
+        {"device": device, "form": form, "quarantine_days": settings.NUMBER_QUARANTINE_DAYS},
+    )

@@ -3,24 +3,58 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 from django.test import Client, RequestFactory
 
 from conftest import Subscriber
 from plugline.accounts.services import account_close
+from plugline.core.addresses import ADDRESS_FIELDS
 from plugline.devices.models import Device
 from plugline.devices.services import device_assign
 
 
-def test_it_exports_the_accounts_devices_with_their_numbers_and_nicknames(
+def test_it_exports_the_accounts_devices_with_numbers_nicknames_and_e911_addresses(
     alice: Subscriber, bob: Subscriber, client: Client
 ):
-    Device.objects.filter(pk=bob.devices[1].pk).update(nickname="Cottage")
+    Device.objects.filter(pk=bob.devices[1].pk).update(
+        nickname="Cottage",
+        e911_street_address="1 Lake Road",
+        e911_city="Huntsville",
+        e911_country_area="ON",
+        e911_postal_code="P1H 1A1",
+        e911_country="CA",
+        activated_at=datetime(2026, 3, 1, 15, 30, tzinfo=UTC),
+    )
     client.force_login(bob.user)
     export = json.loads(client.post("/account/privacy/download/").content)
+    no_address = dict.fromkeys(ADDRESS_FIELDS, "")
     assert export["devices"] == [
-        {"serial": bob.devices[0].serial, "phone_number": "+13105550100", "nickname": ""},
-        {"serial": bob.devices[1].serial, "phone_number": "+14165550148", "nickname": "Cottage"},
+        {
+            "serial": bob.devices[0].serial,
+            "model": "Plugline USB",
+            "status": "active",
+            "phone_number": "+13105550100",
+            "nickname": "",
+            "e911_address": no_address,
+            "activated_at": None,
+        },
+        {
+            "serial": bob.devices[1].serial,
+            "model": "Plugline USB",
+            "status": "active",
+            "phone_number": "+14165550148",
+            "nickname": "Cottage",
+            "e911_address": {
+                "street_address": "1 Lake Road",
+                "street_address_2": "",
+                "city": "Huntsville",
+                "country_area": "ON",
+                "postal_code": "P1H 1A1",
+                "country": "CA",
+            },
+            "activated_at": "2026-03-01T15:30:00Z",
+        },
     ]
     assert alice.devices[0].serial not in json.dumps(export)
 
