@@ -1,3 +1,10 @@
-from django.urls import URLPattern
+"""Used-device transfer (devices.transfer), under /devices/transfer/."""
 
-urlpatterns: list[URLPattern] = []
+from django.urls import path
+
+from plugline.devices import transfer_views
+
+urlpatterns = [
+    path("request/", transfer_views.transfer_request, name="transfer_request"),
+    path("<str:token>/", transfer_views.transfer_answer, name="transfer_answer"),
+]
