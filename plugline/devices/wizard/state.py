@@ -8,7 +8,7 @@ sends the customer back to the first step not done yet.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.http import HttpRequest
@@ -21,6 +21,7 @@ from plugline.devices.models import (
     DeviceStatus,
     PurchaseChannel,
 )
+from plugline.telephony.models import NumberStatus, PhoneNumber
 
 SESSION_KEY = "plugline_activation"
 # How long a proof of presence lasts: long enough to fill in the wizard.
@@ -108,13 +109,47 @@ def activation_device_is_free(activation: Activation) -> bool:
     return device.owner_id is None or device.owner_id == activation.user_id
 
 
+def device_sold_online(device: Device) -> bool:
+    """Whether the device went to a web order's buyer and nobody has had it since.
+
+    Such a device is registered only with the order's email. Once released
+    by an owner, the order no longer says who may have it: the release does.
+    """
+    return device.web_order_id is not None and device.status in (
+        DeviceStatus.SOLD_ONLINE,
+        DeviceStatus.IN_STOCK,
+    )
+
+
+def activation_number_held_until(activation: Activation) -> datetime | None:
+    """Until when the wizard's number is held for it; None if it is not (any more).
+
+    A hold that lapsed still counts while nobody else has taken the number
+    (see telephony.services.number_assign): then the time is in the past.
+    """
+    if not activation.phone_number:
+        return None
+    return (
+        PhoneNumber.objects.filter(
+            e164=activation.phone_number,
+            status=NumberStatus.RESERVED,
+            reserved_for=activation.holder,
+        )
+        .values_list("reserved_until", flat=True)
+        .first()
+    )
+
+
 def activation_step_done(activation: Activation, step: str) -> bool:
     """Whether `step` is done for this wizard."""
     if step == "detect":
         return activation_device_is_present(activation) and activation_device_is_free(activation)
     if step == "purchase":
-        # Bought online: the order's email must have matched.
-        return activation.purchase_channel == PurchaseChannel.STORE or (
+        # Bought online: the order's email must have matched; in a store:
+        # only a device not sold online.
+        if activation.purchase_channel == PurchaseChannel.STORE:
+            return activation.device is not None and not device_sold_online(activation.device)
+        return (
             activation.purchase_channel == PurchaseChannel.ONLINE
             and activation.order_email_matched_at is not None
         )
@@ -123,7 +158,8 @@ def activation_step_done(activation: Activation, step: str) -> bool:
     if step == "addresses":
         return bool(activation.e911_address) and bool(activation.contact_address)
     if step == "number":
-        return bool(activation.phone_number)
+        # Still held: a number someone else took meanwhile must be chosen again.
+        return activation_number_held_until(activation) is not None
     if step == "terms":
         return activation.terms_accepted_at is not None
     if step == "code":
