@@ -11,6 +11,8 @@ admin.site.site_header = admin.site.site_title = "Plugline back office"
 urlpatterns = [
     path("", include("plugline.portal.urls")),
     path("", include("plugline.devices.urls")),
+    # The JSON API (devices now), with its OpenAPI schema and docs.
+    path("api/v1/", include("plugline.api.urls")),
     # Pages that show a two-factor secret or recovery codes are never cached
     # (a shared computer's back button or disk cache must not show them again).
     path("accounts/2fa/totp/activate/", never_cache(mfa_totp.activate_totp)),

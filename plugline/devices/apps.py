@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 
 
@@ -10,11 +12,18 @@ class DevicesConfig(AppConfig):
         from plugline.accounts.closing import register_account_closing_hook
         from plugline.accounts.data_export import register_data_export_section
         from plugline.accounts.identifiers import register_phone_number_lookup
+        from plugline.core.scheduling import register_periodic_job
         from plugline.devices.importing import device_numbers_in_use
+        from plugline.devices.presence import challenges_expired_delete
         from plugline.devices.selectors import device_export, device_owner_id_for_number
         from plugline.devices.services import release_devices_of_closing_account
         from plugline.telephony.importing import register_numbers_in_use_lookup
 
+        register_periodic_job(
+            "devices.delete_expired_challenges",
+            every=timedelta(minutes=10),
+            func=challenges_expired_delete,
+        )
         register_phone_number_lookup(device_owner_id_for_number)
         register_data_export_section("devices", device_export)
         register_account_closing_hook(release_devices_of_closing_account)

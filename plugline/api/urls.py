@@ -1,0 +1,12 @@
+"""The API's one NinjaAPI, with each app's router mounted under its own prefix."""
+
+from django.conf import settings
+from django.urls import path
+from ninja import NinjaAPI
+
+from plugline.devices.api import router as device_router
+
+api = NinjaAPI(title=f"{settings.BRAND_NAME} API", version="1", urls_namespace="api")
+api.add_router("/device", device_router)
+
+urlpatterns = [path("", api.urls)]

@@ -1,0 +1,133 @@
+"""The device API: what a device (or its softphone, or plugline-device) asks Plugline.
+
+A device authenticates with its key: it asks for a one-time challenge,
+signs it, and sends the signature along with the question. There is no
+session cookie and no password, so there is nothing a forged cross-site
+request could borrow: CSRF protection (which guards cookie-authenticated
+requests) has nothing to guard here, and django-ninja leaves these views
+exempt from it.
+
+An unknown serial is given a challenge just like a known one (one that can
+never verify), so that the API does not tell which serials exist; every
+endpoint is rate limited per client address and per serial.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema, Status
+
+from plugline.devices.presence import (
+    CHALLENGE_LIFETIME,
+    PURPOSE_AGENT,
+    SERIAL_MAX_LENGTH,
+    challenge_issue,
+    challenge_new,
+    challenge_verify,
+    device_for_serial,
+)
+from plugline.devices.ratelimits import rate_limit_consume
+
+router = Router(tags=["device"])
+
+
+class ChallengeRequest(Schema):
+    serial: str = Field(min_length=1, max_length=SERIAL_MAX_LENGTH)
+
+
+class ChallengeResponse(Schema):
+    challenge: str = Field(description="Sign 'plugline-presence:' + this, with the device key.")
+    expires_at: datetime
+
+
+class SignedRequest(Schema):
+    serial: str = Field(min_length=1, max_length=SERIAL_MAX_LENGTH)
+    challenge: str = Field(min_length=1, max_length=100)
+    signature: str = Field(
+        min_length=1, max_length=200, description="Ed25519 signature, url-safe base64."
+    )
+
+
+class ProofResponse(Schema):
+    present: bool
+
+
+class StatusResponse(Schema):
+    status: str = Field(description="in_stock, sold_online, sold_in_store, active, ...")
+    phone_number: str | None = Field(description="The service number, E.164.")
+    model: str
+
+
+class ErrorResponse(Schema):
+    detail: str
+
+
+def _too_many() -> Status[ErrorResponse]:
+    return Status(429, ErrorResponse(detail=_("Too many requests. Wait a minute, then try again.")))
+
+
+@router.post(
+    "/challenge",
+    response={200: ChallengeResponse, 429: ErrorResponse},
+    summary="A one-time challenge for the device to sign",
+)
+def device_challenge(request: HttpRequest, body: ChallengeRequest) -> Any:
+    if not rate_limit_consume(request, action="device_challenge", serial=body.serial):
+        return _too_many()
+    expires_at = timezone.now() + CHALLENGE_LIFETIME
+    device = device_for_serial(body.serial)
+    if device is None:
+        challenge = challenge_new()
+    else:
+        challenge = challenge_issue(device=device, purpose=PURPOSE_AGENT)
+    return {"challenge": challenge, "expires_at": expires_at}
+
+
+@router.post(
+    "/proof",
+    response={200: ProofResponse, 429: ErrorResponse},
+    summary="Whether the signature proves the device holds its key",
+)
+def device_proof(request: HttpRequest, body: SignedRequest) -> Any:
+    if not rate_limit_consume(request, action="device_signed", serial=body.serial):
+        return _too_many()
+    device = challenge_verify(
+        serial=body.serial,
+        challenge=body.challenge,
+        signature=body.signature,
+        purpose=PURPOSE_AGENT,
+    )
+    return {"present": device is not None}
+
+
+@router.post(
+    "/status",
+    response={200: StatusResponse, 403: ErrorResponse, 429: ErrorResponse},
+    summary="The device's own status, for the device itself",
+)
+def device_status(request: HttpRequest, body: SignedRequest) -> Any:
+    if not rate_limit_consume(request, action="device_signed", serial=body.serial):
+        return _too_many()
+    device = challenge_verify(
+        serial=body.serial,
+        challenge=body.challenge,
+        signature=body.signature,
+        purpose=PURPOSE_AGENT,
+    )
+    if device is None:
+        return Status(
+            403,
+            ErrorResponse(
+                detail=_("The signature does not prove this device. Ask for a new challenge.")
+            ),
+        )
+    return {
+        "status": device.status,
+        "phone_number": device.phone_number,
+        "model": device.model.name,
+    }
