@@ -79,6 +79,7 @@ def test_the_owner_approves_from_the_email_and_the_device_moves(
     expect(carol.get_by_text("We emailed the device's owner.")).to_be_visible()
     expect(carol.get_by_text("Waiting for the owner's answer (asked on")).to_be_visible()
     expect(carol.get_by_role("button", name=ASK)).to_have_count(0)
+    assert fits(carol)
     assert_no_axe_violations(carol, "waiting for the owner")
     assert Device.objects.get(serial=serial).owner_id == alice.user.pk
 
