@@ -243,7 +243,11 @@ def activation_code_send(*, activation: Activation, language: str) -> str:
     same either way, does not tell a stranger whose email has an account.
     The number's hold is renewed, so it outlasts the code.
     """
-    activation = Activation.objects.select_for_update().select_related("user").get(pk=activation.pk)
+    activation = (
+        Activation.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .get(pk=activation.pk)
+    )
     if activation.status != ActivationStatus.OPEN:
         raise ValueError("the wizard is not open")
     to = activation_code_recipient(activation)
@@ -349,7 +353,7 @@ def activation_complete(
     """
     now = timezone.now()
     activation = (
-        Activation.objects.select_for_update()
+        Activation.objects.select_for_update(of=("self",))
         .select_related("user", "device", "device__model")
         .get(pk=activation.pk)
     )
