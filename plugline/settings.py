@@ -276,7 +276,9 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 USE_I18N = True
 TIME_ZONE = "UTC"
 USE_TZ = True
-# Region assumed for phone numbers typed without a country code.
+# Every form: errors read before hints (see plugline.core.forms).
+FORM_RENDERER = "plugline.core.forms.FormRenderer"
+
 # Devices and activation (see plugline.devices).
 # The version of the terms of service that the activation wizard has accepted.
 TERMS_OF_SERVICE_VERSION = env_str("TERMS_OF_SERVICE_VERSION", "2026-11")
@@ -292,6 +294,7 @@ NUMBER_QUARANTINE_DAYS = env_int("NUMBER_QUARANTINE_DAYS", 90, minimum=0)
 # How long the owner of a used device has to answer a transfer request.
 TRANSFER_REQUEST_DAYS = 7
 
+# Region assumed for phone numbers typed without a country code.
 DEFAULT_PHONE_REGION = env_str("DEFAULT_PHONE_REGION", "US").upper()
 
 # Static files.

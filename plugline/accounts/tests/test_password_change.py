@@ -64,7 +64,7 @@ def test_it_refuses_a_guessable_short_or_huge_password_with_the_reason(
     assert response.status_code == 200
     page = response.content.decode()
     assert reason in new_password_errors(page)
-    assert 'aria-describedby="id_password1_helptext id_password1_error"' in page
+    assert 'aria-describedby="id_password1_error id_password1_helptext"' in page
     assert password_is(alice, alice.password)
     assert not AuditEvent.objects.filter(action=AuditAction.PASSWORD_CHANGED).exists()
 

@@ -242,7 +242,7 @@ def test_it_refuses_a_wrong_code_at_sign_in(
     page = response.content.decode()
     assert '<ul class="errorlist" id="id_code_error"><li>Incorrect code.</li></ul>' in page
     # Screen readers read the error and the hint with the field.
-    assert 'aria-describedby="id_code_helptext id_code_error"' in page
+    assert 'aria-describedby="id_code_error id_code_helptext"' in page
     assert 'aria-invalid="true"' in page
     assert not signed_in(client)
     failure = AuditEvent.objects.filter(action=AuditAction.SIGN_IN_FAILED, user=alice.user).get()
