@@ -169,7 +169,8 @@ class AgentHandler(BaseHTTPRequestHandler):
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         # One line per request: never the key, the challenge or the signature.
-        origin = self.headers.get("Origin", "-") if self.headers else "-"
+        headers = getattr(self, "headers", None)  # none when the request line was bad
+        origin = headers.get("Origin", "-") if headers else "-"
         status = code.value if isinstance(code, HTTPStatus) else code
         sys.stderr.write(
             f"{datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ} {self.address_string()} "
@@ -237,7 +238,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--port",
         type=int,
-        default=int(os.environ.get("DEVICE_AGENT_PORT") or DEFAULT_PORT),
+        # A string, so that argparse reports a bad DEVICE_AGENT_PORT like a bad --port.
+        default=os.environ.get("DEVICE_AGENT_PORT") or str(DEFAULT_PORT),
         help=f"port on 127.0.0.1 (default: DEVICE_AGENT_PORT or {DEFAULT_PORT}; 0: any free port)",
     )
     parser.add_argument(
