@@ -17,8 +17,14 @@ class DevicesConfig(AppConfig):
         from plugline.devices.presence import challenges_expired_delete
         from plugline.devices.selectors import device_export, device_owner_id_for_number
         from plugline.devices.services import release_devices_of_closing_account
+        from plugline.devices.wizard import tasks as wizard_tasks
         from plugline.telephony.importing import register_numbers_in_use_lookup
 
+        register_periodic_job(
+            wizard_tasks.JOB_NAME,
+            every=wizard_tasks.JOB_EVERY,
+            func=wizard_tasks.abandon_idle_activations,
+        )
         register_periodic_job(
             "devices.delete_expired_challenges",
             every=timedelta(minutes=10),
