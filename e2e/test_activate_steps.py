@@ -159,6 +159,15 @@ def test_a_new_customer_goes_from_the_detected_device_to_an_active_line_on_a_pho
     if not same.is_checked():
         page.keyboard.press("Space")
     expect(same).to_be_checked()
+    # Ticked, the E911 fields are not needed: they are out of the way.
+    e911_street = page.get_by_role("group", name="E911 address").get_by_label(
+        "Street address", exact=True
+    )
+    expect(e911_street).to_be_hidden()
+    page.keyboard.press("Space")
+    expect(e911_street).to_be_visible()
+    page.keyboard.press("Space")
+    expect(e911_street).to_be_hidden()
     press(page, "Continue")
     expect(page.get_by_role("alert")).to_contain_text("everything you typed is kept")
     expect(postal_code).to_have_accessible_description(re.compile(r"^Enter a ZIP code of 5 digits"))

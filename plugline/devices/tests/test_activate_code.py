@@ -187,7 +187,7 @@ def test_it_limits_how_often_a_new_code_is_sent(client: Client):
     at_code_step(client)
     response = client.post(SEND)
     assert response.status_code == 429
-    assert "Wait a minute, then ask again." in response.content.decode()
+    assert "Wait a few minutes, then ask again." in response.content.decode()
     assert OutboxMessage.objects.filter(to_email=NINA).count() == 1
 
 

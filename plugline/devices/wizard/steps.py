@@ -418,7 +418,7 @@ def code_send(request: HttpRequest, activation: Activation) -> HttpResponse:
             activation,
             form,
             send_refused=gettext(
-                "You asked for a new code a moment ago. Wait a minute, then ask again."
+                "You asked for a new code a moment ago. Wait a few minutes, then ask again."
             ),
         ),
         status=429,
