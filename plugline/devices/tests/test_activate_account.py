@@ -134,6 +134,20 @@ def test_it_keeps_the_wizard_when_signing_in_from_it(client: Client, alice: Subs
     assert activation.email == activation.password_hash == ""
 
 
+def test_it_asks_someone_who_signed_in_after_giving_a_new_account_which_to_use(
+    client: Client, alice: Subscriber
+):
+    activation = wizard_at(client, "code")  # a new account's details given, code step
+    client.force_login(alice.user)
+    session = client.session
+    session["plugline_activation"] = str(activation.pk)
+    session.save()
+    assert client.get("/activate/code/")["Location"] == ACCOUNT
+    client.post(ACCOUNT)
+    assert fresh(activation).user_id == alice.user.pk
+    assert client.get("/activate/code/").status_code == 200
+
+
 def test_it_keeps_another_persons_wizard_from_a_signed_in_subscriber(
     client: Client, alice: Subscriber, bob: Subscriber
 ):

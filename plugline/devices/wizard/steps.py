@@ -114,6 +114,10 @@ def wizard_step(step: str) -> Callable[[StepView], Callable[[HttpRequest], HttpR
             if activation is None:
                 return redirect(step_url(STEPS[0]))
             current = activation_current_step(activation)
+            if request.user.is_authenticated and activation.user_id != request.user.pk:
+                # Signed in since the new account's details were given: which
+                # account gets the device is to be said again.
+                current = min(current, "account", key=STEPS.index)
             if STEPS.index(current) < STEPS.index(step):
                 return redirect(step_url(current))
             return view(request, activation)
