@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "plugline.accounts",
     "plugline.telephony",
     "plugline.devices",
+    "plugline.billing",
     "plugline.portal",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -293,6 +294,14 @@ NUMBER_RESERVATION_MINUTES = env_int("NUMBER_RESERVATION_MINUTES", 30, minimum=1
 NUMBER_QUARANTINE_DAYS = env_int("NUMBER_QUARANTINE_DAYS", 90, minimum=0)
 # How long the owner of a used device has to answer a transfer request.
 TRANSFER_REQUEST_DAYS = 7
+
+# Billing (see plugline.billing). The gateway, and the secret that signs the
+# sandbox's webhooks (empty: derived from SECRET_KEY).
+PAYMENT_GATEWAY = env_choice("PAYMENT_GATEWAY", "sandbox", {"sandbox"})
+SANDBOX_WEBHOOK_SECRET = env_str("SANDBOX_WEBHOOK_SECRET")
+# The currency charged, and how long a trial lasts.
+BILLING_CURRENCY = env_str("BILLING_CURRENCY", "USD").upper()
+TRIAL_DAYS = env_int("TRIAL_DAYS", 30, minimum=1)
 
 # Region assumed for phone numbers typed without a country code.
 DEFAULT_PHONE_REGION = env_str("DEFAULT_PHONE_REGION", "US").upper()

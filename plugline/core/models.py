@@ -36,6 +36,17 @@ class AuditAction(models.TextChoices):
     TRANSFER_APPROVED = "transfer_approved", _("Device transfer approved")
     TRANSFER_DECLINED = "transfer_declined", _("Device transfer declined")
     INVENTORY_IMPORTED = "inventory_imported", _("Inventory imported")
+    CARD_ADDED = "card_added", _("Card added")
+    CARD_REMOVED = "card_removed", _("Card removed")
+    DEFAULT_CARD_CHANGED = "default_card_changed", _("Default card changed")
+    PAYMENT_SUCCEEDED = "payment_succeeded", _("Payment")
+    PAYMENT_FAILED = "payment_failed", _("Payment refused")
+    REFUND_ISSUED = "refund_issued", _("Refund")
+    SUBSCRIPTION_EXTENDED = "subscription_extended", _("Service extended")
+    AUTORENEW_CHANGED = "autorenew_changed", _("AutoRenew changed")
+    TRIAL_STARTED = "trial_started", _("Free trial started")
+    TRIAL_CANCELLED = "trial_cancelled", _("Free trial cancelled")
+    BILLING_CHANGED_BY_STAFF = "billing_changed_by_staff", _("Billing changed by staff")
 
 
 class AuditEvent(models.Model):

@@ -1,0 +1,359 @@
+"""Money: plans and prices, subscriptions and their periods, cards on file, payments.
+
+Amounts are integers in minor units (cents, øre) with an ISO 4217 currency.
+A payment is written, with its idempotency key, before the gateway is
+called; what it pays for is applied once, by the unique constraints on
+SubscriptionPeriod (one period per payment item), whatever is retried.
+Payments and refunds are kept when an account closes (see README).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Plan(models.Model):
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=80)
+    months = models.PositiveSmallIntegerField(_("length in months"))
+    autorenew_allowed = models.BooleanField(_("AutoRenew allowed"), default=True)
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("plan")
+        verbose_name_plural = _("plans")
+        ordering = ["months", "code"]
+        constraints = [
+            models.CheckConstraint(condition=Q(months__gt=0), name="plan_months_positive")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PlanPrice(models.Model):
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="prices")
+    currency = models.CharField(_("currency"), max_length=3)
+    amount = models.PositiveIntegerField(_("amount in minor units"))
+
+    class Meta:
+        verbose_name = _("price")
+        verbose_name_plural = _("prices")
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "currency"], name="one_price_per_currency"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="price_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan} {self.amount} {self.currency}"
+
+
+class Subscription(models.Model):
+    """A device's service: paid (or trial) until `ends_at`.
+
+    The status (trial, active, grace, expired) is derived from the dates (see
+    billing.periods); AutoRenew renews with `autorenew_plan` on the card on file.
+    """
+
+    device = models.OneToOneField(
+        "devices.Device", on_delete=models.PROTECT, related_name="subscription"
+    )
+    plan = models.ForeignKey(
+        Plan, null=True, blank=True, on_delete=models.PROTECT, related_name="subscriptions"
+    )
+    ends_at = models.DateTimeField(_("ends at"), null=True, blank=True)
+    trial_ends_at = models.DateTimeField(_("trial ends at"), null=True, blank=True)
+    autorenew = models.BooleanField(_("AutoRenew"), default=False)
+    autorenew_plan = models.ForeignKey(
+        Plan, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # A trial that the customer cancelled does not convert at its end.
+    trial_cancelled_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("subscription")
+        verbose_name_plural = _("subscriptions")
+        indexes = [
+            models.Index(fields=["autorenew", "ends_at"], name="subscription_autorenew_due"),
+            models.Index(fields=["trial_ends_at"], name="subscription_trial_end"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.device} until {self.ends_at:%Y-%m-%d}" if self.ends_at else str(self.device)
+
+
+class CustomerAccount(models.Model):
+    """The account's customer at the payment gateway."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="billing_customer"
+    )
+    gateway = models.CharField(max_length=20)
+    gateway_customer_id = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["gateway", "gateway_customer_id"], name="one_account_per_gateway_customer"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.gateway_customer_id
+
+
+class PaymentMethod(models.Model):
+    """A card on file: only the gateway's token, the brand, the last four digits and the expiry."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="payment_methods"
+    )
+    gateway = models.CharField(max_length=20)
+    token = models.CharField(max_length=64)
+    brand = models.CharField(_("brand"), max_length=20)
+    last4 = models.CharField(_("last four digits"), max_length=4)
+    exp_month = models.PositiveSmallIntegerField(_("expiry month"))
+    exp_year = models.PositiveSmallIntegerField(_("expiry year"))
+    # A fingerprint of the card from the gateway (one trial per card).
+    fingerprint = models.CharField(max_length=64, blank=True, db_index=True)
+    is_default = models.BooleanField(_("default"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("card")
+        verbose_name_plural = _("cards")
+        constraints = [
+            models.UniqueConstraint(fields=["gateway", "token"], name="one_card_per_token"),
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(is_default=True, removed_at__isnull=True),
+                name="one_default_card_per_account",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.brand} •••• {self.last4}"
+
+
+class PaymentStatus(models.TextChoices):
+    PENDING = "pending", _("pending")  # written, gateway not answered yet
+    SUCCEEDED = "succeeded", _("succeeded")
+    REQUIRES_ACTION = "requires_action", _("needs the cardholder")
+    DECLINED = "declined", _("declined")
+    UNKNOWN = "unknown", _("unknown")  # the gateway's answer was lost: settle later
+    REFUNDED = "refunded", _("refunded")
+    PARTIALLY_REFUNDED = "partially_refunded", _("partially refunded")
+
+
+class PaymentKind(models.TextChoices):
+    CHECKOUT = "checkout", _("online renewal")
+    AUTORENEW = "autorenew", _("AutoRenew")
+    TRIAL_CONVERSION = "trial_conversion", _("end of free trial")
+
+
+class Payment(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # Kept when the account closes (payments are kept, unlinked).
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="payments",
+    )
+    kind = models.CharField(max_length=20, choices=PaymentKind.choices)
+    # Written before the gateway is called; the gateway sees the same key on
+    # every retry, so it charges at most once.
+    idempotency_key = models.CharField(max_length=80, unique=True)
+    amount = models.PositiveIntegerField(_("amount in minor units"))
+    currency = models.CharField(_("currency"), max_length=3)
+    status = models.CharField(
+        max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.PENDING
+    )
+    payment_method = models.ForeignKey(
+        PaymentMethod, null=True, blank=True, on_delete=models.SET_NULL, related_name="payments"
+    )
+    card_brand = models.CharField(max_length=20, blank=True)
+    card_last4 = models.CharField(max_length=4, blank=True)
+    gateway = models.CharField(max_length=20)
+    gateway_charge_id = models.CharField(max_length=64, blank=True)
+    decline_code = models.CharField(max_length=40, blank=True)
+    # Invoice numbers are given when a payment succeeds, in order.
+    invoice_number = models.PositiveIntegerField(null=True, blank=True, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
+    refunded_amount = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"], name="payment_status_created")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(refunded_amount__lte=models.F("amount")),
+                name="refund_at_most_the_payment",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency} ({self.status})"
+
+
+class PaymentItem(models.Model):
+    """What one payment pays for: a plan's period on one device."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="items")
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.PROTECT, related_name="payment_items"
+    )
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="+")
+    amount = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["payment", "subscription"], name="one_item_per_device_per_payment"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan} for {self.subscription_id}"
+
+
+class PeriodSource(models.TextChoices):
+    PAYMENT = "payment", _("payment")
+    TRIAL = "trial", _("free trial")
+    INCLUDED = "included", _("included with the device")
+    REUP = "reup", _("Re-Up card")
+    STAFF = "staff", _("added by staff")
+
+
+class SubscriptionPeriod(models.Model):
+    """One extension of a subscription, with what paid for it. Applied exactly once."""
+
+    subscription = models.ForeignKey(Subscription, on_delete=models.PROTECT, related_name="periods")
+    plan = models.ForeignKey(
+        Plan, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    source = models.CharField(max_length=10, choices=PeriodSource.choices)
+    payment_item = models.OneToOneField(
+        PaymentItem, null=True, blank=True, on_delete=models.PROTECT, related_name="period"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="period_forward"
+            ),
+            models.CheckConstraint(
+                condition=~Q(source="payment") | Q(payment_item__isnull=False),
+                name="paid_period_has_payment",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.starts_at:%Y-%m-%d} to {self.ends_at:%Y-%m-%d}"
+
+
+class Refund(models.Model):
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    amount = models.PositiveIntegerField()
+    reason = models.CharField(max_length=200)
+    idempotency_key = models.CharField(max_length=80, unique=True)
+    gateway_refund_id = models.CharField(max_length=64, blank=True)
+    status = models.CharField(max_length=20, default="pending")
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="refund_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.amount} of {self.payment_id}"
+
+
+class CartItem(models.Model):
+    """A renewal waiting in the account's cart: one plan for one device."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cart"
+    )
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="+")
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="+")
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "subscription"], name="one_cart_item_per_device"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan} for {self.subscription_id}"
+
+
+class RenewalAttempt(models.Model):
+    """The renewal run's claim on one period end of one subscription.
+
+    One row per (subscription, period end): a second worker cannot claim it
+    again; retries of a soft decline reuse the row with a new attempt number.
+    """
+
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.CASCADE, related_name="renewals"
+    )
+    period_end = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    status = models.CharField(max_length=20, default="claimed")
+    claimed_by = models.CharField(max_length=64, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    next_try_at = models.DateTimeField(null=True, blank=True)
+    payment = models.ForeignKey(
+        Payment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscription", "period_end"], name="one_renewal_per_period_end"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subscription_id} {self.period_end:%Y-%m-%d} ({self.status})"
+
+
+class WebhookEvent(models.Model):
+    """A gateway event received once: its id is unique (replays are refused)."""
+
+    gateway = models.CharField(max_length=20)
+    event_id = models.CharField(max_length=80)
+    type = models.CharField(max_length=60)
+    received_at = models.DateTimeField(auto_now_add=True)
+    payload = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["gateway", "event_id"], name="webhook_event_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.gateway} {self.event_id}"
