@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "plugline.telephony",
     "plugline.devices",
     "plugline.billing",
+    "plugline.sandbox_gateway",
     "plugline.portal",
     "django.contrib.admin",
     "django.contrib.auth",

@@ -23,6 +23,9 @@ urlpatterns = [
     path("account/", include("plugline.accounts.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
+    path("billing/webhooks/", include("plugline.billing.webhook_urls")),
+    # The sandbox payment gateway's own pages (a PSP beside Plugline).
+    path("sandbox-gateway/", include("plugline.sandbox_gateway.urls")),
     # The developers' mailbox answers 404 unless DEBUG is on.
     path("dev/mail/", include("plugline.notifications.urls")),
 ]

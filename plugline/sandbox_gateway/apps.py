@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class SandboxGatewayConfig(AppConfig):
+    """A payment service provider for development and tests, living beside Plugline.
+
+    Plugline reaches it only through plugline.billing.gateways.sandbox, as it
+    would reach a real PSP through its API.
+    """
+
+    name = "plugline.sandbox_gateway"
+    label = "sandbox_gateway"
+    verbose_name = "Sandbox payment gateway"
