@@ -5,3 +5,6 @@ class BillingConfig(AppConfig):
     name = "plugline.billing"
     label = "billing"
     verbose_name = "Billing"
+
+    def ready(self) -> None:
+        from plugline.billing import receivers  # noqa: F401

@@ -45,6 +45,7 @@ from plugline.devices.models import (
     PurchaseChannel,
     TermsAcceptance,
 )
+from plugline.devices.signals import device_activated
 from plugline.devices.wizard.state import (
     activation_device_is_free,
     activation_device_is_present,
@@ -444,6 +445,13 @@ def activation_complete(
     activation.password_hash = ""
     _forget_code(activation)
     activation.save()
+    channel = activation.purchase_channel
+    transaction.on_commit(
+        lambda: device_activated.send(
+            sender=Activation, device=device, user=user, purchase_channel=channel
+        ),
+        robust=True,
+    )
     return Completion(Outcome.ACTIVATED, user=user, device=device)
 
 

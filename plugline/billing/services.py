@@ -1,0 +1,296 @@
+"""Writes of the billing app: subscriptions and their periods, cards on file.
+
+A subscription is extended only here, one SubscriptionPeriod at a time, under
+a lock on the subscription's row. A paid period belongs to exactly one
+payment item (a one-to-one in the database), so applying the same payment
+again returns the period already made and extends nothing. Money itself
+moves in billing.payments.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from plugline.billing.gateways import gateway_get
+from plugline.billing.models import (
+    CustomerAccount,
+    PaymentItem,
+    PaymentMethod,
+    PaymentStatus,
+    PeriodSource,
+    Plan,
+    Subscription,
+    SubscriptionPeriod,
+)
+from plugline.billing.periods import period_end, renewal_start
+from plugline.core.models import AuditAction
+from plugline.core.services import audit_record
+from plugline.devices.models import Device
+
+logger = logging.getLogger(__name__)
+
+
+# Subscriptions and periods
+
+
+@transaction.atomic
+def subscription_for_device(*, device: Device) -> Subscription:
+    """The device's subscription, made (with no service yet) if it has none."""
+    subscription, _ = Subscription.objects.get_or_create(device=device)
+    return subscription
+
+
+def _extend(
+    *,
+    subscription: Subscription,
+    months: int,
+    source: PeriodSource,
+    plan: Plan | None,
+    payment_item: PaymentItem | None = None,
+    actor: AbstractBaseUser | None = None,
+    request: HttpRequest | None = None,
+) -> SubscriptionPeriod:
+    """Add one period to a subscription whose row the caller has locked."""
+    starts_at = renewal_start(subscription.ends_at, timezone.now())
+    period = SubscriptionPeriod.objects.create(
+        subscription=subscription,
+        plan=plan,
+        starts_at=starts_at,
+        ends_at=period_end(starts_at, months),
+        source=source,
+        payment_item=payment_item,
+    )
+    subscription.ends_at = period.ends_at
+    update_fields = ["ends_at", "updated_at"]
+    if plan is not None and source == PeriodSource.PAYMENT:
+        subscription.plan = plan
+        update_fields.append("plan")
+    subscription.save(update_fields=update_fields)
+    device = subscription.device
+    audit_record(
+        action=AuditAction.SUBSCRIPTION_EXTENDED,
+        request=request,
+        user=device.owner,
+        actor=actor,
+        data={
+            "serial": device.serial,
+            "months": months,
+            "source": str(source),
+            "plan": plan.code if plan is not None else "",
+            "payment": str(payment_item.payment_id) if payment_item is not None else "",
+            "ends_at": period.ends_at.isoformat(),
+        },
+    )
+    return period
+
+
+@transaction.atomic
+def subscription_apply_payment_item(*, item: PaymentItem) -> SubscriptionPeriod:
+    """Extend the item's subscription by its plan's months, once per item.
+
+    The payment must have succeeded. A second call (a retried request, a
+    webhook, another worker) waits for the first one's lock, then finds its
+    period and returns it without extending again.
+    """
+    subscription = (
+        Subscription.objects.select_for_update(of=("self",))
+        .select_related("device__owner")
+        .get(pk=item.subscription_id)
+    )
+    existing = SubscriptionPeriod.objects.filter(payment_item=item).first()
+    if existing is not None:
+        return existing
+    status = item.payment.status
+    if status != PaymentStatus.SUCCEEDED:
+        raise ValueError(f"payment {item.payment_id} has not succeeded ({status})")
+    plan = Plan.objects.get(pk=item.plan_id)
+    return _extend(
+        subscription=subscription,
+        months=plan.months,
+        source=PeriodSource.PAYMENT,
+        plan=plan,
+        payment_item=item,
+    )
+
+
+@transaction.atomic
+def subscription_add_period(
+    *,
+    subscription: Subscription,
+    months: int,
+    source: PeriodSource,
+    plan: Plan | None = None,
+    actor: AbstractBaseUser | None = None,
+    request: HttpRequest | None = None,
+) -> SubscriptionPeriod:
+    """A period that no payment pays for: included with the device, or added by staff."""
+    if source == PeriodSource.PAYMENT:
+        raise ValueError("paid periods come from subscription_apply_payment_item")
+    subscription = (
+        Subscription.objects.select_for_update(of=("self",))
+        .select_related("device__owner")
+        .get(pk=subscription.pk)
+    )
+    return _extend(
+        subscription=subscription,
+        months=months,
+        source=source,
+        plan=plan,
+        actor=actor,
+        request=request,
+    )
+
+
+@transaction.atomic
+def subscription_add_included_period(*, device: Device) -> SubscriptionPeriod | None:
+    """The first period a store-bought device comes with (its model's included months).
+
+    Once per device, whoever activates it later (a used device brings none).
+    """
+    months = device.model.included_months
+    if months < 1:
+        return None
+    subscription = subscription_for_device(device=device)
+    subscription = Subscription.objects.select_for_update().get(pk=subscription.pk)
+    if subscription.periods.filter(source=PeriodSource.INCLUDED).exists():
+        return None
+    return subscription_add_period(
+        subscription=subscription, months=months, source=PeriodSource.INCLUDED
+    )
+
+
+# Cards on file
+
+
+def _customer_idempotency_key(user: AbstractBaseUser) -> str:
+    # The same account always asks for the same customer, however often it asks.
+    return f"plugline-customer-{user.pk}"
+
+
+def customer_for_user(*, user: AbstractBaseUser) -> CustomerAccount:
+    """The account's customer at the gateway, made there on first use.
+
+    Not in a transaction: the gateway is called outside any lock, and its
+    idempotency key makes a second, racing call get the same customer.
+    """
+    gateway = gateway_get()
+    customer = CustomerAccount.objects.filter(user_id=user.pk, gateway=gateway.name).first()
+    if customer is not None:
+        return customer
+    email = getattr(user, "email", "")
+    customer_id = gateway.customer_create(
+        email=email, idempotency_key=_customer_idempotency_key(user)
+    )
+    customer, _ = CustomerAccount.objects.get_or_create(
+        user_id=user.pk, defaults={"gateway": gateway.name, "gateway_customer_id": customer_id}
+    )
+    return customer
+
+
+def _card_audit(action: AuditAction, card: PaymentMethod, request: HttpRequest | None) -> None:
+    # Brand and last four only: nothing that could charge the card.
+    audit_record(
+        action=action,
+        request=request,
+        user=card.user,
+        data={"brand": card.brand, "last4": card.last4},
+    )
+
+
+def _lock_account_cards(user: AbstractBaseUser) -> None:
+    """Serialize changes to one account's cards (which one is the default)."""
+    CustomerAccount.objects.select_for_update().filter(user_id=user.pk).first()
+
+
+def card_add_from_session(
+    *, user: AbstractBaseUser, session_id: str, request: HttpRequest | None = None
+) -> PaymentMethod | None:
+    """The card saved on the gateway's card page in that session, now on file.
+
+    None if the session failed or is not this account's. The account's first
+    card becomes its default. Coming back twice with the same session adds
+    the card once.
+    """
+    customer = customer_for_user(user=user)
+    gateway = gateway_get()
+    card = gateway.card_session_result(
+        session_id=session_id, customer_id=customer.gateway_customer_id
+    )
+    if card is None:
+        return None
+    with transaction.atomic():
+        _lock_account_cards(user)
+        existing = PaymentMethod.objects.filter(gateway=gateway.name, token=card.token).first()
+        if existing is not None:
+            return existing if existing.user_id == user.pk else None
+        has_default = PaymentMethod.objects.filter(
+            user_id=user.pk, is_default=True, removed_at__isnull=True
+        ).exists()
+        method = PaymentMethod.objects.create(
+            user_id=user.pk,
+            gateway=gateway.name,
+            token=card.token,
+            brand=card.brand,
+            last4=card.last4,
+            exp_month=card.exp_month,
+            exp_year=card.exp_year,
+            fingerprint=card.fingerprint,
+            is_default=not has_default,
+        )
+        _card_audit(AuditAction.CARD_ADDED, method, request)
+        return method
+
+
+@transaction.atomic
+def card_remove(
+    *, user: AbstractBaseUser, payment_method: PaymentMethod, request: HttpRequest | None = None
+) -> None:
+    """Take a card off the account (and off the gateway); the newest other card becomes default.
+
+    Payments made with it keep its brand and last four.
+    """
+    _lock_account_cards(user)
+    method = PaymentMethod.objects.select_for_update().get(
+        pk=payment_method.pk, user_id=user.pk, removed_at__isnull=True
+    )
+    customer = customer_for_user(user=user)
+    gateway_get().card_remove(customer_id=customer.gateway_customer_id, token=method.token)
+    was_default = method.is_default
+    method.is_default = False
+    method.removed_at = timezone.now()
+    method.save(update_fields=["is_default", "removed_at"])
+    _card_audit(AuditAction.CARD_REMOVED, method, request)
+    if was_default:
+        successor = (
+            PaymentMethod.objects.filter(user_id=user.pk, removed_at__isnull=True)
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+        if successor is not None:
+            successor.is_default = True
+            successor.save(update_fields=["is_default"])
+            _card_audit(AuditAction.DEFAULT_CARD_CHANGED, successor, request)
+
+
+@transaction.atomic
+def card_make_default(
+    *, user: AbstractBaseUser, payment_method: PaymentMethod, request: HttpRequest | None = None
+) -> bool:
+    """Make this card the one charged by default; False if it already was."""
+    _lock_account_cards(user)
+    method = PaymentMethod.objects.get(
+        pk=payment_method.pk, user_id=user.pk, removed_at__isnull=True
+    )
+    if method.is_default:
+        return False
+    # The previous default first: the database allows one default per account.
+    PaymentMethod.objects.filter(user_id=user.pk, is_default=True).update(is_default=False)
+    method.is_default = True
+    method.save(update_fields=["is_default"])
+    _card_audit(AuditAction.DEFAULT_CARD_CHANGED, method, request)
+    return True
