@@ -225,6 +225,8 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "10/m/user,30/h/user,60/h/ip",
     # "Release this device" checks the password, like closing the account.
     "device_release": "10/h/user,30/h/ip",
+    # Each new card is checked by the gateway: not a way to test stolen cards.
+    "card_add": "10/h/user,30/h/ip",
     # Asking the owner of a used device to release it emails them: a few a
     # day per device, so that nobody can flood an owner's inbox.
     "device_transfer_request": "10/h/ip,5/d/key",

@@ -20,6 +20,7 @@ urlpatterns = [
     # allauth's Emails page, with what Plugline's rules add to it.
     path("accounts/email/", emails.email),
     path("accounts/", include("allauth.urls")),
+    path("account/cards/", include("plugline.billing.urls")),
     path("account/", include("plugline.accounts.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),

@@ -80,6 +80,11 @@ def subscriptions_for_devices(devices: Iterable[Device]) -> dict[int, ServiceSum
     return {device_id: service_summary(found.get(device_id), now) for device_id in ids}
 
 
+def autorenew_device_count(*, user: AbstractBaseUser) -> int:
+    """How many of the account's devices renew themselves with the card on file."""
+    return Subscription.objects.filter(device__owner_id=user.pk, autorenew=True).count()
+
+
 def subscription_for_device_get(*, device: Device) -> Subscription | None:
     return Subscription.objects.filter(device=device).first()
 
