@@ -295,3 +295,38 @@ def test_it_charges_once_when_eight_requests_race_with_one_key(gateway):
     assert not errors
     assert len(results) == 8 and len(set(results)) == 1
     assert SandboxCharge.objects.filter(idempotency_key="race").count() == 1
+
+
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgres"),
+    reason="concurrent writers need PostgreSQL",
+)
+@pytest.mark.django_db(transaction=True)
+def test_it_refunds_no_more_than_the_charge_when_refunds_race(gateway):
+    cus = customer(gateway)
+    card = card_saved(gateway, cus, "4242424242424242")
+    paid = charge(gateway, cus, card.token)
+    barrier = threading.Barrier(6)
+    results: list[bool] = []
+    errors: list[BaseException] = []
+
+    def refund(n: int) -> None:
+        try:
+            barrier.wait()
+            answer = gateway.refund(
+                charge_id=paid.charge_id, amount=2000, idempotency_key=f"r{n}", reason="race"
+            )
+            results.append(answer.succeeded)
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=refund, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert sorted(results) == [False] * 5 + [True]
+    assert SandboxCharge.objects.get().refunded_amount == 2000

@@ -106,6 +106,28 @@ def test_it_only_accepts_posts():
     assert Client().get(URL).status_code == 405
 
 
+def test_the_sandbox_queues_an_event_for_delivery_once_the_charge_is_committed(
+    django_capture_on_commit_callbacks,
+):
+    from django_tasks_db.models import DBTaskResult
+
+    gateway = SandboxGateway()
+    cus = customer(gateway)
+    card = card_saved(gateway, cus, "4242424242424242")
+    with django_capture_on_commit_callbacks(execute=True):
+        gateway.charge(
+            customer_id=cus,
+            token=card.token,
+            amount=500,
+            currency="USD",
+            idempotency_key="pay-1",
+            description="test",
+        )
+    event = SandboxEvent.objects.get(type="charge.succeeded")
+    queued = DBTaskResult.objects.get(task_path__endswith="webhook_event_deliver")
+    assert queued.args_kwargs["kwargs"] == {"event_id": event.id}
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_sandbox_posts_its_charge_events_to_the_receiver(live_server, settled):
     config_set(webhook_url=live_server.url + URL, webhooks_enabled=False)
