@@ -16,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from plugline.accounts.models import User
+from plugline.billing.selectors import subscriptions_for_devices
 from plugline.devices.models import Device
 from plugline.devices.selectors import device_get_for_user, device_list_for_user
 from plugline.devices.services import device_e911_update, device_release, device_rename
@@ -29,9 +30,14 @@ def _user(request: HttpRequest) -> User:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """ "My account": the account's devices and their numbers."""
+    """ "My account": the account's devices, their numbers and until when they have service."""
     devices = list(device_list_for_user(user=_user(request)))
-    return render(request, "portal/home.html", {"devices": devices})
+    services = subscriptions_for_devices(devices)
+    return render(
+        request,
+        "portal/home.html",
+        {"devices": [(device, services[device.pk]) for device in devices]},
+    )
 
 
 def _device_page(
@@ -43,6 +49,7 @@ def _device_page(
 ) -> HttpResponse:
     context: dict[str, Any] = {
         "device": device,
+        "service": subscriptions_for_devices([device])[device.pk],
         "nickname_form": nickname_form or DeviceNicknameForm(initial={"nickname": device.nickname}),
         "e911_form": e911_form or E911AddressForm(device=device),
     }
