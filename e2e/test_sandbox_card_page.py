@@ -12,6 +12,7 @@ from e2e.helpers import tab_to
 from e2e.test_device_page import assert_no_axe_violations, fits, type_into
 from plugline.billing.gateways.sandbox import SandboxGateway
 from plugline.sandbox_gateway.models import SandboxCard
+from plugline.sandbox_gateway.tests.helpers import card_saved
 
 BAD_NUMBER = "This card number is not valid: check it against the card."
 
@@ -82,3 +83,31 @@ def test_a_declined_card_is_said_plainly_and_nothing_is_saved(
     )
     assert_no_axe_violations(page, "card declined")
     assert not SandboxCard.objects.exists()
+
+
+def test_the_cardholder_approves_a_payment_on_the_sandbox_bank_page(
+    phone_page: Page, live_server: LiveServer, db: None
+) -> None:
+    gateway = SandboxGateway()
+    customer_id = gateway.customer_create(email="alice@example.com", idempotency_key="c1")
+    card = card_saved(gateway, customer_id, "4000 0027 6000 3184")
+    result = gateway.charge(
+        customer_id=customer_id,
+        token=card.token,
+        amount=2999,
+        currency="USD",
+        idempotency_key="pay-1",
+        description="Plugline yearly plan",
+    )
+    page = phone_page
+    back = live_server.url + "/accounts/login/"
+    page.goto(f"{result.action_url}?return_url={back}")
+    expect(page.get_by_role("heading", name="Approve this payment", level=1)).to_be_visible()
+    expect(page.get_by_text("29.99 USD")).to_be_visible()
+    assert fits(page)
+    assert_no_axe_violations(page, "authentication page")
+    tab_to(page, page.get_by_role("button", name="Approve"), limit=10)
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(rf"/accounts/login/\?charge={result.charge_id}$"))
+    answer = gateway.charge_lookup(idempotency_key="pay-1")
+    assert answer is not None and answer.outcome.value == "succeeded"

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import sys
+from datetime import timedelta
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test import Client, RequestFactory
+from django.utils import timezone
 from django.views.debug import ExceptionReporter
 
 from plugline.billing.gateways.sandbox import SandboxGateway
@@ -145,3 +148,11 @@ def test_it_stores_no_card_number_nor_code(gateway, caplog):
     for number in TEST_CARDS:
         assert number not in stored
         assert number[:12] not in stored
+
+
+def test_it_closes_the_page_an_hour_after_it_opened(page_url):
+    with time_machine.travel(timezone.now() + timedelta(minutes=61)):
+        response = card_page_post(Client(), page_url, "4242424242424242")
+    assert response.status_code == 404
+    assert "This page has expired" in response.content.decode()
+    assert not SandboxCard.objects.exists()
