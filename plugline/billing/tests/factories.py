@@ -53,7 +53,7 @@ def make_paid_item(
         currency="USD",
         status=status,
         gateway="sandbox",
-        card_brand="visa",
+        card_brand="Visa",
         card_last4="4242",
     )
     return PaymentItem.objects.create(
