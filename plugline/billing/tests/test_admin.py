@@ -7,7 +7,7 @@ from django.test import Client
 
 from conftest import Subscriber, make_subscriber
 from plugline.accounts.models import User
-from plugline.billing.models import PaymentMethod, Plan, PlanPrice
+from plugline.billing.models import PaymentMethod, PeriodSource, Plan, PlanPrice
 from plugline.billing.services import subscription_add_period, subscription_for_device
 from plugline.billing.tests.factories import make_paid_item, make_plan
 from plugline.core.models import AuditAction, AuditEvent
@@ -131,10 +131,10 @@ def test_payments_are_listed_read_only_and_found_by_email_or_serial(
     page = staff_client.get("/admin/billing/payment/").content.decode()
     assert "$49.99" in page
     assert "Visa •••• 4242" in page
-    page = staff_client.get("/admin/billing/payment/", {"q": "alice@example.com"})
-    assert page.context["cl"].result_count == 1
-    page = staff_client.get("/admin/billing/payment/", {"q": bob.devices[0].serial})
-    assert page.context["cl"].result_count == 1
+    found = staff_client.get("/admin/billing/payment/", {"q": "alice@example.com"})
+    assert found.context["cl"].result_count == 1
+    found = staff_client.get("/admin/billing/payment/", {"q": bob.devices[0].serial})
+    assert found.context["cl"].result_count == 1
     assert staff_client.get("/admin/billing/payment/add/").status_code == 403
 
 
@@ -142,7 +142,7 @@ def test_a_subscription_shows_its_periods_and_cannot_be_edited(
     staff_client: Client, alice: Subscriber
 ):
     subscription = subscription_for_device(device=alice.devices[0])
-    subscription_add_period(subscription=subscription, months=12, source="included")
+    subscription_add_period(subscription=subscription, months=12, source=PeriodSource.INCLUDED)
     page = staff_client.get(f"/admin/billing/subscription/{subscription.pk}/change/")
     assert page.status_code == 200
     html = page.content.decode()
