@@ -1,10 +1,11 @@
 """Demo data for trying Plugline locally. Idempotent; never for production.
 
-Besides the demo accounts, it fills the inventory the way an operator would,
-through the same imports (devices, web orders, numbers): a few dozen
-available numbers in six cities, and four boxed devices to activate, whose
-keys and label codes are derived from fixed strings so that the README can
-give them.
+Besides the demo accounts (the subscriber's two devices with service ending
+at different dates) and the plans with their prices, it fills the inventory
+the way an operator would, through the same imports (devices, web orders,
+numbers): a few dozen available numbers in six cities, and four boxed
+devices to activate, whose keys and label codes are derived from fixed
+strings so that the README can give them.
 """
 
 from __future__ import annotations
@@ -13,17 +14,22 @@ import csv
 import hashlib
 import io
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from plugline.accounts.models import User
+from plugline.billing.models import PeriodSource, Plan, PlanPrice, SubscriptionPeriod
+from plugline.billing.services import subscription_for_device
 from plugline.core.csv_import import ImportReport
 from plugline.devices import keys
 from plugline.devices.importing import devices_import, orders_import
+from plugline.devices.models import Device
 from plugline.devices.services import device_assign, device_model_default
 from plugline.telephony.importing import numbers_import
 from plugline.telephony.services import number_mark_assigned
@@ -50,6 +56,13 @@ DEMO_NUMBER_PLACES = [
     ("312", "Chicago", "IL", "US"),
 ]
 DEMO_NUMBER_LINES = range(100, 106)
+# Plans: code, name, months, AutoRenew allowed, prices in minor units.
+DEMO_PLANS = [
+    ("1-year", "1 year", 12, True, {"USD": 4999, "CAD": 6499, "DKK": 39900}),
+    ("5-years", "5 years", 60, False, {"USD": 19999, "CAD": 25999, "DKK": 149900}),
+]
+# Days of service left on each demo device when first seeded.
+DEMO_DAYS_LEFT = [20, 240]
 
 
 def demo_device_key(serial: str) -> str:
@@ -84,6 +97,7 @@ class Command(BaseCommand):
                 device_assign(serial=serial, owner=demo, phone_number=number, nickname=nickname)
             self._user(STAFF_EMAIL, first_name="Sam", last_name="Staff", staff=True)
             self._inventory()
+            self._billing(demo)
         self.stdout.write(
             "Demo subscriber: demo@example.com (or (212) 555-0147 / (416) 555-0148), "
             f"password {DEMO_PASSWORD}\n"
@@ -147,6 +161,48 @@ class Command(BaseCommand):
             ["order_number", "email", "serial"],
             [(DEMO_ORDER_NUMBER, DEMO_ORDER_EMAIL, DEMO_ORDER_SERIAL)],
         )
+
+    def _billing(self, demo: User) -> None:
+        """The plans and prices, and the demo subscriber's service end dates.
+
+        Store-bought devices include their first year. The demo devices' end
+        dates are set only the first time (a renewal tried in the demo stays),
+        one ending in about 20 days and one in about 8 months, so that
+        renewing one visibly moves its date and not the other's.
+        """
+        model = device_model_default()
+        model.included_months = 12
+        model.save(update_fields=["included_months"])
+        for code, name, months, autorenew_allowed, prices in DEMO_PLANS:
+            plan, _ = Plan.objects.update_or_create(
+                code=code,
+                defaults={
+                    "name": name,
+                    "months": months,
+                    "autorenew_allowed": autorenew_allowed,
+                    "active": True,
+                },
+            )
+            for currency, amount in prices.items():
+                PlanPrice.objects.update_or_create(
+                    plan=plan, currency=currency, defaults={"amount": amount}
+                )
+        now = timezone.now()
+        for (serial, _, _), days_left in zip(DEMO_DEVICES, DEMO_DAYS_LEFT, strict=True):
+            device = Device.objects.get(serial=serial, owner=demo)
+            subscription = subscription_for_device(device=device)
+            if subscription.periods.exists():
+                continue
+            # Demo data only: a first year that began in the past, included with the device.
+            ends_at = now + timedelta(days=days_left)
+            SubscriptionPeriod.objects.create(
+                subscription=subscription,
+                starts_at=ends_at - timedelta(days=365),
+                ends_at=ends_at,
+                source=PeriodSource.INCLUDED,
+            )
+            subscription.ends_at = ends_at
+            subscription.save(update_fields=["ends_at", "updated_at"])
 
 
 def _import(
