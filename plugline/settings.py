@@ -208,6 +208,8 @@ ACCOUNT_RATE_LIMITS = {
     "login_failed": "30/m/ip,10/m/key,50/h/key",
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
+    # "Renew without signing in" emails a one-time link: the same limits as a reset.
+    "renew_link": "20/m/ip,5/m/key",
     # Every change on the Emails page (add, send the link again, make
     # preferred, remove) sends an email: per account, a person fixing a typo
     # never meets these, a script cannot make the page a mail cannon.

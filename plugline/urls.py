@@ -22,6 +22,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("account/cards/", include("plugline.billing.urls")),
     path("account/", include("plugline.accounts.urls")),
+    # Renewing online, checkout, invoices, the renew link (billing).
+    path("", include("plugline.billing.renew_urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("billing/webhooks/", include("plugline.billing.webhook_urls")),

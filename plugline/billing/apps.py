@@ -8,3 +8,9 @@ class BillingConfig(AppConfig):
 
     def ready(self) -> None:
         from plugline.billing import receivers  # noqa: F401
+        from plugline.billing import tasks
+        from plugline.core.scheduling import register_periodic_job
+
+        register_periodic_job(
+            tasks.SETTLE_JOB_NAME, every=tasks.SETTLE_JOB_EVERY, func=tasks.settle_unknown_payments
+        )

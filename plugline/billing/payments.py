@@ -1,0 +1,470 @@
+"""The one place money moves: charging a card for renewals, settling lost answers, refunds.
+
+Checkout, AutoRenew and the end of a free trial all pay the same way:
+
+1. `payment_create` writes the Payment (status pending, its idempotency key,
+   the amount from the plans' prices, the card's brand and last four) and its
+   items, and COMMITS, before anything is sent to the gateway. A second
+   request with the same key finds the same payment (the key is unique).
+2. `payment_charge` asks the gateway to charge with that key; the gateway
+   charges at most once per key, however often it is asked.
+3. The answer is recorded under a lock on the payment's row: a success gets
+   the next invoice number and each item is applied to its subscription
+   (one period per item, unique in the database), a decline changes nothing.
+   An answer that never came (GatewayError) leaves the payment UNKNOWN.
+4. `payment_settle` asks the gateway what became of the key and records the
+   real outcome: for unknown or forgotten payments (a worker killed between
+   the gateway's answer and the commit), from the periodic job
+   `billing.settle_unknown_payments`, from webhooks, and when the customer
+   comes back from authenticating a charge. Recording twice applies once.
+
+Callers must not be inside a transaction when they create or charge: the
+payment has to be committed before the gateway hears of it.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Q, Sum
+from django.utils import timezone
+
+from plugline.billing.gateways import gateway_get
+from plugline.billing.gateways.base import ChargeResult, GatewayError, Outcome
+from plugline.billing.models import (
+    CustomerAccount,
+    Payment,
+    PaymentItem,
+    PaymentKind,
+    PaymentMethod,
+    PaymentStatus,
+    Plan,
+    PlanPrice,
+    Refund,
+    Subscription,
+)
+from plugline.core.models import AuditAction
+from plugline.core.services import audit_record
+
+logger = logging.getLogger(__name__)
+
+# Payments that still wait for the gateway's final word.
+OPEN_STATUSES = (PaymentStatus.PENDING, PaymentStatus.UNKNOWN, PaymentStatus.REQUIRES_ACTION)
+# A pending payment younger than this may still be waiting for its answer:
+# the settling job leaves it to the request that is charging it.
+SETTLE_AFTER = timedelta(minutes=2)
+# A cardholder who has not authenticated a charge within this time has given up.
+REQUIRES_ACTION_ABANDONED_AFTER = timedelta(days=1)
+# Set in tests only: the process kills itself right after the gateway
+# answered a charge, before recording it (a worker killed mid-payment).
+KILL_AFTER_CHARGE_ENV = "PLUGLINE_TEST_KILL_AFTER_CHARGE"
+# Refund statuses.
+REFUND_PENDING, REFUND_SUCCEEDED, REFUND_FAILED, REFUND_UNKNOWN = (
+    "pending",
+    "succeeded",
+    "failed",
+    "unknown",
+)
+
+
+class PaymentRefused(Exception):
+    """A payment or refund that cannot be made; `reason` says why.
+
+    Reasons: "no_items", "no_price" (a plan without a price in the billing
+    currency), "no_card", "not_refundable", "too_much", "gateway".
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class ChargeAnswer:
+    """A payment after the gateway was asked; `action_url` when the cardholder must act."""
+
+    payment: Payment
+    action_url: str = ""
+
+
+def idempotency_key_new(prefix: str = "pay") -> str:
+    """A fresh random key for one intent to pay (a rendered "Pay" form, a renewal claim)."""
+    return f"{prefix}_{secrets.token_urlsafe(24)}"
+
+
+def plan_price(*, plan: Plan, currency: str | None = None) -> int | None:
+    """The plan's price in minor units in `currency` (the billing currency), or None."""
+    currency = currency or settings.BILLING_CURRENCY
+    return (
+        PlanPrice.objects.filter(plan=plan, currency=currency)
+        .values_list("amount", flat=True)
+        .first()
+    )
+
+
+def payment_create(
+    *,
+    user: AbstractBaseUser,
+    kind: PaymentKind | str,
+    items: Sequence[tuple[Subscription, Plan]],
+    payment_method: PaymentMethod,
+    idempotency_key: str,
+) -> Payment:
+    """Write a pending payment and its items, committed; the existing one for a key seen before.
+
+    Raises PaymentRefused for an empty list, a plan without a price in the
+    billing currency, or a card that is not the account's.
+    """
+    existing = Payment.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return _payment_for_key(existing, user)
+    if not items:
+        raise PaymentRefused("no_items")
+    if payment_method.user_id != user.pk or payment_method.removed_at is not None:
+        raise PaymentRefused("no_card")
+    currency = settings.BILLING_CURRENCY
+    priced: list[tuple[Subscription, Plan, int]] = []
+    for subscription, plan in items:
+        amount = plan_price(plan=plan, currency=currency)
+        if amount is None:
+            raise PaymentRefused("no_price")
+        priced.append((subscription, plan, amount))
+    try:
+        with transaction.atomic():
+            payment = Payment.objects.create(
+                user_id=user.pk,
+                kind=kind,
+                idempotency_key=idempotency_key,
+                amount=sum(amount for _s, _p, amount in priced),
+                currency=currency,
+                payment_method=payment_method,
+                card_brand=payment_method.brand,
+                card_last4=payment_method.last4,
+                gateway=payment_method.gateway,
+            )
+            PaymentItem.objects.bulk_create(
+                PaymentItem(payment=payment, subscription=subscription, plan=plan, amount=amount)
+                for subscription, plan, amount in priced
+            )
+    except IntegrityError:
+        # The same intent, submitted twice at once: the other request wrote it.
+        return _payment_for_key(Payment.objects.get(idempotency_key=idempotency_key), user)
+    return payment
+
+
+def _payment_for_key(payment: Payment, user: AbstractBaseUser) -> Payment:
+    if payment.user_id != user.pk:
+        # Keys are random per form; someone else's key is not a way in.
+        raise PaymentRefused("no_items")
+    return payment
+
+
+def _customer_id(payment: Payment) -> str:
+    return (
+        CustomerAccount.objects.filter(user=payment.user, gateway=payment.gateway)
+        .values_list("gateway_customer_id", flat=True)
+        .get()
+    )
+
+
+def payment_charge(*, payment: Payment) -> ChargeAnswer:
+    """Ask the gateway to charge a payment once, and record its answer.
+
+    A payment already settled is returned as it is; one whose answer was
+    lost is charged again with the same key (the gateway does not charge
+    twice) and so settled.
+    """
+    payment.refresh_from_db()
+    if payment.status not in (PaymentStatus.PENDING, PaymentStatus.UNKNOWN):
+        return ChargeAnswer(payment)
+    method = payment.payment_method
+    if method is None:
+        raise PaymentRefused("no_card")
+    try:
+        result = gateway_get().charge(
+            customer_id=_customer_id(payment),
+            token=method.token,
+            amount=payment.amount,
+            currency=payment.currency,
+            idempotency_key=payment.idempotency_key,
+            description=_description(payment),
+        )
+    except GatewayError as error:
+        logger.warning("payment %s: the gateway's answer was lost (%s)", payment.pk, error)
+        result = ChargeResult(outcome=Outcome.UNKNOWN)
+    _kill_self_if_asked()
+    return payment_record(payment=payment, result=result)
+
+
+def _kill_self_if_asked() -> None:
+    import os
+
+    if os.environ.get(KILL_AFTER_CHARGE_ENV) == "1":  # tests only
+        import signal
+
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _description(payment: Payment) -> str:
+    return f"{settings.BRAND_NAME} {payment.get_kind_display()}"
+
+
+def payment_settle(*, payment: Payment) -> ChargeAnswer:
+    """Ask the gateway what became of an open payment's key, and record it (idempotent)."""
+    payment.refresh_from_db()
+    if payment.status not in OPEN_STATUSES:
+        return ChargeAnswer(payment)
+    try:
+        result = gateway_get().charge_lookup(idempotency_key=payment.idempotency_key)
+    except GatewayError as error:
+        logger.warning("payment %s: could not ask the gateway (%s)", payment.pk, error)
+        return ChargeAnswer(payment)
+    if result is None:
+        # The charge never reached the gateway: nothing was charged. A
+        # payment that young may still be on its way; leave it.
+        if timezone.now() - payment.created_at < SETTLE_AFTER:
+            return ChargeAnswer(payment)
+        result = ChargeResult(outcome=Outcome.DECLINED, decline_code="not_sent")
+    elif (
+        result.outcome == Outcome.REQUIRES_ACTION
+        and timezone.now() - payment.created_at > REQUIRES_ACTION_ABANDONED_AFTER
+    ):
+        result = ChargeResult(outcome=Outcome.DECLINED, decline_code="authentication_abandoned")
+    return payment_record(payment=payment, result=result)
+
+
+def payment_settle_from_webhook(event: Any) -> Payment | None:
+    """A gateway event about a charge: settle its payment by asking the gateway.
+
+    The event only says which payment to look at (its idempotency key, or
+    the charge id); the outcome recorded is the gateway's own answer.
+    """
+    data: dict[str, Any] = getattr(event, "data", None) or {}
+    nested: dict[str, Any] = data["object"] if isinstance(data.get("object"), dict) else {}
+    key = data.get("idempotency_key") or nested.get("idempotency_key")
+    charge_id = data.get("charge_id") or nested.get("id") or data.get("id")
+    query = Q(pk__in=[])
+    if key:
+        query |= Q(idempotency_key=str(key))
+    if charge_id:
+        query |= Q(gateway_charge_id=str(charge_id))
+    payment = Payment.objects.filter(query).first()
+    if payment is None:
+        return None
+    return payment_settle(payment=payment).payment
+
+
+def payments_settle_unknown(*, limit: int = 200) -> int:
+    """The periodic job: settle payments whose answer was lost or never recorded; how many."""
+    now = timezone.now()
+    open_payments = Payment.objects.filter(
+        status__in=OPEN_STATUSES, created_at__lt=now - SETTLE_AFTER
+    ).order_by("created_at")
+    settled = 0
+    for payment in open_payments[:limit]:
+        try:
+            answer = payment_settle(payment=payment)
+        except Exception:
+            logger.exception("payment %s: settling failed", payment.pk)
+            continue
+        if answer.payment.status not in OPEN_STATUSES:
+            settled += 1
+    return settled
+
+
+def payment_record(*, payment: Payment, result: ChargeResult) -> ChargeAnswer:
+    """Record the gateway's answer for a payment, once, under a lock on its row."""
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                return _payment_record_locked(payment_id=payment.pk, result=result)
+        except _InvoiceNumberTaken:
+            continue
+    raise RuntimeError("no free invoice number after five tries")
+
+
+class _InvoiceNumberTaken(Exception):
+    pass
+
+
+def _payment_record_locked(*, payment_id: Any, result: ChargeResult) -> ChargeAnswer:
+    payment = Payment.objects.select_for_update().get(pk=payment_id)
+    if payment.status not in OPEN_STATUSES:
+        # Another request, worker or webhook recorded it first.
+        return ChargeAnswer(payment)
+    now = timezone.now()
+    if result.outcome == Outcome.SUCCEEDED:
+        payment.status = PaymentStatus.SUCCEEDED
+        payment.gateway_charge_id = result.charge_id[:64]
+        payment.decline_code = ""
+        payment.settled_at = now
+        try:
+            with transaction.atomic():
+                payment.invoice_number = _next_invoice_number()
+                payment.save()
+        except IntegrityError as taken:
+            # Two payments succeeded at once and took the same number.
+            raise _InvoiceNumberTaken from taken
+        _payment_apply(payment)
+        return ChargeAnswer(payment)
+    if result.outcome == Outcome.DECLINED:
+        payment.status = PaymentStatus.DECLINED
+        payment.decline_code = (result.decline_code or "card_declined")[:40]
+        payment.gateway_charge_id = result.charge_id[:64]
+        payment.settled_at = now
+        payment.save()
+        _audit(
+            payment,
+            AuditAction.PAYMENT_FAILED,
+            decline_code=payment.decline_code,
+            hard_decline=result.hard_decline,
+        )
+        return ChargeAnswer(payment)
+    if result.outcome == Outcome.REQUIRES_ACTION:
+        payment.status = PaymentStatus.REQUIRES_ACTION
+        payment.gateway_charge_id = result.charge_id[:64]
+        payment.save()
+        return ChargeAnswer(payment, action_url=result.action_url)
+    payment.status = PaymentStatus.UNKNOWN
+    payment.save()
+    return ChargeAnswer(payment)
+
+
+def _next_invoice_number() -> int:
+    last = Payment.objects.aggregate(last=Max("invoice_number"))["last"]
+    return (last or 0) + 1
+
+
+def _payment_apply(payment: Payment) -> None:
+    """Apply each item of a payment that just succeeded; audit it; queue the receipt."""
+    from plugline.billing.services import subscription_apply_payment_item
+
+    items = list(payment.items.select_related("plan", "subscription__device").order_by("pk"))
+    for item in items:
+        subscription_apply_payment_item(item=item)
+    _audit(
+        payment,
+        AuditAction.PAYMENT_SUCCEEDED,
+        invoice_number=payment.invoice_number,
+        serials=[item.subscription.device.serial for item in items],
+    )
+    if payment.user is not None:
+        from plugline.billing.receipts import receipt_send
+
+        receipt_send(payment=payment)
+
+
+def _audit(payment: Payment, action: AuditAction, **data: Any) -> None:
+    audit_record(
+        action=action,
+        user=payment.user,
+        data={
+            "payment": str(payment.pk),
+            "kind": payment.kind,
+            "amount": payment.amount,
+            "currency": payment.currency,
+            "card": f"{payment.card_brand} {payment.card_last4}".strip(),
+            **data,
+        },
+    )
+
+
+# Refunds ---------------------------------------------------------------------
+
+
+def payment_refundable(payment: Payment) -> int:
+    """How much of a payment can still be refunded (refunds under way count as given)."""
+    if payment.status not in (PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED):
+        return 0
+    reserved = (
+        Refund.objects.filter(payment=payment)
+        .exclude(status=REFUND_FAILED)
+        .aggregate(total=Sum("amount"))["total"]
+        or 0
+    )
+    return max(payment.amount - reserved, 0)
+
+
+def payment_refund(
+    *, payment: Payment, amount: int, reason: str, staff: AbstractBaseUser
+) -> Refund:
+    """Refund all or part of a payment at the gateway, never more than is left; audited.
+
+    The refund is written (with its own idempotency key) and committed
+    before the gateway is asked. Raises PaymentRefused: "not_refundable",
+    "too_much", or "gateway" (the gateway refused or did not answer; a
+    refund whose answer was lost stays "unknown" and keeps its amount
+    reserved until staff look at it).
+    """
+    reason = " ".join(reason.split())[:200]
+    if amount <= 0:
+        raise PaymentRefused("too_much")
+    with transaction.atomic():
+        locked = Payment.objects.select_for_update().get(pk=payment.pk)
+        if locked.status not in (PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED):
+            raise PaymentRefused("not_refundable")
+        if amount > payment_refundable(locked):
+            raise PaymentRefused("too_much")
+        refund = Refund.objects.create(
+            payment=locked,
+            amount=amount,
+            reason=reason,
+            idempotency_key=idempotency_key_new("refund"),
+            staff_id=staff.pk,
+            status=REFUND_PENDING,
+        )
+    try:
+        result = gateway_get().refund(
+            charge_id=locked.gateway_charge_id,
+            amount=amount,
+            idempotency_key=refund.idempotency_key,
+            reason=reason,
+        )
+    except GatewayError as error:
+        logger.warning("refund %s: the gateway's answer was lost (%s)", refund.pk, error)
+        Refund.objects.filter(pk=refund.pk).update(status=REFUND_UNKNOWN)
+        raise PaymentRefused("gateway") from error
+    if not result.succeeded:
+        Refund.objects.filter(pk=refund.pk).update(
+            status=REFUND_FAILED, gateway_refund_id=result.refund_id[:64]
+        )
+        raise PaymentRefused("gateway")
+    with transaction.atomic():
+        locked = Payment.objects.select_for_update().get(pk=payment.pk)
+        refund.status = REFUND_SUCCEEDED
+        refund.gateway_refund_id = result.refund_id[:64]
+        refund.save(update_fields=["status", "gateway_refund_id"])
+        locked.refunded_amount = (
+            Refund.objects.filter(payment=locked, status=REFUND_SUCCEEDED).aggregate(
+                total=Sum("amount")
+            )["total"]
+            or 0
+        )
+        locked.status = (
+            PaymentStatus.REFUNDED
+            if locked.refunded_amount >= locked.amount
+            else PaymentStatus.PARTIALLY_REFUNDED
+        )
+        locked.save(update_fields=["refunded_amount", "status"])
+        audit_record(
+            action=AuditAction.REFUND_ISSUED,
+            user=locked.user,
+            actor=staff,
+            data={
+                "payment": str(locked.pk),
+                "invoice_number": locked.invoice_number,
+                "amount": amount,
+                "currency": locked.currency,
+                "reason": reason,
+            },
+        )
+    payment.refresh_from_db()
+    return refund

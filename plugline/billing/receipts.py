@@ -1,0 +1,87 @@
+"""What the customer is told of a payment: the receipt email and the invoice's lines.
+
+The receipt is queued in the outbox in the payment's own transaction (it is
+delivered once that commits), in the account's language and time zone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from plugline.billing.models import Payment
+from plugline.core.money import money_format
+from plugline.notifications.services import email_send
+
+
+@dataclass(frozen=True)
+class InvoiceLine:
+    device: str
+    serial: str
+    plan: str
+    amount: str
+    ends_at: datetime | None
+
+
+def invoice_lines(payment: Payment, language: str | None = None) -> list[InvoiceLine]:
+    """One line per device paid for, with the end date the payment gave it (when applied)."""
+    lines = []
+    for item in payment.items.select_related("plan", "subscription__device").order_by("pk"):
+        device = item.subscription.device
+        period = getattr(item, "period", None) if payment.status != "pending" else None
+        lines.append(
+            InvoiceLine(
+                device=device.nickname or _number_display(device) or device.serial,
+                serial=device.serial,
+                plan=item.plan.name,
+                amount=money_format(item.amount, payment.currency, language),
+                ends_at=period.ends_at if period is not None else None,
+            )
+        )
+    return lines
+
+
+def _number_display(device: Any) -> str:
+    display = getattr(device, "phone_number_display", "")
+    return str(display or device.phone_number or "")
+
+
+def receipt_send(*, payment: Payment) -> None:
+    """Queue the receipt of a payment that just succeeded (inside its transaction)."""
+    user = payment.user
+    if user is None:
+        return
+    language = getattr(user, "language", "") or settings.LANGUAGE_CODE
+    with translation.override(language), timezone.override(_time_zone(user)):
+        context = {
+            "name": user.get_short_name() if hasattr(user, "get_short_name") else "",
+            "invoice_number": payment.invoice_number,
+            "amount": money_format(payment.amount, payment.currency, language),
+            "card_brand": payment.card_brand,
+            "card_last4": payment.card_last4,
+            "paid_at": payment.settled_at,
+            "lines": invoice_lines(payment, language),
+            "invoice_url": settings.SITE_URL
+            + reverse("checkout:invoice", kwargs={"number": payment.invoice_number}),
+        }
+        email_send(
+            template="billing/email/receipt",
+            to=user.email,
+            context=context,
+            language=language,
+            user=user,
+        )
+
+
+def _time_zone(user: Any) -> Any:
+    import zoneinfo
+
+    try:
+        return zoneinfo.ZoneInfo(getattr(user, "time_zone", "") or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")

@@ -1,0 +1,295 @@
+"""Renew online in the portal: the renew page, the cart, checkout, invoices, the renew link."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from conftest import Subscriber, make_subscriber
+from plugline.billing import payments
+from plugline.billing.gateways.base import Outcome
+from plugline.billing.models import CartItem, Payment, Subscription, SubscriptionPeriod
+from plugline.billing.tests.payment_fakes import (
+    FakeGateway,
+    card_make,
+    plan_make,
+    subscription_make,
+)
+from plugline.notifications.models import OutboxMessage
+
+DECLINED = "Your card was declined. Nothing was charged. Try another card."
+
+
+@pytest.fixture
+def gateway(monkeypatch: pytest.MonkeyPatch) -> FakeGateway:
+    fake = FakeGateway()
+    monkeypatch.setattr(payments, "gateway_get", lambda: fake)
+    return fake
+
+
+@pytest.fixture
+def shop(client: Client, db: None) -> dict:
+    """Dana, signed in, with two devices in service and a Visa on file; two plans."""
+    bob = make_subscriber("dana@example.com", numbers=("+13105550100", "+14165550148"))
+    year = plan_make("year", 12, 4999)
+    month = plan_make("month", 1, 599)
+    first = subscription_make(bob.devices[0], days_left=20)
+    second = subscription_make(bob.devices[1], days_left=40)
+    card = card_make(bob.user)
+    client.force_login(bob.user)
+    return {
+        "bob": bob,
+        "year": year,
+        "month": month,
+        "first": first,
+        "second": second,
+        "card": card,
+    }
+
+
+def _add(client: Client, device_serial: str, plan: str = "year"):
+    return client.post(reverse("checkout:renew"), {"device": device_serial, "plan": plan})
+
+
+def _pay_key(client: Client) -> str:
+    page = client.get(reverse("checkout:checkout")).content.decode()
+    match = re.search(r'name="idempotency_key" value="([^"]+)"', page)
+    assert match, page
+    return match.group(1)
+
+
+def test_it_lists_each_device_with_its_end_date_and_the_plans(shop: dict, client: Client) -> None:
+    page = client.get(reverse("checkout:renew")).content.decode()
+    for device in shop["bob"].devices:
+        assert device.serial in page
+    assert "active until" in page
+    assert "$49.99" in page and "$5.99" in page
+
+
+def test_it_offers_reactivate_for_a_device_that_expired_recently(
+    shop: dict, client: Client
+) -> None:
+    Subscription.objects.filter(pk=shop["first"].pk).update(
+        ends_at=timezone.now() - timedelta(days=30)
+    )
+    assert "Reactivate" in client.get(reverse("checkout:renew")).content.decode()
+
+
+def test_it_keeps_one_plan_per_device_in_the_cart(shop: dict, client: Client) -> None:
+    serial = shop["bob"].devices[0].serial
+    assert _add(client, serial, "month").status_code == 302
+    _add(client, serial, "year")
+    _add(client, shop["bob"].devices[1].serial, "month")
+    items = CartItem.objects.filter(user=shop["bob"].user).order_by("added_at")
+    assert [(i.subscription.device.serial, i.plan.code) for i in items] == [
+        (serial, "year"),
+        (shop["bob"].devices[1].serial, "month"),
+    ]
+    page = client.get(reverse("checkout:cart")).content.decode()
+    assert "$55.98" in page
+
+
+def test_it_refuses_someone_elses_device(shop: dict, alice: Subscriber, client: Client) -> None:
+    response = _add(client, alice.devices[0].serial)
+    assert response.status_code == 200
+    assert not CartItem.objects.exists()
+
+
+def test_it_removes_an_item_but_not_someone_elses(shop: dict, alice: Subscriber) -> None:
+    bob_client, alice_client = Client(), Client()
+    bob_client.force_login(shop["bob"].user)
+    alice_client.force_login(alice.user)
+    _add(bob_client, shop["bob"].devices[0].serial)
+    item = CartItem.objects.get()
+    alice_client.post(reverse("checkout:cart_remove", kwargs={"item_id": item.pk}))
+    assert CartItem.objects.exists()
+    bob_client.post(reverse("checkout:cart_remove", kwargs={"item_id": item.pk}))
+    assert not CartItem.objects.exists()
+
+
+def test_paying_renews_only_the_chosen_device_and_empties_the_cart(
+    shop: dict, client: Client, gateway: FakeGateway
+) -> None:
+    first_end, second_end = shop["first"].ends_at, shop["second"].ends_at
+    _add(client, shop["bob"].devices[0].serial)
+    response = client.post(
+        reverse("checkout:checkout"), {"card": shop["card"].pk, "idempotency_key": _pay_key(client)}
+    )
+    payment = Payment.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("checkout:done", kwargs={"payment_id": payment.pk})
+    renewed = Subscription.objects.get(pk=shop["first"].pk).ends_at
+    assert renewed is not None and renewed.year == first_end.year + 1
+    assert Subscription.objects.get(pk=shop["second"].pk).ends_at == second_end
+    assert not CartItem.objects.exists()
+    done = client.get(response["Location"]).content.decode()
+    assert "Thank you" in done and "ending in 4242" in done
+    receipt = OutboxMessage.objects.get(template="billing/email/receipt")
+    assert receipt.to_email == "dana@example.com"
+    assert "4242" in receipt.body_text and "$49.99" in receipt.body_text
+    assert f"Invoice {payment.invoice_number}".lower() in receipt.subject.lower()
+
+
+def test_the_receipt_is_in_the_recipients_language(
+    shop: dict, client: Client, gateway: FakeGateway
+) -> None:
+    user = shop["bob"].user
+    user.language = "fr"
+    user.save()
+    _add(client, shop["bob"].devices[0].serial)
+    client.post(
+        reverse("checkout:checkout"), {"card": shop["card"].pk, "idempotency_key": _pay_key(client)}
+    )
+    receipt = OutboxMessage.objects.get(template="billing/email/receipt")
+    assert receipt.language == "fr"
+    assert "49,99" in receipt.body_text
+
+
+def test_a_second_pay_with_the_same_key_charges_once(
+    shop: dict, client: Client, gateway: FakeGateway
+) -> None:
+    _add(client, shop["bob"].devices[0].serial)
+    form = {"card": shop["card"].pk, "idempotency_key": _pay_key(client)}
+    first = client.post(reverse("checkout:checkout"), form)
+    second = client.post(reverse("checkout:checkout"), form)
+    assert first["Location"] == second["Location"]
+    assert Payment.objects.count() == 1
+    assert gateway.charge_calls == 1
+    assert SubscriptionPeriod.objects.count() == 1
+
+
+def test_a_declined_card_changes_nothing_and_keeps_the_cart(
+    shop: dict, client: Client, gateway: FakeGateway
+) -> None:
+    gateway.outcome, gateway.decline_code = Outcome.DECLINED, "card_declined"
+    _add(client, shop["bob"].devices[0].serial)
+    key = _pay_key(client)
+    response = client.post(
+        reverse("checkout:checkout"), {"card": shop["card"].pk, "idempotency_key": key}
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert DECLINED in page
+    assert key not in page  # the next try is a new intent
+    assert CartItem.objects.count() == 1
+    assert Subscription.objects.get(pk=shop["first"].pk).ends_at == shop["first"].ends_at
+
+
+def test_a_lost_answer_says_not_to_pay_again(
+    shop: dict, client: Client, gateway: FakeGateway
+) -> None:
+    gateway.lose_answer = True
+    _add(client, shop["bob"].devices[0].serial)
+    form = {"card": shop["card"].pk, "idempotency_key": _pay_key(client)}
+    page = client.post(reverse("checkout:checkout"), form).content.decode()
+    assert "Do not pay again" in page
+    gateway.lose_answer = False
+    payment = Payment.objects.get()
+    response = client.get(reverse("checkout:payment_return", kwargs={"payment_id": payment.pk}))
+    assert response["Location"] == reverse("checkout:done", kwargs={"payment_id": payment.pk})
+    assert gateway.charged == 1
+    assert SubscriptionPeriod.objects.count() == 1
+
+
+def test_someone_elses_card_cannot_pay(
+    shop: dict, client: Client, gateway: FakeGateway, alice: Subscriber
+) -> None:
+    alice_card = card_make(alice.user, last4="1111")
+    _add(client, shop["bob"].devices[0].serial)
+    response = client.post(
+        reverse("checkout:checkout"), {"card": alice_card.pk, "idempotency_key": _pay_key(client)}
+    )
+    assert response.status_code == 200
+    assert not Payment.objects.exists()
+
+
+def test_invoices_list_every_payment_and_download_as_pdf(
+    shop: dict, client: Client, gateway: FakeGateway, alice: Subscriber
+) -> None:
+    _add(client, shop["bob"].devices[0].serial)
+    client.post(
+        reverse("checkout:checkout"), {"card": shop["card"].pk, "idempotency_key": _pay_key(client)}
+    )
+    number = Payment.objects.get().invoice_number
+    listing = client.get(reverse("checkout:invoices")).content.decode()
+    assert f"Invoice {number}" in listing and "$49.99" in listing
+    page = client.get(reverse("checkout:invoice", kwargs={"number": number})).content.decode()
+    assert "ending in 4242" in page
+    pdf = client.get(reverse("checkout:invoice_pdf", kwargs={"number": number}))
+    assert pdf["Content-Type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
+    other = Client()
+    other.force_login(alice.user)
+    assert other.get(reverse("checkout:invoice", kwargs={"number": number})).status_code == 404
+    assert other.get(reverse("checkout:invoice_pdf", kwargs={"number": number})).status_code == 404
+
+
+def test_renew_pages_ask_to_sign_in(db: None) -> None:
+    response = Client().get(reverse("checkout:renew"))
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def _link_from_outbox() -> str:
+    body = OutboxMessage.objects.get(template="billing/email/renew_link").body_text
+    match = re.search(r"https?://\S+/renew/link/(\S+)/", body)
+    assert match, body
+    return reverse("checkout:renew_link_open", kwargs={"token": match.group(1)})
+
+
+def test_the_renew_link_answer_never_tells_whether_an_account_exists(alice: Subscriber) -> None:
+    client = Client()
+    known = client.post(reverse("checkout:renew_link"), {"email": "(212) 555-0147"})
+    unknown = client.post(reverse("checkout:renew_link"), {"email": "nobody@example.com"})
+    assert known["Location"] == unknown["Location"] == reverse("checkout:renew_link_sent")
+    assert OutboxMessage.objects.filter(to_email=alice.email).count() == 1
+
+
+def test_the_renew_link_opens_checkout_once_without_signing_in(alice: Subscriber) -> None:
+    plan_make()
+    Client().post(reverse("checkout:renew_link"), {"email": alice.email})
+    link = _link_from_outbox()
+    client = Client()
+    assert client.get(link).status_code == 200  # an email scanner's visit uses nothing
+    assert client.post(link)["Location"] == reverse("checkout:renew")
+    page = client.get(reverse("checkout:renew"))
+    assert page.status_code == 200 and alice.devices[0].serial in page.content.decode()
+    _add(client, alice.devices[0].serial)
+    assert CartItem.objects.filter(user=alice.user).count() == 1
+    # Not signed in to the rest of the portal.
+    assert client.get(reverse("portal:home")).status_code == 302
+    assert client.get(reverse("checkout:invoices")).status_code == 302
+    # Once only.
+    again = Client().post(link)
+    assert "This link no longer works" in again.content.decode()
+
+
+def test_the_renew_link_lasts_one_hour(alice: Subscriber) -> None:
+    Client().post(reverse("checkout:renew_link"), {"email": alice.email})
+    link = _link_from_outbox()
+    with time_machine.travel(timezone.now() + timedelta(minutes=61)):
+        assert "This link no longer works" in Client().post(link).content.decode()
+
+
+def test_the_renew_link_is_rate_limited(alice: Subscriber) -> None:
+    client = Client()
+    statuses = [
+        client.post(reverse("checkout:renew_link"), {"email": alice.email}).status_code
+        for _ in range(6)
+    ]
+    assert statuses[:5] == [302] * 5 and statuses[5] == 429
+    assert OutboxMessage.objects.filter(template="billing/email/renew_link").count() == 5
+
+
+def test_someone_signed_in_as_another_account_is_not_switched(alice: Subscriber) -> None:
+    other = make_subscriber("carol@example.com", numbers=("+13125550100",))
+    Client().post(reverse("checkout:renew_link"), {"email": alice.email})
+    link = _link_from_outbox()
+    client = Client()
+    client.force_login(other.user)
+    assert "This link no longer works" in client.post(link).content.decode()

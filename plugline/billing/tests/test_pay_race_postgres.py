@@ -1,0 +1,200 @@
+"""Paying on PostgreSQL with separate processes: a double-clicked "Pay", a retry after a
+timeout, and a worker killed between the gateway's answer and our commit.
+
+Each gives exactly one charge at the (sandbox) gateway and one extension.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from conftest import Subscriber, make_subscriber
+from plugline.billing.checkout import cart_add
+from plugline.billing.models import (
+    CartItem,
+    Payment,
+    PaymentMethod,
+    PaymentStatus,
+    Plan,
+    Subscription,
+    SubscriptionPeriod,
+)
+from plugline.billing.payments import KILL_AFTER_CHARGE_ENV, idempotency_key_new, payment_settle
+from plugline.billing.services import card_add_from_session, customer_for_user
+from plugline.billing.tests.payment_fakes import plan_make, subscription_make
+from plugline.sandbox_gateway import services as psp
+from plugline.sandbox_gateway.models import SandboxCharge
+
+pytestmark = [
+    pytest.mark.skipif(
+        not os.environ.get("DATABASE_URL", "").startswith("postgres"),
+        reason="separate processes paying at once need PostgreSQL",
+    ),
+    pytest.mark.django_db(transaction=True),
+]
+
+ROUNDS = 4
+
+
+def database_url() -> str:
+    db = connection.settings_dict
+    return (
+        f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:"
+        f"{db['PORT'] or 5432}/{db['NAME']}"
+    )
+
+
+def start_payer(
+    name: str, sync_dir: Path, user_id: int, card_id: int, key: str, *, kill: bool = False
+) -> subprocess.Popen[str]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "DJANGO_SETTINGS_MODULE": "plugline.settings",
+    }
+    if kill:
+        env[KILL_AFTER_CHARGE_ENV] = "1"
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "plugline.billing.tests.pay_worker",
+            name,
+            str(sync_dir),
+            str(user_id),
+            str(card_id),
+            key,
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[3],
+    )
+
+
+def run_payers(sync_dir: Path, payers: list[subprocess.Popen[str]]) -> list[tuple[int, str, str]]:
+    names = [f"ready-{index}" for index in range(len(payers))]
+    deadline = time.monotonic() + 60
+    try:
+        while not all((sync_dir / name).exists() for name in names):
+            for payer in payers:
+                if payer.poll() is not None:
+                    pytest.fail(f"a payer stopped: {payer.communicate()}")
+            assert time.monotonic() < deadline, "payers never ready"
+            time.sleep(0.01)
+        (sync_dir / "go").touch()
+        outputs = [payer.communicate(timeout=120) for payer in payers]
+    finally:
+        for payer in payers:
+            if payer.poll() is None:
+                payer.kill()
+                payer.wait()
+    return [(payer.returncode, out, err) for payer, (out, err) in zip(payers, outputs, strict=True)]
+
+
+def visa_on_file(subscriber: Subscriber) -> PaymentMethod:
+    customer = customer_for_user(user=subscriber.user)
+    session = psp.card_session_start(
+        customer_id=customer.gateway_customer_id, return_url="/", verify=True
+    )
+    psp.card_session_complete(
+        session_id=session.id,
+        number="4242424242424242",
+        expiry=psp.Expiry(month=12, year=2040),
+        cvc="123",
+    )
+    card = card_add_from_session(user=subscriber.user, session_id=session.id)
+    assert card is not None
+    return card
+
+
+def in_cart(subscriber: Subscriber) -> Subscription:
+    """A year for the subscriber's device in the cart ($49.99)."""
+    subscription = Subscription.objects.filter(device=subscriber.devices[0]).first()
+    if subscription is None:
+        subscription = subscription_make(subscriber.devices[0], days_left=20)
+    plan = Plan.objects.filter(code="year").first() or plan_make()
+    cart_add(user=subscriber.user, device=subscriber.devices[0], plan=plan)
+    return subscription
+
+
+def test_a_double_clicked_pay_charges_once_and_extends_once(tmp_path: Path) -> None:
+    alice = make_subscriber()
+    card = visa_on_file(alice)
+    for round_number in range(ROUNDS):
+        subscription = in_cart(alice)
+        before = SubscriptionPeriod.objects.filter(subscription=subscription).count()
+        key = idempotency_key_new()
+        sync = tmp_path / str(round_number)
+        sync.mkdir()
+        results = run_payers(
+            sync,
+            [start_payer(str(n), sync, alice.user.pk, card.pk, key) for n in range(2)],
+        )
+        for returncode, _out, err in results:
+            assert returncode == 0, err
+        answers = [json.loads(out.splitlines()[-1]) for _code, out, _err in results]
+        payment = Payment.objects.get(idempotency_key=key)
+        assert payment.status == PaymentStatus.SUCCEEDED
+        # Both clicks end on the same confirmation.
+        assert {answer["location"] for answer in answers} == {f"/renew/payments/{payment.pk}/done/"}
+        assert SandboxCharge.objects.filter(idempotency_key=key).count() == 1
+        assert SubscriptionPeriod.objects.filter(subscription=subscription).count() == before + 1
+        assert not CartItem.objects.exists()
+
+
+def test_a_retry_after_a_timeout_charges_once_and_extends_once(tmp_path: Path) -> None:
+    alice = make_subscriber()
+    card = visa_on_file(alice)
+    subscription = in_cart(alice)
+    ends_at = Subscription.objects.get(pk=subscription.pk).ends_at
+    key = idempotency_key_new()
+    psp.config_set(timeout_rate=1.0)  # the gateway charges, its answer is lost
+    (tmp_path / "1").mkdir()
+    [(code, out, err)] = run_payers(
+        tmp_path / "1", [start_payer("0", tmp_path / "1", alice.user.pk, card.pk, key)]
+    )
+    assert code == 0, err
+    assert json.loads(out.splitlines()[-1])["pending"] is True
+    assert Payment.objects.get(idempotency_key=key).status == PaymentStatus.UNKNOWN
+    assert Subscription.objects.get(pk=subscription.pk).ends_at == ends_at
+    psp.config_set(timeout_rate=0.0)
+    (tmp_path / "2").mkdir()
+    [(code, out, err)] = run_payers(
+        tmp_path / "2", [start_payer("0", tmp_path / "2", alice.user.pk, card.pk, key)]
+    )
+    assert code == 0, err
+    assert json.loads(out.splitlines()[-1])["location"].endswith("/done/")
+    assert SandboxCharge.objects.filter(idempotency_key=key).count() == 1
+    assert SubscriptionPeriod.objects.filter(subscription=subscription).count() == 1
+    renewed = Subscription.objects.get(pk=subscription.pk).ends_at
+    assert renewed is not None and ends_at is not None and renewed.year == ends_at.year + 1
+
+
+def test_a_worker_killed_after_the_gateway_answered_is_settled_once(tmp_path: Path) -> None:
+    alice = make_subscriber()
+    card = visa_on_file(alice)
+    subscription = in_cart(alice)
+    key = idempotency_key_new()
+    [(code, _out, _err)] = run_payers(
+        tmp_path, [start_payer("0", tmp_path, alice.user.pk, card.pk, key, kill=True)]
+    )
+    assert code == -signal.SIGKILL
+    payment = Payment.objects.get(idempotency_key=key)
+    assert payment.status == PaymentStatus.PENDING  # charged, but never recorded
+    assert SandboxCharge.objects.get(idempotency_key=key).status == "succeeded"
+    assert not SubscriptionPeriod.objects.filter(subscription=subscription).exists()
+    assert payment_settle(payment=payment).payment.status == PaymentStatus.SUCCEEDED
+    assert payment_settle(payment=payment).payment.status == PaymentStatus.SUCCEEDED
+    assert SandboxCharge.objects.filter(idempotency_key=key).count() == 1
+    assert SubscriptionPeriod.objects.filter(subscription=subscription).count() == 1

@@ -1,0 +1,264 @@
+"""Renew online: choose a device and a plan, the cart, checkout, the confirmation.
+
+These pages serve the signed-in account, or the account whose one-time
+"renew without signing in" link this browser opened (checkout only).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST
+
+from plugline.accounts.models import User
+from plugline.billing.checkout import (
+    cart_add,
+    cart_remove,
+    checkout_pay,
+    checkout_settle,
+    checkout_user_from_session,
+)
+from plugline.billing.checkout_forms import PayForm, RenewForm
+from plugline.billing.checkout_selectors import (
+    cards_on_file,
+    cart_lines,
+    payment_get_for_user,
+    plans_for_sale,
+    renewable_devices,
+)
+from plugline.billing.gateways import gateway_get
+from plugline.billing.gateways.base import GatewayError
+from plugline.billing.models import PaymentStatus
+from plugline.billing.payments import PaymentRefused, idempotency_key_new
+from plugline.billing.receipts import invoice_lines
+from plugline.billing.services import card_add_from_session, customer_for_user
+
+View = Callable[..., HttpResponse]
+
+
+def checkout_access(view: View) -> View:
+    """The signed-in account, or the one a renew link opened checkout for; else sign in."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user: User | None
+        if request.user.is_authenticated:
+            assert isinstance(request.user, User)
+            user = request.user
+        else:
+            user = checkout_user_from_session(request)
+        if user is None:
+            return redirect_to_login(request.get_full_path())
+        return view(request, user, *args, **kwargs)
+
+    return wrapper
+
+
+def declined_message() -> str:
+    return gettext("Your card was declined. Nothing was charged. Try another card.")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@checkout_access
+def renew(request: HttpRequest, user: User) -> HttpResponse:
+    """Choose the device (if there are several) and a plan, then "Add to cart"."""
+    devices = renewable_devices(user=user)
+    plans = plans_for_sale()
+    initial = {"device": request.GET.get("device", "")}
+    form = RenewForm(request.POST or None, devices=devices, plans=plans, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        row = form.devices[form.cleaned_data["device"]]
+        priced = form.plans[form.cleaned_data["plan"]]
+        try:
+            cart_add(user=user, device=row.device, plan=priced.plan)
+        except PaymentRefused:
+            form.add_error("plan", gettext("This plan cannot be bought now. Choose another."))
+        else:
+            messages.success(
+                request,
+                gettext("%(plan)s for %(device)s is in your cart.")
+                % {"plan": priced.plan.name, "device": row.name},
+            )
+            return redirect("checkout:cart")
+    return render(
+        request,
+        "billing/renew.html",
+        {
+            "form": form,
+            "devices": devices,
+            "plans": plans,
+            "cart_count": len(cart_lines(user=user)),
+        },
+    )
+
+
+@never_cache
+@checkout_access
+def cart(request: HttpRequest, user: User) -> HttpResponse:
+    lines = cart_lines(user=user)
+    total = sum(line.amount or 0 for line in lines)
+    return render(
+        request,
+        "billing/cart.html",
+        {"lines": lines, "total": total, "currency": settings.BILLING_CURRENCY},
+    )
+
+
+@require_POST
+@checkout_access
+def cart_item_remove(request: HttpRequest, user: User, item_id: int) -> HttpResponse:
+    if cart_remove(user=user, item_id=item_id):
+        messages.success(request, gettext("Removed from your cart."))
+    return redirect("checkout:cart")
+
+
+def _checkout_page(
+    request: HttpRequest, user: User, form: PayForm | None = None, status: int = 200
+) -> HttpResponse:
+    lines = cart_lines(user=user)
+    cards = list(cards_on_file(user=user))
+    if form is None:
+        chosen = request.GET.get("card", "")
+        if chosen not in {str(card.pk) for card in cards}:
+            chosen = str(cards[0].pk) if cards else ""
+        form = PayForm(
+            cards=cards, initial={"card": chosen, "idempotency_key": idempotency_key_new()}
+        )
+    return render(
+        request,
+        "billing/checkout.html",
+        {
+            "form": form,
+            "lines": lines,
+            "total": sum(line.amount or 0 for line in lines),
+            "cards": cards,
+            "payable": bool(lines) and all(line.amount is not None for line in lines),
+            "currency": settings.BILLING_CURRENCY,
+        },
+        status=status,
+    )
+
+
+@never_cache
+@sensitive_post_parameters()
+@require_http_methods(["GET", "POST"])
+@checkout_access
+def checkout(request: HttpRequest, user: User) -> HttpResponse:
+    """Pay for the cart with a card on file; the form's key makes a second "Pay" harmless."""
+    if request.method == "GET":
+        if not cart_lines(user=user):
+            return redirect("checkout:cart")
+        return _checkout_page(request, user)
+    cards = list(cards_on_file(user=user))
+    form = PayForm(request.POST, cards=cards)
+    if not form.is_valid():
+        return _checkout_page(request, user, form)
+    try:
+        answer = checkout_pay(
+            user=user,
+            payment_method=form.cards[form.cleaned_data["card"]],
+            idempotency_key=form.cleaned_data["idempotency_key"],
+        )
+    except PaymentRefused as refused:
+        if refused.reason == "no_items":
+            messages.info(request, gettext("Your cart is empty."))
+            return redirect("checkout:cart")
+        messages.error(
+            request, gettext("Something in your cart cannot be bought now. Check the cart.")
+        )
+        return redirect("checkout:cart")
+    return _after_charge(request, user, answer.payment, answer.action_url)
+
+
+def _after_charge(request: HttpRequest, user: User, payment: Any, action_url: str) -> HttpResponse:
+    if payment.status == PaymentStatus.SUCCEEDED:
+        return redirect("checkout:done", payment_id=payment.pk)
+    if payment.status == PaymentStatus.DECLINED:
+        messages.error(request, declined_message())
+        # A new key: this one's payment is settled as declined.
+        return _checkout_page(request, user)
+    if payment.status == PaymentStatus.REQUIRES_ACTION and action_url:
+        back = request.build_absolute_uri(
+            reverse("checkout:payment_return", kwargs={"payment_id": payment.pk})
+        )
+        separator = "&" if "?" in action_url else "?"
+        return HttpResponseRedirect(f"{action_url}{separator}{urlencode({'return_url': back})}")
+    # The gateway's answer was lost: never charge again, settle it instead.
+    return render(request, "billing/payment_pending.html", {"payment": payment})
+
+
+@never_cache
+@checkout_access
+def payment_return(request: HttpRequest, user: User, payment_id: str) -> HttpResponse:
+    """Back from the gateway's authentication page, or "Check again": settle the payment."""
+    payment = payment_get_for_user(user=user, payment_id=payment_id)
+    answer = checkout_settle(payment=payment)
+    if answer.payment.status == PaymentStatus.REQUIRES_ACTION:
+        return render(request, "billing/payment_pending.html", {"payment": answer.payment})
+    return _after_charge(request, user, answer.payment, "")
+
+
+@never_cache
+@checkout_access
+def done(request: HttpRequest, user: User, payment_id: str) -> HttpResponse:
+    payment = payment_get_for_user(user=user, payment_id=payment_id)
+    if payment.status != PaymentStatus.SUCCEEDED:
+        return redirect("checkout:payment_return", payment_id=payment.pk)
+    return render(
+        request, "billing/done.html", {"payment": payment, "lines": invoice_lines(payment)}
+    )
+
+
+@require_POST
+@checkout_access
+def card_new(request: HttpRequest, user: User) -> HttpResponse:
+    """ "Use a new card": to the gateway's card page, which comes back to `card_added`."""
+    try:
+        customer = customer_for_user(user=user)
+        url = gateway_get().card_session_start(
+            customer_id=customer.gateway_customer_id,
+            return_url=request.build_absolute_uri(reverse("checkout:card_added")),
+            verify=True,
+        )
+    except GatewayError:
+        messages.error(
+            request, gettext("The card page cannot be reached just now. Try again in a minute.")
+        )
+        return redirect("checkout:checkout")
+    return HttpResponseRedirect(url)
+
+
+@never_cache
+@checkout_access
+def card_added(request: HttpRequest, user: User) -> HttpResponse:
+    """Back from the gateway's card page: the card is on file, chosen to pay."""
+    session_id = request.GET.get("session", "")[:100]
+    try:
+        card = card_add_from_session(user=user, session_id=session_id, request=request)
+    except GatewayError:
+        card = None
+    if card is None:
+        # Declined by the bank, or the card page was left: the gateway says only "no card".
+        messages.error(
+            request, gettext("No card was saved, and nothing was charged. Try another card.")
+        )
+        return redirect("checkout:checkout")
+    messages.success(
+        request,
+        gettext("Your card ending in %(last4)s is saved. Check the cart and pay.")
+        % {"last4": card.last4},
+    )
+    return redirect(reverse("checkout:checkout") + "?" + urlencode({"card": card.pk}))
