@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.decorators.cache import never_cache
 
 from plugline.accounts.views import emails, set_language
+from plugline.billing import refund_admin
 
 admin.site.site_header = admin.site.site_title = "Plugline back office"
 
@@ -25,6 +26,12 @@ urlpatterns = [
     # Renewing online, checkout, invoices, the renew link (billing).
     path("", include("plugline.billing.renew_urls")),
     path("i18n/setlang/", set_language, name="set_language"),
+    # Refunding a payment (billing.refund_admin), in front of the admin's own pages.
+    path(
+        "admin/billing/payment/<uuid:payment_id>/refund/",
+        refund_admin.refund_view,
+        name="billing_payment_refund",
+    ),
     path("admin/", admin.site.urls),
     path("billing/webhooks/", include("plugline.billing.webhook_urls")),
     # The sandbox payment gateway's own pages (a PSP beside Plugline).

@@ -293,3 +293,30 @@ def test_someone_signed_in_as_another_account_is_not_switched(alice: Subscriber)
     client = Client()
     client.force_login(other.user)
     assert "This link no longer works" in client.post(link).content.decode()
+
+
+def test_a_card_that_needs_authentication_goes_to_the_bank_and_comes_back_settled(
+    shop: dict, client: Client, gateway: FakeGateway
+) -> None:
+    from plugline.billing.gateways.base import ChargeResult
+
+    gateway.outcome = Outcome.REQUIRES_ACTION
+    _add(client, shop["bob"].devices[0].serial)
+    response = client.post(
+        reverse("checkout:checkout"), {"card": shop["card"].pk, "idempotency_key": _pay_key(client)}
+    )
+    payment = Payment.objects.get()
+    back = reverse("checkout:payment_return", kwargs={"payment_id": payment.pk})
+    assert response["Location"].startswith("https://gateway.test/authenticate?return_url=")
+    assert back.replace("/", "%2F") in response["Location"]
+    assert SubscriptionPeriod.objects.count() == 0
+    # The cardholder approves at the bank, and comes back.
+    charge = gateway.charges[payment.idempotency_key]
+    gateway.charges[payment.idempotency_key] = ChargeResult(
+        outcome=Outcome.SUCCEEDED, charge_id=charge.charge_id
+    )
+    assert client.get(back)["Location"] == reverse(
+        "checkout:done", kwargs={"payment_id": payment.pk}
+    )
+    assert SubscriptionPeriod.objects.count() == 1
+    assert not CartItem.objects.exists()

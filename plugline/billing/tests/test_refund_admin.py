@@ -1,0 +1,96 @@
+"""Refunds in the back office: an amount and a reason, never more than is left, audited."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.test import Client
+from django.urls import reverse
+
+from conftest import Subscriber
+from plugline.billing import payments
+from plugline.billing.models import Payment, PaymentKind
+from plugline.billing.payments import payment_charge, payment_create
+from plugline.billing.tests.payment_fakes import (
+    FakeGateway,
+    card_make,
+    plan_make,
+    subscription_make,
+)
+from plugline.core.models import AuditAction, AuditEvent
+
+
+@pytest.fixture
+def gateway(monkeypatch: pytest.MonkeyPatch) -> FakeGateway:
+    fake = FakeGateway()
+    monkeypatch.setattr(payments, "gateway_get", lambda: fake)
+    return fake
+
+
+@pytest.fixture
+def paid(alice: Subscriber, gateway: FakeGateway) -> Payment:
+    payment = payment_create(
+        user=alice.user,
+        kind=PaymentKind.CHECKOUT,
+        items=[(subscription_make(alice.devices[0]), plan_make())],
+        payment_method=card_make(alice.user),
+        idempotency_key="pay_refund_me",
+    )
+    return payment_charge(payment=payment).payment
+
+
+def staff_client(django_user_model, *, allowed: bool) -> Client:
+    staff = django_user_model.objects.create_user(
+        "billing@example.com", "staff-password-1", is_staff=True
+    )
+    if allowed:
+        staff.user_permissions.add(
+            Permission.objects.get(codename="add_refund"),
+            Permission.objects.get(codename="view_payment"),
+        )
+    client = Client()
+    client.force_login(staff)
+    return client
+
+
+def refund_url(payment: Payment) -> str:
+    return reverse("billing_payment_refund", kwargs={"payment_id": payment.pk})
+
+
+def test_staff_refund_part_of_a_payment_with_a_reason(
+    paid: Payment, gateway: FakeGateway, django_user_model
+) -> None:
+    client = staff_client(django_user_model, allowed=True)
+    page = client.get(refund_url(paid)).content.decode()
+    assert "49.99" in page
+    response = client.post(refund_url(paid), {"amount": "10.00", "reason": "Moved abroad"})
+    assert response.status_code == 302
+    paid.refresh_from_db()
+    assert (paid.status, paid.refunded_amount) == ("partially_refunded", 1000)
+    event = AuditEvent.objects.get(action=AuditAction.REFUND_ISSUED)
+    assert event.actor is not None and event.actor.email == "billing@example.com"
+
+
+def test_staff_cannot_refund_more_than_is_left(
+    paid: Payment, gateway: FakeGateway, django_user_model
+) -> None:
+    client = staff_client(django_user_model, allowed=True)
+    page = client.post(refund_url(paid), {"amount": "50.00", "reason": "Oops"}).content.decode()
+    assert "At most $49.99 can be refunded." in page
+    assert gateway.refunds == []
+
+
+def test_staff_without_the_permission_cannot_refund(
+    paid: Payment, gateway: FakeGateway, django_user_model
+) -> None:
+    client = staff_client(django_user_model, allowed=False)
+    response = client.post(refund_url(paid), {"amount": "10.00", "reason": "x"})
+    assert response.status_code == 403
+    assert gateway.refunds == []
+
+
+def test_a_subscriber_cannot_reach_the_refund_page(paid: Payment, alice: Subscriber) -> None:
+    client = Client()
+    client.force_login(alice.user)
+    response = client.get(refund_url(paid))
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
