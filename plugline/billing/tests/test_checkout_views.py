@@ -231,8 +231,12 @@ def test_invoices_list_every_payment_and_download_as_pdf(
 
 
 def test_renew_pages_ask_to_sign_in(db: None) -> None:
-    response = Client().get(reverse("checkout:renew"))
-    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    page = Client().get(reverse("checkout:renew")).content.decode()
+    assert "Sign in to renew" in page
+    assert reverse("checkout:renew_link") in page  # or renew without signing in
+    for name in ("checkout:cart", "checkout:checkout", "checkout:invoices"):
+        response = Client().get(reverse(name))
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
 def _link_from_outbox() -> str:

@@ -48,22 +48,31 @@ from plugline.billing.services import card_add_from_session, customer_for_user
 View = Callable[..., HttpResponse]
 
 
-def checkout_access(view: View) -> View:
-    """The signed-in account, or the one a renew link opened checkout for; else sign in."""
+def checkout_access(signed_out_page: str = "") -> Callable[[View], View]:
+    """The signed-in account, or the one a renew link opened checkout for; else sign in.
 
-    @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        user: User | None
-        if request.user.is_authenticated:
-            assert isinstance(request.user, User)
-            user = request.user
-        else:
-            user = checkout_user_from_session(request)
-        if user is None:
-            return redirect_to_login(request.get_full_path())
-        return view(request, user, *args, **kwargs)
+    With `signed_out_page`, someone signed out gets that page (the two ways
+    in: sign in, or renew without signing in) instead of the sign-in page.
+    """
 
-    return wrapper
+    def decorator(view: View) -> View:
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            user: User | None
+            if request.user.is_authenticated:
+                assert isinstance(request.user, User)
+                user = request.user
+            else:
+                user = checkout_user_from_session(request)
+            if user is None:
+                if signed_out_page and request.method == "GET":
+                    return render(request, signed_out_page)
+                return redirect_to_login(request.get_full_path())
+            return view(request, user, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
 
 
 def declined_message() -> str:
@@ -72,7 +81,7 @@ def declined_message() -> str:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-@checkout_access
+@checkout_access(signed_out_page="billing/renew_signed_out.html")
 def renew(request: HttpRequest, user: User) -> HttpResponse:
     """Choose the device (if there are several) and a plan, then "Add to cart"."""
     devices = renewable_devices(user=user)
@@ -106,7 +115,7 @@ def renew(request: HttpRequest, user: User) -> HttpResponse:
 
 
 @never_cache
-@checkout_access
+@checkout_access()
 def cart(request: HttpRequest, user: User) -> HttpResponse:
     lines = cart_lines(user=user)
     total = sum(line.amount or 0 for line in lines)
@@ -118,7 +127,7 @@ def cart(request: HttpRequest, user: User) -> HttpResponse:
 
 
 @require_POST
-@checkout_access
+@checkout_access()
 def cart_item_remove(request: HttpRequest, user: User, item_id: int) -> HttpResponse:
     if cart_remove(user=user, item_id=item_id):
         messages.success(request, gettext("Removed from your cart."))
@@ -155,7 +164,7 @@ def _checkout_page(
 @never_cache
 @sensitive_post_parameters()
 @require_http_methods(["GET", "POST"])
-@checkout_access
+@checkout_access()
 def checkout(request: HttpRequest, user: User) -> HttpResponse:
     """Pay for the cart with a card on file; the form's key makes a second "Pay" harmless."""
     if request.method == "GET":
@@ -201,7 +210,7 @@ def _after_charge(request: HttpRequest, user: User, payment: Any, action_url: st
 
 
 @never_cache
-@checkout_access
+@checkout_access()
 def payment_return(request: HttpRequest, user: User, payment_id: str) -> HttpResponse:
     """Back from the gateway's authentication page, or "Check again": settle the payment."""
     payment = payment_get_for_user(user=user, payment_id=payment_id)
@@ -212,7 +221,7 @@ def payment_return(request: HttpRequest, user: User, payment_id: str) -> HttpRes
 
 
 @never_cache
-@checkout_access
+@checkout_access()
 def done(request: HttpRequest, user: User, payment_id: str) -> HttpResponse:
     payment = payment_get_for_user(user=user, payment_id=payment_id)
     if payment.status != PaymentStatus.SUCCEEDED:
@@ -223,7 +232,7 @@ def done(request: HttpRequest, user: User, payment_id: str) -> HttpResponse:
 
 
 @require_POST
-@checkout_access
+@checkout_access()
 def card_new(request: HttpRequest, user: User) -> HttpResponse:
     """ "Use a new card": to the gateway's card page, which comes back to `card_added`."""
     try:
@@ -242,7 +251,7 @@ def card_new(request: HttpRequest, user: User) -> HttpResponse:
 
 
 @never_cache
-@checkout_access
+@checkout_access()
 def card_added(request: HttpRequest, user: User) -> HttpResponse:
     """Back from the gateway's card page: the card is on file, chosen to pay."""
     session_id = request.GET.get("session", "")[:100]
