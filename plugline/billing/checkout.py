@@ -82,6 +82,11 @@ def _cart_clear_paid(payment: Payment) -> None:
     ).delete()
 
 
+def checkout_payment_exists(*, user: AbstractBaseUser, idempotency_key: str) -> bool:
+    """Whether this intent to pay (a rendered Pay form) has made its payment already."""
+    return Payment.objects.filter(user_id=user.pk, idempotency_key=idempotency_key).exists()
+
+
 def checkout_pay(
     *, user: AbstractBaseUser, payment_method: PaymentMethod, idempotency_key: str
 ) -> ChargeAnswer:

@@ -89,6 +89,9 @@ class PayForm(forms.Form):
         },
     )
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=80)
+    # The total the page showed: a cart changed meanwhile (another tab) is
+    # shown again before anything is charged.
+    total = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
     def __init__(self, *args: Any, cards: list[PaymentMethod], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

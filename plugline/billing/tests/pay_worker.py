@@ -26,10 +26,13 @@ def main(name: str, sync_dir: str, user_id: str, card_id: str, key: str) -> None
     from django.urls import reverse
 
     from plugline.accounts.models import User
+    from plugline.billing.checkout_selectors import cart_lines
 
     setup_test_environment()
+    user = User.objects.get(pk=user_id)
     client = Client()
-    client.force_login(User.objects.get(pk=user_id))
+    client.force_login(user)
+    total = sum(line.amount or 0 for line in cart_lines(user=user))
     sync = Path(sync_dir)
     (sync / f"ready-{name}").touch()
     go = sync / "go"
@@ -38,7 +41,9 @@ def main(name: str, sync_dir: str, user_id: str, card_id: str, key: str) -> None
         if time.monotonic() > deadline:
             raise SystemExit("no go from the test")
         time.sleep(0.0005)
-    response = client.post(reverse("checkout:checkout"), {"card": card_id, "idempotency_key": key})
+    response = client.post(
+        reverse("checkout:checkout"), {"card": card_id, "idempotency_key": key, "total": total}
+    )
     text = response.content.decode() if response.status_code == 200 else ""
     print(
         json.dumps(

@@ -57,11 +57,13 @@ def _add(client: Client, device_serial: str, plan: str = "year"):
     return client.post(reverse("checkout:renew"), {"device": device_serial, "plan": plan})
 
 
-def _pay_key(client: Client) -> str:
+def _pay_form(client: Client, card_id: int) -> dict:
+    """The Pay form as the checkout page renders it, with this card chosen."""
     page = client.get(reverse("checkout:checkout")).content.decode()
-    match = re.search(r'name="idempotency_key" value="([^"]+)"', page)
-    assert match, page
-    return match.group(1)
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', page)
+    total = re.search(r'name="total" value="([^"]+)"', page)
+    assert key and total, page
+    return {"card": card_id, "idempotency_key": key.group(1), "total": total.group(1)}
 
 
 def test_it_lists_each_device_with_its_end_date_and_the_plans(shop: dict, client: Client) -> None:
@@ -118,9 +120,7 @@ def test_paying_renews_only_the_chosen_device_and_empties_the_cart(
 ) -> None:
     first_end, second_end = shop["first"].ends_at, shop["second"].ends_at
     _add(client, shop["bob"].devices[0].serial)
-    response = client.post(
-        reverse("checkout:checkout"), {"card": shop["card"].pk, "idempotency_key": _pay_key(client)}
-    )
+    response = client.post(reverse("checkout:checkout"), _pay_form(client, shop["card"].pk))
     payment = Payment.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("checkout:done", kwargs={"payment_id": payment.pk})
@@ -143,9 +143,7 @@ def test_the_receipt_is_in_the_recipients_language(
     user.language = "fr"
     user.save()
     _add(client, shop["bob"].devices[0].serial)
-    client.post(
-        reverse("checkout:checkout"), {"card": shop["card"].pk, "idempotency_key": _pay_key(client)}
-    )
+    client.post(reverse("checkout:checkout"), _pay_form(client, shop["card"].pk))
     receipt = OutboxMessage.objects.get(template="billing/email/receipt")
     assert receipt.language == "fr"
     assert "49,99" in receipt.body_text
@@ -155,7 +153,7 @@ def test_a_second_pay_with_the_same_key_charges_once(
     shop: dict, client: Client, gateway: FakeGateway
 ) -> None:
     _add(client, shop["bob"].devices[0].serial)
-    form = {"card": shop["card"].pk, "idempotency_key": _pay_key(client)}
+    form = _pay_form(client, shop["card"].pk)
     first = client.post(reverse("checkout:checkout"), form)
     second = client.post(reverse("checkout:checkout"), form)
     assert first["Location"] == second["Location"]
@@ -169,10 +167,9 @@ def test_a_declined_card_changes_nothing_and_keeps_the_cart(
 ) -> None:
     gateway.outcome, gateway.decline_code = Outcome.DECLINED, "card_declined"
     _add(client, shop["bob"].devices[0].serial)
-    key = _pay_key(client)
-    response = client.post(
-        reverse("checkout:checkout"), {"card": shop["card"].pk, "idempotency_key": key}
-    )
+    form = _pay_form(client, shop["card"].pk)
+    key = form["idempotency_key"]
+    response = client.post(reverse("checkout:checkout"), form)
     page = response.content.decode()
     assert response.status_code == 200
     assert DECLINED in page
@@ -186,7 +183,7 @@ def test_a_lost_answer_says_not_to_pay_again(
 ) -> None:
     gateway.lose_answer = True
     _add(client, shop["bob"].devices[0].serial)
-    form = {"card": shop["card"].pk, "idempotency_key": _pay_key(client)}
+    form = _pay_form(client, shop["card"].pk)
     page = client.post(reverse("checkout:checkout"), form).content.decode()
     assert "Do not pay again" in page
     gateway.lose_answer = False
@@ -202,9 +199,7 @@ def test_someone_elses_card_cannot_pay(
 ) -> None:
     alice_card = card_make(alice.user, last4="1111")
     _add(client, shop["bob"].devices[0].serial)
-    response = client.post(
-        reverse("checkout:checkout"), {"card": alice_card.pk, "idempotency_key": _pay_key(client)}
-    )
+    response = client.post(reverse("checkout:checkout"), _pay_form(client, alice_card.pk))
     assert response.status_code == 200
     assert not Payment.objects.exists()
 
@@ -213,9 +208,7 @@ def test_invoices_list_every_payment_and_download_as_pdf(
     shop: dict, client: Client, gateway: FakeGateway, alice: Subscriber
 ) -> None:
     _add(client, shop["bob"].devices[0].serial)
-    client.post(
-        reverse("checkout:checkout"), {"card": shop["card"].pk, "idempotency_key": _pay_key(client)}
-    )
+    client.post(reverse("checkout:checkout"), _pay_form(client, shop["card"].pk))
     number = Payment.objects.get().invoice_number
     listing = client.get(reverse("checkout:invoices")).content.decode()
     assert f"Invoice {number}" in listing and "$49.99" in listing
@@ -306,9 +299,7 @@ def test_a_card_that_needs_authentication_goes_to_the_bank_and_comes_back_settle
 
     gateway.outcome = Outcome.REQUIRES_ACTION
     _add(client, shop["bob"].devices[0].serial)
-    response = client.post(
-        reverse("checkout:checkout"), {"card": shop["card"].pk, "idempotency_key": _pay_key(client)}
-    )
+    response = client.post(reverse("checkout:checkout"), _pay_form(client, shop["card"].pk))
     payment = Payment.objects.get()
     back = reverse("checkout:payment_return", kwargs={"payment_id": payment.pk})
     assert response["Location"].startswith("https://gateway.test/authenticate?return_url=")
@@ -324,3 +315,15 @@ def test_a_card_that_needs_authentication_goes_to_the_bank_and_comes_back_settle
     )
     assert SubscriptionPeriod.objects.count() == 1
     assert not CartItem.objects.exists()
+
+
+def test_a_cart_changed_in_another_tab_is_shown_again_before_paying(
+    shop: dict, client: Client, gateway: FakeGateway
+) -> None:
+    _add(client, shop["bob"].devices[0].serial)
+    form = _pay_form(client, shop["card"].pk)
+    _add(client, shop["bob"].devices[1].serial)  # another tab
+    page = client.post(reverse("checkout:checkout"), form).content.decode()
+    assert "Your cart changed meanwhile. Check the total, then pay." in page
+    assert "$99.98" in page
+    assert gateway.charge_calls == 0 and not Payment.objects.exists()

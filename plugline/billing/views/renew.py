@@ -27,6 +27,7 @@ from plugline.billing.checkout import (
     cart_add,
     cart_remove,
     checkout_pay,
+    checkout_payment_exists,
     checkout_settle,
     checkout_user_from_session,
 )
@@ -144,7 +145,12 @@ def _checkout_page(
         if chosen not in {str(card.pk) for card in cards}:
             chosen = str(cards[0].pk) if cards else ""
         form = PayForm(
-            cards=cards, initial={"card": chosen, "idempotency_key": idempotency_key_new()}
+            cards=cards,
+            initial={
+                "card": chosen,
+                "idempotency_key": idempotency_key_new(),
+                "total": sum(line.amount or 0 for line in lines),
+            },
         )
     return render(
         request,
@@ -175,6 +181,11 @@ def checkout(request: HttpRequest, user: User) -> HttpResponse:
     form = PayForm(request.POST, cards=cards)
     if not form.is_valid():
         return _checkout_page(request, user, form)
+    if not checkout_payment_exists(
+        user=user, idempotency_key=form.cleaned_data["idempotency_key"]
+    ) and form.cleaned_data["total"] != sum(line.amount or 0 for line in cart_lines(user=user)):
+        messages.error(request, gettext("Your cart changed meanwhile. Check the total, then pay."))
+        return _checkout_page(request, user)
     try:
         answer = checkout_pay(
             user=user,
