@@ -327,3 +327,37 @@ def test_a_cart_changed_in_another_tab_is_shown_again_before_paying(
     assert "Your cart changed meanwhile. Check the total, then pay." in page
     assert "$99.98" in page
     assert gateway.charge_calls == 0 and not Payment.objects.exists()
+
+
+def _pdf_text(content: bytes) -> str:
+    """The text drawn on a PDF's pages (fpdf2 compresses each page's stream)."""
+    import zlib
+
+    text = ""
+    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", content, re.S):
+        try:
+            text += zlib.decompress(stream).decode("latin-1")
+        except zlib.error:
+            text += stream.decode("latin-1")
+    return text
+
+
+def test_the_invoice_pdf_says_what_was_paid_and_nothing_more(
+    shop: dict, client: Client, gateway: FakeGateway
+) -> None:
+    _add(client, shop["bob"].devices[0].serial)
+    client.post(reverse("checkout:checkout"), _pay_form(client, shop["card"].pk))
+    payment = Payment.objects.get()
+    pdf = client.get(reverse("checkout:invoice_pdf", kwargs={"number": payment.invoice_number}))
+    text = _pdf_text(pdf.content)
+    for expected in (
+        f"Invoice {payment.invoice_number}",
+        "Alice Archer",
+        "dana@example.com",
+        shop["bob"].devices[0].serial,
+        "$49.99",
+        "Visa ending in 4242",
+    ):
+        assert expected in text, expected
+    for secret in (payment.idempotency_key, shop["card"].token, payment.gateway_charge_id):
+        assert secret not in text
