@@ -14,7 +14,9 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.forms import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from plugline.billing.models import (
@@ -26,6 +28,7 @@ from plugline.billing.models import (
     Subscription,
     SubscriptionPeriod,
 )
+from plugline.billing.payments import payment_refundable
 from plugline.billing.periods import subscription_status
 from plugline.core.models import AuditAction
 from plugline.core.money import money_format
@@ -266,12 +269,23 @@ class PaymentAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
     exclude = ["payment_method"]
     readonly_fields = [
-        field.name for field in Payment._meta.fields if field.name != "payment_method"
+        *(field.name for field in Payment._meta.fields if field.name != "payment_method"),
+        "refund",
     ]
     inlines = [PaymentItemInline]
-    # The refund action (full or partial, with a reason, through
-    # billing.payments.payment_refund) goes here.
+    # Refunds are not a bulk action: each has its own page (billing.refund_admin).
     actions: list[Any] = []
+
+    @admin.display(description=_("refund"))
+    def refund(self, payment: Payment) -> str:
+        left = payment_refundable(payment)
+        if not left:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("billing_payment_refund", args=[payment.pk]),
+            _("Refund (up to %(amount)s)") % {"amount": money_format(left, payment.currency)},
+        )
 
     @admin.display(description=_("amount"), ordering="amount")
     def amount_shown(self, payment: Payment) -> str:

@@ -7,7 +7,7 @@ from django.test import Client
 
 from conftest import Subscriber, make_subscriber
 from plugline.accounts.models import User
-from plugline.billing.models import PaymentMethod, PeriodSource, Plan, PlanPrice
+from plugline.billing.models import PaymentMethod, PaymentStatus, PeriodSource, Plan, PlanPrice
 from plugline.billing.services import subscription_add_period, subscription_for_device
 from plugline.billing.tests.factories import make_paid_item, make_plan
 from plugline.core.models import AuditAction, AuditEvent
@@ -177,3 +177,19 @@ def test_cards_are_read_only_without_their_token(staff_client: Client, alice: Su
     assert "tok_secretish" not in html
     assert staff_client.post(f"/admin/billing/paymentmethod/{card.pk}/delete/").status_code == 403
     assert "12/2034" in staff_client.get("/admin/billing/paymentmethod/").content.decode()
+
+
+def test_a_paid_payment_links_to_its_refund_page(staff_client: Client, alice: Subscriber):
+    subscription = subscription_for_device(device=alice.devices[0])
+    paid = make_paid_item(user=alice.user, subscription=subscription, plan=make_plan()).payment
+    html = staff_client.get(f"/admin/billing/payment/{paid.pk}/change/").content.decode()
+    assert f'href="/admin/billing/payment/{paid.pk}/refund/"' in html
+    assert "Refund (up to $49.99)" in html
+    declined = make_paid_item(
+        user=alice.user,
+        subscription=subscription,
+        plan=make_plan(),
+        status=PaymentStatus.DECLINED,
+    ).payment
+    html = staff_client.get(f"/admin/billing/payment/{declined.pk}/change/").content.decode()
+    assert "/refund/" not in html
