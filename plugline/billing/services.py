@@ -186,7 +186,8 @@ def customer_for_user(*, user: AbstractBaseUser) -> CustomerAccount:
     customer_id = gateway.customer_create(
         email=email, idempotency_key=_customer_idempotency_key(user)
     )
-    customer, _ = CustomerAccount.objects.get_or_create(
+    # One customer per account: after a change of gateway, the new gateway's.
+    customer, _ = CustomerAccount.objects.update_or_create(
         user_id=user.pk, defaults={"gateway": gateway.name, "gateway_customer_id": customer_id}
     )
     return customer

@@ -161,7 +161,9 @@ def test_a_card_refused_by_the_gateway_is_not_added(client: Client, alice: Subsc
 def test_coming_back_twice_from_the_card_page_adds_the_card_once(client: Client, alice: Subscriber):
     signed_in(client, alice)
     card_page = client.post(CARDS + "add/")["Location"]
-    back = client.post(card_page, {"number": VISA, "expiry": "12/34", "cvc": "123", "name": "Alice Archer"})["Location"]
+    back = client.post(
+        card_page, {"number": VISA, "expiry": "12/34", "cvc": "123", "name": "Alice Archer"}
+    )["Location"]
     client.get(back)
     client.get(back)
     assert PaymentMethod.objects.count() == 1
@@ -173,7 +175,9 @@ def test_another_accounts_card_and_card_session_are_out_of_reach(
 ):
     signed_in(client, alice)
     card_page = client.post(CARDS + "add/")["Location"]
-    back = client.post(card_page, {"number": VISA, "expiry": "12/34", "cvc": "123", "name": "Alice Archer"})["Location"]
+    back = client.post(
+        card_page, {"number": VISA, "expiry": "12/34", "cvc": "123", "name": "Alice Archer"}
+    )["Location"]
     # Bob opens Alice's return link: the session is not his customer's.
     bobs_browser = signed_in(Client(), bob)
     page = bobs_browser.get(back, follow=True).content.decode()
@@ -248,3 +252,13 @@ def test_the_customer_at_the_gateway_is_made_once(alice: Subscriber):
     # The gateway answers the same idempotency key with the same customer.
     assert customer_for_user(user=alice.user).gateway_customer_id == first.gateway_customer_id
     assert customer_for_user(user=alice.user) == CustomerAccount.objects.get()
+
+
+def test_after_a_change_of_gateway_the_account_gets_the_new_gateways_customer(
+    alice: Subscriber,
+):
+    CustomerAccount.objects.create(user=alice.user, gateway="oldpsp", gateway_customer_id="c_1")
+    customer = customer_for_user(user=alice.user)
+    assert customer.gateway == "sandbox"
+    assert customer.gateway_customer_id != "c_1"
+    assert CustomerAccount.objects.get() == customer
