@@ -21,6 +21,8 @@ urlpatterns = [
     # allauth's Emails page, with what Plugline's rules add to it.
     path("accounts/email/", emails.email),
     path("accounts/", include("allauth.urls")),
+    # "Start Trial": the activation wizard as a free trial (billing.trials).
+    path("trial/", include("plugline.billing.trial_urls")),
     path("account/cards/", include("plugline.billing.urls")),
     path("account/", include("plugline.accounts.urls")),
     # Renewing online, checkout, invoices, the renew link (billing).

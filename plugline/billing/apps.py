@@ -14,3 +14,11 @@ class BillingConfig(AppConfig):
         register_periodic_job(
             tasks.SETTLE_JOB_NAME, every=tasks.SETTLE_JOB_EVERY, func=tasks.settle_unknown_payments
         )
+        # The free trial: its start on activation (a receiver) and its conversion.
+        from plugline.billing import trials
+
+        register_periodic_job(
+            trials.CONVERSIONS_JOB_NAME,
+            every=trials.CONVERSIONS_JOB_EVERY,
+            func=trials.trial_conversions,
+        )

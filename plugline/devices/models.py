@@ -13,6 +13,7 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from plugline.core.phones import format_phone_number, normalize_phone_number
@@ -229,11 +230,31 @@ class Activation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    # "Start Trial": the wizard signs a new account up for a free trial. Its
+    # sign-up answers (plan, the gateway's customer and card token, brand,
+    # last four, expiry) are billing's, kept here until the account exists;
+    # the card's fingerprint is a column so that a completed trial holds it
+    # once (one trial per card, and per device).
+    trial = models.BooleanField(default=False)
+    trial_signup = models.JSONField(default=dict, blank=True)
+    trial_card_fingerprint = models.CharField(max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("activation")
         verbose_name_plural = _("activations")
         indexes = [models.Index(fields=["status", "updated_at"], name="activation_status_updated")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["device"],
+                condition=Q(trial=True, status="completed"),
+                name="one_trial_per_device",
+            ),
+            models.UniqueConstraint(
+                fields=["trial_card_fingerprint"],
+                condition=Q(trial=True, status="completed"),
+                name="one_trial_per_card",
+            ),
+        ]
 
     def __str__(self) -> str:
         return str(self.id)

@@ -8,5 +8,10 @@ urlpatterns = [
     path("devices/<str:serial>/", views.device, name="device"),
     path("devices/<str:serial>/nickname/", views.device_nickname, name="device_nickname"),
     path("devices/<str:serial>/e911/", views.device_e911, name="device_e911"),
+    path(
+        "devices/<str:serial>/trial/cancel/",
+        views.device_trial_cancel,
+        name="device_trial_cancel",
+    ),
     path("devices/<str:serial>/release/", views.device_release_confirm, name="device_release"),
 ]

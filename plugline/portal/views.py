@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from plugline.accounts.models import User
 from plugline.billing.selectors import subscriptions_for_devices
+from plugline.billing.trials import trial_cancel, trial_summary
 from plugline.devices.models import Device
 from plugline.devices.selectors import device_get_for_user, device_list_for_user
 from plugline.devices.services import device_e911_update, device_release, device_rename
@@ -50,6 +51,7 @@ def _device_page(
     context: dict[str, Any] = {
         "device": device,
         "service": subscriptions_for_devices([device])[device.pk],
+        "trial": trial_summary(device=device),
         "nickname_form": nickname_form or DeviceNicknameForm(initial={"nickname": device.nickname}),
         "e911_form": e911_form or E911AddressForm(device=device),
     }
@@ -125,3 +127,16 @@ def device_release_confirm(request: HttpRequest, serial: str) -> HttpResponse:
         "portal/device_release.html",
         {"device": device, "form": form, "quarantine_days": settings.NUMBER_QUARANTINE_DAYS},
     )
+
+
+@login_required
+@require_POST
+def device_trial_cancel(request: HttpRequest, serial: str) -> HttpResponse:
+    """ "Cancel the trial": it will not become a paid plan; the service ends with it."""
+    device = device_get_for_user(user=_user(request), serial=serial)
+    if trial_cancel(user=_user(request), device=device, request=request):
+        messages.success(
+            request,
+            gettext("Your free trial is cancelled: nothing will be charged."),
+        )
+    return redirect("portal:device", serial=device.serial)

@@ -21,7 +21,7 @@ def test_it_shows_one_identifier_field_and_a_forgot_password_link(db: None, clie
     assert 'name="login"' in page and 'name="password"' in page
     assert "Log in" in page
     assert reverse("account_reset_password") in page
-    assert "Start Trial" not in page  # shown once the trial journey exists
+    assert 'href="/trial/">Start Trial</a>' in page  # the free trial's way in
 
 
 def test_it_signs_in_by_email_in_any_case(alice: Subscriber, client: Client):

@@ -29,6 +29,10 @@ STEP_LABELS = {
 }
 
 
+# A free trial's step 2 is its sign-up rather than where the device was bought.
+TRIAL_STEP_LABELS = {"purchase": _("Free trial")}
+
+
 def current_step(context: template.Context) -> str | None:
     step = context.get("wizard_step")
     if step in STEPS:
@@ -47,7 +51,9 @@ def wizard_progress(context: template.Context) -> dict[str, Any]:
     steps = [
         {
             "name": name,
-            "label": STEP_LABELS[name],
+            "label": TRIAL_STEP_LABELS.get(name, STEP_LABELS[name])
+            if isinstance(activation, Activation) and activation.trial
+            else STEP_LABELS[name],
             "current": name == step,
             "done": isinstance(activation, Activation) and activation_step_done(activation, name),
         }

@@ -45,7 +45,7 @@ from plugline.devices.models import (
     PurchaseChannel,
     TermsAcceptance,
 )
-from plugline.devices.signals import device_activated
+from plugline.devices.signals import activation_completing, device_activated
 from plugline.devices.wizard.state import (
     activation_device_is_free,
     activation_device_is_present,
@@ -418,6 +418,10 @@ def activation_complete(
         device=device,
         version=activation.terms_version,
         accepted_at=activation.terms_accepted_at or now,
+    )
+    # Apps above may refuse (ActivationRefused undoes all of it) or add to it.
+    activation_completing.send(
+        sender=Activation, activation=activation, device=device, user=user, request=request
     )
     audit_record(
         action=AuditAction.DEVICE_ACTIVATED,

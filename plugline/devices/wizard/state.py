@@ -145,6 +145,9 @@ def activation_step_done(activation: Activation, step: str) -> bool:
     if step == "detect":
         return activation_device_is_present(activation) and activation_device_is_free(activation)
     if step == "purchase":
+        if activation.trial:
+            # A free trial signs up (plan and card, billing.trials) instead.
+            return bool(activation.trial_signup.get("plan") and activation.trial_card_fingerprint)
         # Bought online: the order's email must have matched; in a store:
         # only a device not sold online.
         if activation.purchase_channel == PurchaseChannel.STORE:

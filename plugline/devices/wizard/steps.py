@@ -28,6 +28,7 @@ from plugline.accounts.models import User
 from plugline.core.addresses import ADDRESS_FIELDS
 from plugline.core.phones import format_phone_number
 from plugline.devices.models import Activation, ActivationStatus, PurchaseChannel
+from plugline.devices.signals import ActivationRefused
 from plugline.devices.wizard.forms import (
     AddressesForm,
     CodeForm,
@@ -141,6 +142,9 @@ def _next(step: str) -> HttpResponse:
 @wizard_step("purchase")
 def purchase(request: HttpRequest, activation: Activation) -> HttpResponse:
     """Step 2: "Where did you buy it?"; bought online, the order's email proves it."""
+    if activation.trial:
+        # A free trial's step 2 is its sign-up (billing.trial_views).
+        return redirect("trial:signup")
     device = activation.device
     assert device is not None  # step 1 is done
     initial = {"channel": activation.purchase_channel}
@@ -349,12 +353,16 @@ def code(request: HttpRequest, activation: Activation) -> HttpResponse:
     """Step 7: the emailed code, and "Activate my device"."""
     form = CodeForm(_posted(request))
     if request.method == "POST" and form.is_valid():
-        completion = activation_complete(
-            activation=activation,
-            code=form.cleaned_data["code"],
-            language=get_language() or settings.LANGUAGE_CODE,
-            request=request,
-        )
+        try:
+            completion = activation_complete(
+                activation=activation,
+                code=form.cleaned_data["code"],
+                language=get_language() or settings.LANGUAGE_CODE,
+                request=request,
+            )
+        except ActivationRefused as refused:
+            form.add_error("code", refused.message)
+            return render(request, "devices/activate/code.html", _code_context(activation, form))
         outcome = completion.outcome
         if outcome is Outcome.ACTIVATED:
             assert completion.user is not None
