@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -57,6 +58,19 @@ def _fresh_cache(request: pytest.FixtureRequest) -> None:
 
     request.getfixturevalue("_django_db_helper")
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Each test starts in the site's default language: a request made by the
+    test before (as a French subscriber, say) leaves its language active in
+    the thread, as it would in a worker between tasks."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

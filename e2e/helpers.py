@@ -36,3 +36,16 @@ def tab_to(page: Page, target: Locator, limit: int = 30) -> None:
         if target.evaluate("element => element === document.activeElement"):
             return
     raise AssertionError(f"Tab never reached {target}")
+
+
+def fits(page: Page) -> bool:
+    """Nothing sticks out sideways: no horizontal scrolling at this width.
+
+    Compared with clientWidth, not innerWidth: a phone's browser widens
+    innerWidth to fit content that overflows.
+    """
+    return bool(
+        page.evaluate(
+            "() => document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+        )
+    )

@@ -11,7 +11,7 @@ from playwright.sync_api import Locator, Page, expect
 from pytest_django.fixtures import Settings
 
 from conftest import Subscriber
-from e2e.helpers import sign_in, tab_to
+from e2e.helpers import fits, sign_in, tab_to
 
 NEW_EMAIL = "alice.new@example.org"
 AXE_OPTIONS = {
@@ -24,11 +24,6 @@ AXE_OPTIONS = {
 def mailbox(settings: Settings) -> None:
     """The developers' mailbox answers only while DEBUG is on."""
     settings.DEBUG = True
-
-
-def fits(page: Page) -> bool:
-    """Nothing sticks out sideways: no horizontal scrolling at this width."""
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def violations(page: Page, name: str) -> list[str]:

@@ -9,20 +9,13 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from conftest import Subscriber
-from e2e.helpers import SIGN_IN_ERROR, sign_in, tab_to
+from e2e.helpers import SIGN_IN_ERROR, fits, sign_in, tab_to
 from plugline.accounts.models import User
 
 AXE_OPTIONS = {
     "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
     "resultTypes": ["violations"],
 }
-
-
-def fits(page: Page) -> bool:
-    """Nothing sticks out sideways at this width (clientWidth: a phone widens innerWidth)."""
-    return page.evaluate(
-        "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
-    )
 
 
 def violations(page: Page) -> list[str]:

@@ -10,7 +10,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from conftest import Subscriber
-from e2e.helpers import OpenPage, sign_in, tab_to
+from e2e.helpers import OpenPage, fits, sign_in, tab_to
 from plugline.accounts.models import User
 
 AXE_OPTIONS = {
@@ -18,11 +18,6 @@ AXE_OPTIONS = {
     "resultTypes": ["violations"],
 }
 BAD_POSTAL_CODE_ERROR = "Enter a Canadian postal code of 6 letters and digits, such as H3Z 2Y7."
-
-
-def fits(page: Page) -> bool:
-    """Nothing sticks out sideways: no horizontal scrolling at this width."""
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def violations(page: Page, name: str) -> list[str]:

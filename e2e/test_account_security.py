@@ -11,7 +11,7 @@ from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from playwright.sync_api import Page, expect
 
 from conftest import Subscriber
-from e2e.helpers import PHONE_NUMBER, SIGN_IN_URL, OpenPage, sign_in, tab_to
+from e2e.helpers import PHONE_NUMBER, SIGN_IN_URL, OpenPage, fits, sign_in, tab_to
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -21,10 +21,6 @@ def totp_code(secret: str) -> str:
     if 30 - time.time() % 30 < 4:
         time.sleep(30 - time.time() % 30 + 0.2)
     return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
-
-
-def fits(page: Page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def sign_out(page: Page) -> None:
