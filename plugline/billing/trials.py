@@ -240,6 +240,9 @@ def trial_start(
         user=user,
         data={"brand": card.brand, "last4": card.last4},
     )
+    # The card is the account's now: the wizard keeps only the plan (it is
+    # saved with the rest of the completed wizard).
+    activation.trial_signup = {"plan": plan.code}
     subscription = subscription_for_device(device=device)
     subscription = Subscription.objects.select_for_update().get(pk=subscription.pk)
     now = timezone.now()

@@ -151,6 +151,7 @@ def test_it_starts_a_trial_with_the_device_active_and_the_card_on_file(client: C
     card = PaymentMethod.objects.get(user=owner)
     assert (card.brand, card.last4, card.is_default) == ("Visa", "4242", True)
     assert not SandboxCharge.objects.exists()  # checked, not charged
+    assert Activation.objects.get().trial_signup == {"plan": "1-year"}  # the token left
     event = AuditEvent.objects.get(action=AuditAction.TRIAL_STARTED)
     assert event.user == owner and event.data["plan"] == "1-year"
     email = OutboxMessage.objects.get(template="billing/email/trial_started")
