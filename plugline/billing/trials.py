@@ -30,6 +30,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
+from django.db.models import F
 from django.dispatch import receiver
 from django.http import HttpRequest
 from django.urls import reverse
@@ -347,6 +348,8 @@ def trial_cancellable(subscription: Subscription | None) -> bool:
     return (
         subscription.trial_cancelled_at is None
         and subscription.trial_ends_at > timezone.now()
+        and not subscription.autorenew
+        and (subscription.ends_at is None or subscription.ends_at <= subscription.trial_ends_at)
         and not Payment.objects.filter(idempotency_key=conversion_key(subscription)).exists()
     )
 
@@ -406,6 +409,10 @@ def _due(now: datetime) -> Any:
             trial_cancelled_at__isnull=True,
             plan__isnull=False,
             device__owner__isnull=False,
+            # Renewed meanwhile (online, or by AutoRenew, which then has
+            # it): nothing to convert.
+            ends_at__lte=F("trial_ends_at"),
+            autorenew=False,
         )
         .exclude(pk__in=converted)
         .order_by("trial_ends_at")

@@ -260,3 +260,18 @@ def test_a_declined_conversion_ends_the_service_with_the_trial_and_emails_a_rene
     assert status is SubscriptionStatus.GRACE
     email = OutboxMessage.objects.get(template="billing/email/trial_conversion_failed")
     assert "/renew/" in email.body_text
+
+
+def test_a_trial_renewed_meanwhile_is_not_converted(client: Client, plan):
+    with time_machine.travel(START, tick=False):
+        subscription = activate_trial(client, make_device("PLW30000012"))
+        # Renewed online during the trial: a year from the trial's end.
+        renewed_until = add_months(START + timedelta(days=30), 12)
+        Subscription.objects.filter(pk=subscription.pk).update(ends_at=renewed_until)
+        page = client.get("/devices/PLW30000012/").content.decode()
+        assert "Cancel the trial" not in page
+    with time_machine.travel(START + timedelta(days=30), tick=False):
+        assert trial_conversions_run() == 0
+    assert not Payment.objects.exists()
+    subscription.refresh_from_db()
+    assert subscription.ends_at == renewed_until
