@@ -9,4 +9,5 @@ urlpatterns = [
     path("", trial.start, name="start"),
     path("signup/", trial.signup, name="signup"),
     path("signup/card/", trial.card_added, name="card_added"),
+    path("without/", trial.without_trial, name="without"),
 ]

@@ -118,6 +118,15 @@ def activation_trial_begin(*, activation: Activation) -> None:
 
 
 @transaction.atomic
+def activation_trial_end(*, activation: Activation) -> None:
+    """This wizard activates without a trial after all: its sign-up answers go."""
+    activation.trial = False
+    activation.trial_signup = {}
+    activation.trial_card_fingerprint = ""
+    activation.save(update_fields=["trial", "trial_signup", "trial_card_fingerprint", "updated_at"])
+
+
+@transaction.atomic
 def trial_plan_set(*, activation: Activation, plan: Plan) -> None:
     activation.trial_signup = {**activation.trial_signup, "plan": plan.code}
     activation.save(update_fields=["trial_signup", "updated_at"])

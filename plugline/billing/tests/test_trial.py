@@ -275,3 +275,14 @@ def test_a_trial_renewed_meanwhile_is_not_converted(client: Client, plan):
     assert not Payment.objects.exists()
     subscription.refresh_from_db()
     assert subscription.ends_at == renewed_until
+
+
+def test_it_activates_without_a_trial_when_asked(client: Client, plan):
+    start_trial(client, make_device("PLW30000013"))
+    give_card(client)
+    response = client.post("/trial/without/")
+    assert response["Location"] == "/activate/purchase/"
+    activation = Activation.objects.get(pk=client.session[SESSION_KEY])
+    assert not activation.trial and activation.trial_signup == {}
+    page = client.get("/activate/purchase/").content.decode()
+    assert "Where did you buy it?" in page

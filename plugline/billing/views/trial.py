@@ -21,11 +21,13 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
 from plugline.billing.gateways.base import GatewayError
 from plugline.billing.trials import (
     CardOutcome,
     activation_trial_begin,
+    activation_trial_end,
     device_had_trial,
     trial_card_from_session,
     trial_card_session_start,
@@ -159,6 +161,14 @@ def signup(request: HttpRequest, activation: Activation) -> HttpResponse:
         },
         status=status,
     )
+
+
+@require_POST
+@wizard_step("purchase")
+def without_trial(request: HttpRequest, activation: Activation) -> HttpResponse:
+    """ "Activate without a trial": the wizard's step 2 is where the device was bought again."""
+    activation_trial_end(activation=activation)
+    return redirect("devices:activate_purchase")
 
 
 @never_cache
