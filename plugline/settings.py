@@ -309,6 +309,8 @@ BILLING_CURRENCY = env_str("BILLING_CURRENCY", "USD").upper()
 TRIAL_DAYS = env_int("TRIAL_DAYS", 30, minimum=1)
 # Days after a subscription ends before its device is cut off (AutoRenew retries meanwhile).
 BILLING_GRACE_DAYS = env_int("BILLING_GRACE_DAYS", 7, minimum=0)
+# AutoRenew charges a subscription this many days before it ends.
+AUTORENEW_DAYS_BEFORE = env_int("AUTORENEW_DAYS_BEFORE", 3, minimum=0)
 
 # Region assumed for phone numbers typed without a country code.
 DEFAULT_PHONE_REGION = env_str("DEFAULT_PHONE_REGION", "US").upper()

@@ -24,6 +24,7 @@ urlpatterns = [
     # "Start Trial": the activation wizard as a free trial (billing.trials).
     path("trial/", include("plugline.billing.trial_urls")),
     path("account/cards/", include("plugline.billing.urls")),
+    path("account/autorenew/", include("plugline.billing.autorenew_urls")),
     path("account/", include("plugline.accounts.urls")),
     # Renewing online, checkout, invoices, the renew link (billing).
     path("", include("plugline.billing.renew_urls")),

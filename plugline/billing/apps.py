@@ -14,6 +14,16 @@ class BillingConfig(AppConfig):
         register_periodic_job(
             tasks.SETTLE_JOB_NAME, every=tasks.SETTLE_JOB_EVERY, func=tasks.settle_unknown_payments
         )
+        from plugline.billing import notices, renewals
+
+        register_periodic_job(
+            renewals.RUN_JOB_NAME, every=renewals.RUN_JOB_EVERY, func=renewals.autorenew_run_job
+        )
+        register_periodic_job(
+            notices.NOTICES_JOB_NAME,
+            every=notices.NOTICES_JOB_EVERY,
+            func=notices.autorenew_notices_send,
+        )
         # The free trial: its start on activation (a receiver) and its conversion.
         from plugline.billing import trials
 

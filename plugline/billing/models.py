@@ -336,6 +336,9 @@ class RenewalAttempt(models.Model):
                 fields=["subscription", "period_end"], name="one_renewal_per_period_end"
             )
         ]
+        indexes = [
+            models.Index(fields=["status", "next_try_at"], name="renewal_status_next_try")
+        ]
 
     def __str__(self) -> str:
         return f"{self.subscription_id} {self.period_end:%Y-%m-%d} ({self.status})"
@@ -357,3 +360,32 @@ class WebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.gateway} {self.event_id}"
+
+
+class RenewalNoticeKind(models.TextChoices):
+    UPCOMING = "upcoming", _("renewal coming")
+    CARD_EXPIRING = "card_expiring", _("card expired by the renewal")
+    SUCCEEDED = "succeeded", _("renewed")
+    FAILED = "failed", _("renewal failed")
+    FAILED_FINAL = "failed_final", _("renewal given up")
+
+
+class RenewalNotice(models.Model):
+    """An AutoRenew email sent for one period end of a subscription: each kind once."""
+
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.CASCADE, related_name="renewal_notices"
+    )
+    period_end = models.DateTimeField()
+    kind = models.CharField(max_length=20, choices=RenewalNoticeKind.choices)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscription", "period_end", "kind"], name="one_notice_per_period_end"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subscription_id} {self.period_end:%Y-%m-%d} {self.kind}"

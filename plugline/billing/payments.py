@@ -33,7 +33,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Q, Sum
 from django.utils import timezone
 
@@ -338,7 +338,16 @@ def _payment_record_locked(*, payment_id: Any, result: ChargeResult) -> ChargeAn
     return ChargeAnswer(payment)
 
 
+# PostgreSQL advisory lock taken while an invoice number is given (to commit).
+INVOICE_NUMBER_LOCK = 5_000_001
+
+
 def _next_invoice_number() -> int:
+    if connection.vendor == "postgresql":
+        # Payments succeeding at once (renewal workers) take numbers in turn
+        # instead of colliding on the unique number and retrying.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [INVOICE_NUMBER_LOCK])
     last = Payment.objects.aggregate(last=Max("invoice_number"))["last"]
     return (last or 0) + 1
 

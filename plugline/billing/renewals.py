@@ -1,0 +1,390 @@
+"""The AutoRenew run: charge the card on file of every subscription due, once.
+
+Due: AutoRenew on with a plan, ending within settings.AUTORENEW_DAYS_BEFORE
+days (or ended, but still in its grace days). Each due period end gets one
+RenewalAttempt row (unique per subscription and period end), inserted by
+whichever worker sees it first. Workers then claim attempts in chunks: on
+PostgreSQL with SELECT ... FOR UPDATE SKIP LOCKED, elsewhere with a
+conditional UPDATE; a claim is a lease (`claimed_until`), so the attempts of
+a worker killed mid-run are taken up by a later run once it runs out.
+
+Money moves only in billing.payments. The payment's idempotency key is
+derived from the attempt and its number (`autorenew-<attempt>-<n>`), so a
+worker that dies after writing a payment and is replaced by another charges
+the same key, which the gateway charges once. Outcomes:
+
+- succeeded: payments extended the subscription once (and queued the receipt);
+  the "renewed" notice is sent.
+- soft decline (insufficient funds, no answer sent...): tried again after 1, 2
+  and 4 days while the grace period lasts (the device stays in "grace", not
+  cut off, meanwhile); the "failed" notice links to the Cards page.
+- hard decline: not tried again; the "failed" notice.
+- unknown or waiting for the cardholder: left to payments' settle job
+  (`billing.settle_unknown_payments`), never charged again with a new key;
+  the run looks again later and acts on the settled outcome.
+
+The gateway calls are overlapped by running several threads, each with its
+own database connection (closed when the thread ends).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import socket
+import threading
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import connection, connections, transaction
+from django.db.models import Exists, F, OuterRef, Q
+from django.utils import timezone
+
+from plugline.billing.models import (
+    Payment,
+    PaymentKind,
+    PaymentStatus,
+    RenewalAttempt,
+    RenewalNoticeKind,
+    Subscription,
+)
+from plugline.billing.notices import default_card, notice_send
+from plugline.billing.payments import (
+    OPEN_STATUSES,
+    PaymentRefused,
+    payment_charge,
+    payment_create,
+    plan_price,
+)
+
+logger = logging.getLogger(__name__)
+
+RUN_JOB_NAME = "billing.autorenew_run"
+RUN_JOB_EVERY = dt.timedelta(minutes=10)
+# Threads of the periodic job (the command takes --threads).
+RUN_JOB_THREADS = 8
+# How long a claim holds before another worker may take the attempt over.
+LEASE = dt.timedelta(minutes=5)
+# Days between tries after a soft decline.
+RETRY_BACKOFF_DAYS = (1, 2, 4)
+# When the run looks again at a payment whose outcome the settle job will find.
+WAIT_RECHECK = dt.timedelta(minutes=10)
+# Declines worth trying again later; any other decline is final.
+SOFT_DECLINE_CODES = frozenset(
+    {
+        "insufficient_funds",
+        "processing_error",
+        "try_again_later",
+        "issuer_not_available",
+        "not_sent",
+        "authentication_abandoned",
+        "authentication_failed",
+        "no_card",
+    }
+)
+
+
+class AttemptStatus:
+    QUEUED = "queued"  # due, not tried yet
+    RETRY = "retry"  # softly declined; tried again at next_try_at
+    WAITING = "waiting"  # its payment's outcome is not known yet
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"  # hard decline, or no more tries within the grace period
+    CANCELLED = "cancelled"  # AutoRenew turned off, or renewed some other way
+
+
+OPEN_ATTEMPTS = (AttemptStatus.QUEUED, AttemptStatus.RETRY, AttemptStatus.WAITING)
+
+
+@dataclass
+class RunResult:
+    outcomes: Counter[str] = field(default_factory=Counter)
+    enqueued: int = 0
+
+    @property
+    def processed(self) -> int:
+        return sum(self.outcomes.values())
+
+
+def worker_id_new() -> str:
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def renewals_enqueue(*, now: dt.datetime) -> int:
+    """One attempt row for each due period end that has none yet (concurrent runs: once)."""
+    grace = dt.timedelta(days=settings.BILLING_GRACE_DAYS)
+    due = (
+        Subscription.objects.filter(
+            autorenew=True,
+            autorenew_plan__isnull=False,
+            ends_at__lte=now + dt.timedelta(days=settings.AUTORENEW_DAYS_BEFORE),
+            ends_at__gt=now - grace,
+        )
+        .filter(
+            ~Exists(
+                RenewalAttempt.objects.filter(
+                    subscription=OuterRef("pk"), period_end=OuterRef("ends_at")
+                )
+            )
+        )
+        .values_list("pk", "ends_at")
+    )
+    rows = [
+        RenewalAttempt(
+            subscription_id=pk, period_end=ends_at, status=AttemptStatus.QUEUED, next_try_at=None
+        )
+        for pk, ends_at in due.iterator(chunk_size=2000)
+        if ends_at is not None
+    ]
+    for start in range(0, len(rows), 1000):
+        RenewalAttempt.objects.bulk_create(rows[start : start + 1000], ignore_conflicts=True)
+    return len(rows)
+
+
+def _claimable(now: dt.datetime, real_now: dt.datetime) -> Q:
+    return (
+        Q(status__in=OPEN_ATTEMPTS)
+        # Not tried yet (whichever worker's clock inserted it), or its time has come.
+        & (Q(next_try_at__isnull=True) | Q(next_try_at__lte=now))
+        & (Q(claimed_until__isnull=True) | Q(claimed_until__lt=real_now))
+    )
+
+
+def renewals_claim(*, now: dt.datetime, batch: int, worker_id: str) -> list[int]:
+    """Claim up to `batch` attempts for this worker; their ids. Never one another worker holds."""
+    real_now = timezone.now()
+    lease = real_now + LEASE
+    query = RenewalAttempt.objects.filter(_claimable(now, real_now)).order_by(
+        F("next_try_at").asc(nulls_first=True), "pk"
+    )
+    if connection.vendor == "postgresql":
+        with transaction.atomic():
+            locked = query.select_for_update(skip_locked=True)
+            ids = list(locked.values_list("pk", flat=True)[:batch])
+            if ids:
+                RenewalAttempt.objects.filter(pk__in=ids).update(
+                    claimed_by=worker_id, claimed_until=lease
+                )
+        return ids
+    candidates = list(query.values_list("pk", flat=True)[:batch])
+    # The condition is checked again by the UPDATE itself: a row another
+    # worker claimed meanwhile is left alone.
+    RenewalAttempt.objects.filter(_claimable(now, real_now), pk__in=candidates).update(
+        claimed_by=worker_id, claimed_until=lease
+    )
+    return list(
+        RenewalAttempt.objects.filter(
+            pk__in=candidates, claimed_by=worker_id, claimed_until=lease
+        ).values_list("pk", flat=True)
+    )
+
+
+def _finish(
+    attempt: RenewalAttempt,
+    *,
+    worker_id: str,
+    status: str,
+    next_try_at: dt.datetime | None = None,
+) -> str:
+    RenewalAttempt.objects.filter(pk=attempt.pk, claimed_by=worker_id).update(
+        status=status, next_try_at=next_try_at, claimed_until=None
+    )
+    return status
+
+
+def renewal_attempt_process(attempt_id: int, *, worker_id: str, now: dt.datetime) -> str:
+    """Take one claimed attempt a step further; the attempt's status afterwards."""
+    attempt = RenewalAttempt.objects.select_related(
+        "subscription__device__owner", "subscription__autorenew_plan", "payment"
+    ).get(pk=attempt_id)
+    if attempt.claimed_by != worker_id:
+        return "lost"  # our lease ran out and another worker has it
+    payment = attempt.payment
+    if payment is not None and (
+        payment.status != PaymentStatus.DECLINED or attempt.status != AttemptStatus.RETRY
+    ):
+        # A payment made before: act on its outcome, never charge a new key for it.
+        return _after_payment(attempt, payment, worker_id=worker_id, now=now)
+    subscription = attempt.subscription
+    plan = subscription.autorenew_plan
+    owner = subscription.device.owner
+    grace_end = attempt.period_end + dt.timedelta(days=settings.BILLING_GRACE_DAYS)
+    if (
+        not subscription.autorenew
+        or plan is None
+        or owner is None
+        or subscription.ends_at != attempt.period_end
+    ):
+        return _finish(attempt, worker_id=worker_id, status=AttemptStatus.CANCELLED)
+    if now >= grace_end or not plan.autorenew_allowed or plan_price(plan=plan) is None:
+        return _finish(attempt, worker_id=worker_id, status=AttemptStatus.FAILED)
+    card = default_card(owner.pk)
+    if card is None:
+        return _declined(attempt, soft=True, worker_id=worker_id, now=now, paid=None)
+    number = attempt.attempts + 1
+    try:
+        payment = payment_create(
+            user=owner,
+            kind=PaymentKind.AUTORENEW,
+            items=[(subscription, plan)],
+            payment_method=card,
+            idempotency_key=f"autorenew-{attempt.pk}-{number}",
+        )
+    except PaymentRefused:
+        return _declined(attempt, soft=True, worker_id=worker_id, now=now, paid=None)
+    RenewalAttempt.objects.filter(pk=attempt.pk).update(attempts=number, payment=payment)
+    attempt.attempts, attempt.payment = number, payment
+    answer = payment_charge(payment=payment)
+    return _after_payment(attempt, answer.payment, worker_id=worker_id, now=now)
+
+
+def _after_payment(
+    attempt: RenewalAttempt, payment: Payment, *, worker_id: str, now: dt.datetime
+) -> str:
+    if payment.status in OPEN_STATUSES:
+        return _finish(
+            attempt,
+            worker_id=worker_id,
+            status=AttemptStatus.WAITING,
+            next_try_at=now + WAIT_RECHECK,
+        )
+    if payment.status == PaymentStatus.DECLINED:
+        soft = payment.decline_code in SOFT_DECLINE_CODES
+        return _declined(attempt, soft=soft, worker_id=worker_id, now=now, paid=payment)
+    subscription = Subscription.objects.select_related("device__owner", "autorenew_plan").get(
+        pk=attempt.subscription_id
+    )
+    with transaction.atomic():
+        notice_send(
+            subscription=subscription,
+            period_end=attempt.period_end,
+            kind=RenewalNoticeKind.SUCCEEDED,
+            extra=_paid_context(payment) | {"new_end": subscription.ends_at},
+        )
+        return _finish(attempt, worker_id=worker_id, status=AttemptStatus.SUCCEEDED)
+
+
+def _paid_context(payment: Payment | None) -> dict[str, object]:
+    if payment is None:
+        return {"paid": "", "paid_brand": "", "paid_last4": ""}
+    from plugline.core.money import money_format
+
+    language = getattr(payment.user, "language", None)
+    return {
+        "paid": money_format(payment.amount, payment.currency, language),
+        "paid_brand": payment.card_brand,
+        "paid_last4": payment.card_last4,
+    }
+
+
+def retry_at(*, attempts: int, now: dt.datetime, period_end: dt.datetime) -> dt.datetime | None:
+    """When to try again after `attempts` tries softly declined; None once the grace is over."""
+    if attempts < 1 or attempts > len(RETRY_BACKOFF_DAYS):
+        return None
+    when = now + dt.timedelta(days=RETRY_BACKOFF_DAYS[attempts - 1])
+    if when >= period_end + dt.timedelta(days=settings.BILLING_GRACE_DAYS):
+        return None
+    return when
+
+
+def _declined(
+    attempt: RenewalAttempt,
+    *,
+    soft: bool,
+    worker_id: str,
+    now: dt.datetime,
+    paid: Payment | None,
+) -> str:
+    if paid is None:
+        # No card (or none usable): counts as a try, with no payment.
+        attempt.attempts += 1
+        RenewalAttempt.objects.filter(pk=attempt.pk).update(attempts=attempt.attempts)
+    when = (
+        retry_at(attempts=attempt.attempts, now=now, period_end=attempt.period_end)
+        if soft
+        else None
+    )
+    subscription = Subscription.objects.select_related("device__owner", "autorenew_plan").get(
+        pk=attempt.subscription_id
+    )
+    context = _paid_context(paid) | {"retry_at": when}
+    with transaction.atomic():
+        first = notice_send(
+            subscription=subscription,
+            period_end=attempt.period_end,
+            kind=RenewalNoticeKind.FAILED,
+            extra=context,
+        )
+        if when is None and not first and attempt.attempts > 1:
+            notice_send(
+                subscription=subscription,
+                period_end=attempt.period_end,
+                kind=RenewalNoticeKind.FAILED_FINAL,
+                extra=context,
+            )
+        if when is None:
+            return _finish(attempt, worker_id=worker_id, status=AttemptStatus.FAILED)
+        return _finish(attempt, worker_id=worker_id, status=AttemptStatus.RETRY, next_try_at=when)
+
+
+def _work(
+    *, now: dt.datetime, batch: int, worker_id: str, result: RunResult, lock: threading.Lock
+) -> None:
+    while True:
+        ids = renewals_claim(now=now, batch=batch, worker_id=worker_id)
+        if not ids:
+            return
+        for attempt_id in ids:
+            try:
+                outcome = renewal_attempt_process(attempt_id, worker_id=worker_id, now=now)
+            except Exception:
+                # Left claimed: a later run takes it up once the lease runs out.
+                logger.exception("renewal attempt %s failed", attempt_id)
+                outcome = "error"
+            with lock:
+                result.outcomes[outcome] += 1
+
+
+def renewal_run(
+    *,
+    now: dt.datetime | None = None,
+    batch: int = 20,
+    worker_id: str | None = None,
+    threads: int = 1,
+) -> RunResult:
+    """Renew every subscription due; safe to run on many machines at once.
+
+    With `threads` > 1 the attempts are worked by that many threads, each
+    claiming `batch` attempts at a time on its own database connection.
+    """
+    now = now or timezone.now()
+    worker_id = worker_id or worker_id_new()
+    result = RunResult(enqueued=renewals_enqueue(now=now))
+    lock = threading.Lock()
+    if threads <= 1:
+        _work(now=now, batch=batch, worker_id=worker_id, result=result, lock=lock)
+        return result
+
+    def thread_main(index: int) -> None:
+        try:
+            _work(now=now, batch=batch, worker_id=f"{worker_id}/{index}", result=result, lock=lock)
+        finally:
+            connections.close_all()
+
+    workers = [
+        threading.Thread(target=thread_main, args=(index,), name=f"renewals-{index}")
+        for index in range(threads)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return result
+
+
+def autorenew_run_job() -> int:
+    """The periodic job (every 10 minutes): how many attempts it worked."""
+    return renewal_run(threads=RUN_JOB_THREADS).processed

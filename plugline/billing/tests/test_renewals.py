@@ -1,0 +1,226 @@
+"""AutoRenew's renewal run: due subscriptions charged once, retries, notices."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.utils import timezone
+
+from conftest import Subscriber
+from plugline.billing import payments
+from plugline.billing.gateways.base import Outcome
+from plugline.billing.models import (
+    Payment,
+    PaymentMethod,
+    PaymentStatus,
+    RenewalAttempt,
+    Subscription,
+    SubscriptionPeriod,
+)
+from plugline.billing.notices import autorenew_notices_send
+from plugline.billing.periods import SubscriptionStatus, subscription_status
+from plugline.billing.renewals import AttemptStatus, renewal_run
+from plugline.billing.tests.payment_fakes import FakeGateway, card_make, plan_make
+from plugline.notifications.models import OutboxMessage
+
+START = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def gateway(monkeypatch: pytest.MonkeyPatch) -> FakeGateway:
+    fake = FakeGateway()
+    monkeypatch.setattr(payments, "gateway_get", lambda: fake)
+    return fake
+
+
+@pytest.fixture
+def clock():
+    with time_machine.travel(START, tick=False) as traveller:
+        yield traveller
+
+
+def autorenewing(subscriber: Subscriber, *, days_left: int, card: bool = True) -> Subscription:
+    plan = _plan() or plan_make()
+    if card:
+        card_make(subscriber.user)
+    return Subscription.objects.create(
+        device=subscriber.devices[0],
+        ends_at=timezone.now() + timedelta(days=days_left),
+        autorenew=True,
+        autorenew_plan=plan,
+    )
+
+
+def _plan():
+    from plugline.billing.models import Plan
+
+    return Plan.objects.filter(code="year").first()
+
+
+def subjects(email: str) -> list[str]:
+    return list(
+        OutboxMessage.objects.filter(to_email=email)
+        .order_by("pk")
+        .values_list("subject", flat=True)
+    )
+
+
+def test_it_charges_a_due_subscription_once_and_emails_as_listed(
+    alice: Subscriber, gateway: FakeGateway, clock
+) -> None:
+    subscription = autorenewing(alice, days_left=40)
+    ends_at = subscription.ends_at
+    assert ends_at is not None
+    # 33 days before the end: the "coming" notice, once however often the job runs.
+    clock.move_to(ends_at - timedelta(days=33))
+    assert autorenew_notices_send() == 1
+    assert autorenew_notices_send() == 0
+    assert renewal_run().processed == 0  # not due yet
+    [coming] = OutboxMessage.objects.filter(to_email=alice.email)
+    assert "AutoRenew will renew" in coming.subject
+    assert "$49.99" in coming.body_text and "Visa ending in 4242" in coming.body_text
+    # Three days before: charged, once, however many runs.
+    clock.move_to(ends_at - timedelta(days=3))
+    assert renewal_run().outcomes == {"succeeded": 1}
+    assert renewal_run().processed == 0
+    assert gateway.charge_calls == 1
+    renewed = Subscription.objects.get(pk=subscription.pk)
+    assert renewed.ends_at == ends_at.replace(year=ends_at.year + 1)
+    assert SubscriptionPeriod.objects.filter(subscription=subscription).count() == 1
+    sent = subjects(alice.email)
+    assert len(sent) == 3  # coming, receipt, renewed
+    assert any("AutoRenew renewed" in subject for subject in sent)
+    # The next period's end is far off: nothing more.
+    clock.move_to(ends_at + timedelta(days=1))
+    assert renewal_run().processed == 0
+    assert gateway.charge_calls == 1
+
+
+def test_it_says_in_french_when_the_card_will_have_expired_by_the_renewal(
+    bob: Subscriber, gateway: FakeGateway, clock
+) -> None:
+    clock.move_to(datetime(2027, 3, 20, 9, 0, tzinfo=UTC))
+    subscription = autorenewing(bob, days_left=30)
+    # Good until the end of March; the renewal is on April 16.
+    PaymentMethod.objects.filter(user=bob.user).update(exp_month=3, exp_year=2027)
+    assert autorenew_notices_send() == 2
+    expiring = OutboxMessage.objects.get(
+        to_email=bob.email, template="billing/email/autorenew_card_expiring"
+    )
+    assert expiring.language == "fr"
+    assert "/account/cards/" in expiring.body_text
+    assert autorenew_notices_send() == 0
+    assert subscription.pk
+
+
+def test_a_soft_decline_is_retried_then_succeeds_and_the_device_is_not_cut_off(
+    alice: Subscriber, gateway: FakeGateway, clock
+) -> None:
+    subscription = autorenewing(alice, days_left=3)
+    ends_at = subscription.ends_at
+    assert ends_at is not None
+    gateway.outcome, gateway.decline_code = Outcome.DECLINED, "insufficient_funds"
+    assert renewal_run().outcomes == {AttemptStatus.RETRY: 1}
+    attempt = RenewalAttempt.objects.get(subscription=subscription)
+    assert attempt.next_try_at == START + timedelta(days=1)
+    failed = OutboxMessage.objects.get(template="billing/email/autorenew_failed")
+    assert "/account/cards/" in failed.body_text and "try again" in failed.body_text
+    # Not before its time.
+    clock.move_to(START + timedelta(hours=23))
+    assert renewal_run().processed == 0
+    # The second try is declined too: two days later; the device ended meanwhile
+    # but is in grace, not cut off, while a retry is to come.
+    clock.move_to(START + timedelta(days=1))
+    assert renewal_run().outcomes == {AttemptStatus.RETRY: 1}
+    clock.move_to(START + timedelta(days=3, minutes=1))
+    assert subscription_status(ends_at, None, timezone.now(), 7) == SubscriptionStatus.GRACE
+    gateway.outcome, gateway.decline_code = Outcome.SUCCEEDED, ""
+    assert renewal_run().outcomes == {AttemptStatus.SUCCEEDED: 1}
+    assert gateway.charge_calls == 3
+    assert len(gateway.charges) == 3  # three keys, one per try
+    assert Payment.objects.filter(status=PaymentStatus.SUCCEEDED).count() == 1
+    # It had ended a minute before: a year from now.
+    renewed = Subscription.objects.get(pk=subscription.pk)
+    assert renewed.ends_at == timezone.now().replace(year=2028)
+    # One failure email for the period end, however many tries.
+    assert OutboxMessage.objects.filter(template="billing/email/autorenew_failed").count() == 1
+
+
+def test_a_hard_decline_is_not_retried(alice: Subscriber, gateway: FakeGateway, clock) -> None:
+    subscription = autorenewing(alice, days_left=3)
+    gateway.outcome, gateway.decline_code = Outcome.DECLINED, "card_declined"
+    assert renewal_run().outcomes == {AttemptStatus.FAILED: 1}
+    failed = OutboxMessage.objects.get(template="billing/email/autorenew_failed")
+    assert "We will not try again" in failed.body_text
+    for days in (1, 2, 4, 8):
+        clock.move_to(START + timedelta(days=days))
+        assert renewal_run().processed == 0
+    assert gateway.charge_calls == 1
+    assert Subscription.objects.get(pk=subscription.pk).ends_at == subscription.ends_at
+
+
+def test_soft_declines_stop_when_the_grace_period_would_be_over(
+    alice: Subscriber, gateway: FakeGateway, clock
+) -> None:
+    subscription = autorenewing(alice, days_left=3)
+    gateway.outcome, gateway.decline_code = Outcome.DECLINED, "insufficient_funds"
+    statuses: list[str] = []
+    for days in (0, 1, 3, 7, 15):
+        clock.move_to(START + timedelta(days=days))
+        statuses.extend(renewal_run().outcomes)
+    # Tried at the start, then after 1, 2 and 4 days; the next would be past the grace.
+    assert statuses == ["retry", "retry", "retry", "failed"]
+    assert gateway.charge_calls == 4
+    assert OutboxMessage.objects.filter(template="billing/email/autorenew_failed").count() == 2
+    assert Subscription.objects.get(pk=subscription.pk).ends_at == subscription.ends_at
+
+
+def test_an_unknown_outcome_is_left_to_the_settle_job_and_never_charged_with_a_new_key(
+    alice: Subscriber, gateway: FakeGateway, clock
+) -> None:
+    subscription = autorenewing(alice, days_left=3)
+    gateway.lose_answer = True
+    assert renewal_run().outcomes == {AttemptStatus.WAITING: 1}
+    assert gateway.charge_calls == 1
+    gateway.lose_answer = False
+    clock.move_to(START + timedelta(minutes=11))
+    # Still unknown (the settle job has not run): looked at, not charged again.
+    assert renewal_run().outcomes == {AttemptStatus.WAITING: 1}
+    assert gateway.charge_calls == 1
+    assert payments.payments_settle_unknown() == 1
+    clock.move_to(START + timedelta(minutes=22))
+    assert renewal_run().outcomes == {AttemptStatus.SUCCEEDED: 1}
+    assert len(gateway.charges) == 1
+    assert SubscriptionPeriod.objects.filter(subscription=subscription).count() == 1
+    assert OutboxMessage.objects.filter(template="billing/email/autorenew_succeeded").count() == 1
+
+
+def test_no_card_is_a_failure_that_is_retried_and_said(
+    alice: Subscriber, gateway: FakeGateway, clock
+) -> None:
+    autorenewing(alice, days_left=3, card=False)
+    assert renewal_run().outcomes == {AttemptStatus.RETRY: 1}
+    failed = OutboxMessage.objects.get(template="billing/email/autorenew_failed")
+    assert "no card on your account" in failed.body_text
+    assert gateway.charge_calls == 0
+
+
+def test_turning_autorenew_off_before_the_run_charges_nothing(
+    alice: Subscriber, gateway: FakeGateway, clock
+) -> None:
+    subscription = autorenewing(alice, days_left=3)
+    Subscription.objects.filter(pk=subscription.pk).update(autorenew=False)
+    assert renewal_run().processed == 0
+    assert gateway.charge_calls == 0
+
+
+def test_the_command_runs_the_renewals(
+    alice: Subscriber, gateway: FakeGateway, clock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    autorenewing(alice, days_left=2)
+    call_command("run_renewals", "--threads", "1")
+    assert "1 renewal attempts" in capsys.readouterr().out
+    assert gateway.charge_calls == 1
