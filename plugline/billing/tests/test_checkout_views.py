@@ -1,9 +1,15 @@
-"""Renew online in the portal: the renew page, the cart, checkout, invoices, the renew link."""
+"""Renew online in the portal: the renew page, the cart, checkout, invoices, the renew link.
+
+Payments go to the sandbox gateway: cards are put on file through its card
+page, outcomes come from its test cards and its configuration, and what was
+charged is read from its own records.
+"""
 
 from __future__ import annotations
 
 import re
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
 import time_machine
@@ -13,35 +19,54 @@ from django.utils import timezone
 
 from conftest import Subscriber, make_subscriber
 from plugline.billing import payments
-from plugline.billing.gateways.base import Outcome
+from plugline.billing.gateways.base import ChargeResult
+from plugline.billing.gateways.sandbox import SandboxGateway
 from plugline.billing.models import CartItem, Payment, Subscription, SubscriptionPeriod
-from plugline.billing.tests.payment_fakes import (
-    FakeGateway,
-    card_make,
-    plan_make,
-    subscription_make,
+from plugline.billing.tests.factories import (
+    CARD_DECLINED_WHEN_CHARGED,
+    CARD_NEEDS_AUTHENTICATION,
+    card_on_file,
+    sandbox_reset,
 )
+from plugline.billing.tests.payment_fakes import plan_make, subscription_make
 from plugline.notifications.models import OutboxMessage
+from plugline.sandbox_gateway import services as psp
+from plugline.sandbox_gateway.models import SandboxCharge
 
 DECLINED = "Your card was declined. Nothing was charged. Try another card."
 
 
 @pytest.fixture
-def gateway(monkeypatch: pytest.MonkeyPatch) -> FakeGateway:
-    fake = FakeGateway()
-    monkeypatch.setattr(payments, "gateway_get", lambda: fake)
-    return fake
+def gateway(db: None) -> SandboxGateway:
+    """The real sandbox gateway (settings.PAYMENT_GATEWAY), answering at once and always."""
+    sandbox_reset()
+    assert payments.gateway_get().name == "sandbox"
+    return SandboxGateway()
 
 
 @pytest.fixture
-def shop(client: Client, db: None) -> dict:
+def charges_asked(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The keys Plugline asks the sandbox to charge, in order (the sandbox still charges)."""
+    asked: list[str] = []
+    real_charge = SandboxGateway.charge
+
+    def charge(self: SandboxGateway, **kwargs: object) -> ChargeResult:
+        asked.append(str(kwargs["idempotency_key"]))
+        return real_charge(self, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(SandboxGateway, "charge", charge)
+    return asked
+
+
+@pytest.fixture
+def shop(client: Client, gateway: SandboxGateway) -> dict:
     """Dana, signed in, with two devices in service and a Visa on file; two plans."""
     bob = make_subscriber("dana@example.com", numbers=("+13105550100", "+14165550148"))
     year = plan_make("year", 12, 4999)
     month = plan_make("month", 1, 599)
     first = subscription_make(bob.devices[0], days_left=20)
     second = subscription_make(bob.devices[1], days_left=40)
-    card = card_make(bob.user)
+    card = card_on_file(bob.user)
     client.force_login(bob.user)
     return {
         "bob": bob,
@@ -116,13 +141,19 @@ def test_it_removes_an_item_but_not_someone_elses(shop: dict, alice: Subscriber)
 
 
 def test_paying_renews_only_the_chosen_device_and_empties_the_cart(
-    shop: dict, client: Client, gateway: FakeGateway
+    shop: dict, client: Client, gateway: SandboxGateway
 ) -> None:
     first_end, second_end = shop["first"].ends_at, shop["second"].ends_at
     _add(client, shop["bob"].devices[0].serial)
     response = client.post(reverse("checkout:checkout"), _pay_form(client, shop["card"].pk))
     payment = Payment.objects.get()
     assert response.status_code == 302
+    charge = SandboxCharge.objects.get()
+    assert (charge.id, charge.idempotency_key) == (
+        payment.gateway_charge_id,
+        payment.idempotency_key,
+    )
+    assert (charge.status, charge.amount, charge.currency) == ("succeeded", 4999, "USD")
     assert response["Location"] == reverse("checkout:done", kwargs={"payment_id": payment.pk})
     renewed = Subscription.objects.get(pk=shop["first"].pk).ends_at
     assert renewed is not None and renewed.year == first_end.year + 1
@@ -137,7 +168,7 @@ def test_paying_renews_only_the_chosen_device_and_empties_the_cart(
 
 
 def test_the_receipt_is_in_the_recipients_language(
-    shop: dict, client: Client, gateway: FakeGateway
+    shop: dict, client: Client, gateway: SandboxGateway
 ) -> None:
     user = shop["bob"].user
     user.language = "fr"
@@ -150,7 +181,7 @@ def test_the_receipt_is_in_the_recipients_language(
 
 
 def test_a_second_pay_with_the_same_key_charges_once(
-    shop: dict, client: Client, gateway: FakeGateway
+    shop: dict, client: Client, gateway: SandboxGateway, charges_asked: list[str]
 ) -> None:
     _add(client, shop["bob"].devices[0].serial)
     form = _pay_form(client, shop["card"].pk)
@@ -158,54 +189,67 @@ def test_a_second_pay_with_the_same_key_charges_once(
     second = client.post(reverse("checkout:checkout"), form)
     assert first["Location"] == second["Location"]
     assert Payment.objects.count() == 1
-    assert gateway.charge_calls == 1
+    assert charges_asked == [form["idempotency_key"]]  # the second Pay is not sent again
+    assert SandboxCharge.objects.filter(idempotency_key=form["idempotency_key"]).count() == 1
+    assert SandboxCharge.objects.count() == 1
     assert SubscriptionPeriod.objects.count() == 1
 
 
 def test_a_declined_card_changes_nothing_and_keeps_the_cart(
-    shop: dict, client: Client, gateway: FakeGateway
+    shop: dict, client: Client, gateway: SandboxGateway
 ) -> None:
-    gateway.outcome, gateway.decline_code = Outcome.DECLINED, "card_declined"
+    card = card_on_file(shop["bob"].user, CARD_DECLINED_WHEN_CHARGED)
     _add(client, shop["bob"].devices[0].serial)
-    form = _pay_form(client, shop["card"].pk)
+    form = _pay_form(client, card.pk)
     key = form["idempotency_key"]
     response = client.post(reverse("checkout:checkout"), form)
     page = response.content.decode()
     assert response.status_code == 200
     assert DECLINED in page
+    charge = SandboxCharge.objects.get()
+    assert (charge.idempotency_key, charge.status, charge.decline_code) == (
+        key,
+        "declined",
+        "card_declined",
+    )
     assert key not in page  # the next try is a new intent
     assert CartItem.objects.count() == 1
     assert Subscription.objects.get(pk=shop["first"].pk).ends_at == shop["first"].ends_at
 
 
 def test_a_lost_answer_says_not_to_pay_again(
-    shop: dict, client: Client, gateway: FakeGateway
+    shop: dict, client: Client, gateway: SandboxGateway
 ) -> None:
-    gateway.lose_answer = True
+    psp.config_set(timeout_rate=1.0)  # the sandbox charges; its answer never comes back
     _add(client, shop["bob"].devices[0].serial)
     form = _pay_form(client, shop["card"].pk)
     page = client.post(reverse("checkout:checkout"), form).content.decode()
     assert "Do not pay again" in page
-    gateway.lose_answer = False
+    assert SandboxCharge.objects.get().status == "succeeded"
+    assert SubscriptionPeriod.objects.count() == 0  # not renewed on a guess
+    psp.config_set(timeout_rate=0.0)
     payment = Payment.objects.get()
     response = client.get(reverse("checkout:payment_return", kwargs={"payment_id": payment.pk}))
     assert response["Location"] == reverse("checkout:done", kwargs={"payment_id": payment.pk})
-    assert gateway.charged == 1
+    charge = SandboxCharge.objects.get()  # exactly one charge at the gateway
+    assert (charge.idempotency_key, charge.status) == (form["idempotency_key"], "succeeded")
     assert SubscriptionPeriod.objects.count() == 1
 
 
 def test_someone_elses_card_cannot_pay(
-    shop: dict, client: Client, gateway: FakeGateway, alice: Subscriber
+    shop: dict, client: Client, gateway: SandboxGateway, alice: Subscriber
 ) -> None:
-    alice_card = card_make(alice.user, last4="1111")
+    alice_card = card_on_file(alice.user, "4111 1111 1111 1111")
+    assert alice_card.last4 == "1111"
     _add(client, shop["bob"].devices[0].serial)
     response = client.post(reverse("checkout:checkout"), _pay_form(client, alice_card.pk))
     assert response.status_code == 200
     assert not Payment.objects.exists()
+    assert not SandboxCharge.objects.exists()
 
 
 def test_invoices_list_every_payment_and_download_as_pdf(
-    shop: dict, client: Client, gateway: FakeGateway, alice: Subscriber
+    shop: dict, client: Client, gateway: SandboxGateway, alice: Subscriber
 ) -> None:
     _add(client, shop["bob"].devices[0].serial)
     client.post(reverse("checkout:checkout"), _pay_form(client, shop["card"].pk))
@@ -293,32 +337,36 @@ def test_someone_signed_in_as_another_account_is_not_switched(alice: Subscriber)
 
 
 def test_a_card_that_needs_authentication_goes_to_the_bank_and_comes_back_settled(
-    shop: dict, client: Client, gateway: FakeGateway
+    shop: dict, client: Client, gateway: SandboxGateway
 ) -> None:
-    from plugline.billing.gateways.base import ChargeResult
-
-    gateway.outcome = Outcome.REQUIRES_ACTION
+    card = card_on_file(shop["bob"].user, CARD_NEEDS_AUTHENTICATION)
     _add(client, shop["bob"].devices[0].serial)
-    response = client.post(reverse("checkout:checkout"), _pay_form(client, shop["card"].pk))
+    response = client.post(reverse("checkout:checkout"), _pay_form(client, card.pk))
     payment = Payment.objects.get()
+    charge = SandboxCharge.objects.get()
+    assert charge.status == "requires_action"
     back = reverse("checkout:payment_return", kwargs={"payment_id": payment.pk})
-    assert response["Location"].startswith("https://gateway.test/authenticate?return_url=")
+    bank = reverse("sandbox_gateway:authenticate", args=[charge.id])
+    assert response["Location"].startswith(f"{bank}?return_url=")
     assert back.replace("/", "%2F") in response["Location"]
     assert SubscriptionPeriod.objects.count() == 0
-    # The cardholder approves at the bank, and comes back.
-    charge = gateway.charges[payment.idempotency_key]
-    gateway.charges[payment.idempotency_key] = ChargeResult(
-        outcome=Outcome.SUCCEEDED, charge_id=charge.charge_id
-    )
-    assert client.get(back)["Location"] == reverse(
+    # Coming back without approving renews nothing.
+    assert client.get(back).status_code == 200  # still waiting for the bank
+    assert SubscriptionPeriod.objects.count() == 0
+    # The cardholder approves on the bank's page, which sends them back.
+    approved = client.post(response["Location"], {"answer": "approve"})
+    assert approved.status_code == 302
+    assert urlsplit(approved["Location"]).path == back
+    assert client.get(approved["Location"])["Location"] == reverse(
         "checkout:done", kwargs={"payment_id": payment.pk}
     )
     assert SubscriptionPeriod.objects.count() == 1
     assert not CartItem.objects.exists()
+    assert SandboxCharge.objects.get().status == "succeeded"
 
 
 def test_a_cart_changed_in_another_tab_is_shown_again_before_paying(
-    shop: dict, client: Client, gateway: FakeGateway
+    shop: dict, client: Client, gateway: SandboxGateway
 ) -> None:
     _add(client, shop["bob"].devices[0].serial)
     form = _pay_form(client, shop["card"].pk)
@@ -326,7 +374,7 @@ def test_a_cart_changed_in_another_tab_is_shown_again_before_paying(
     page = client.post(reverse("checkout:checkout"), form).content.decode()
     assert "Your cart changed meanwhile. Check the total, then pay." in page
     assert "$99.98" in page
-    assert gateway.charge_calls == 0 and not Payment.objects.exists()
+    assert not SandboxCharge.objects.exists() and not Payment.objects.exists()
 
 
 def _pdf_text(content: bytes) -> str:
@@ -343,7 +391,7 @@ def _pdf_text(content: bytes) -> str:
 
 
 def test_the_invoice_pdf_says_what_was_paid_and_nothing_more(
-    shop: dict, client: Client, gateway: FakeGateway
+    shop: dict, client: Client, gateway: SandboxGateway
 ) -> None:
     _add(client, shop["bob"].devices[0].serial)
     client.post(reverse("checkout:checkout"), _pay_form(client, shop["card"].pk))

@@ -1,4 +1,7 @@
-"""Refunds in the back office: an amount and a reason, never more than is left, audited."""
+"""Refunds in the back office: an amount and a reason, never more than is left, audited.
+
+The payment is a real charge at the sandbox gateway; refunds are read from its records.
+"""
 
 from __future__ import annotations
 
@@ -9,34 +12,35 @@ from django.urls import reverse
 
 from conftest import Subscriber
 from plugline.billing import payments
+from plugline.billing.gateways.sandbox import SandboxGateway
 from plugline.billing.models import Payment, PaymentKind
 from plugline.billing.payments import payment_charge, payment_create
-from plugline.billing.tests.payment_fakes import (
-    FakeGateway,
-    card_make,
-    plan_make,
-    subscription_make,
-)
+from plugline.billing.tests.factories import card_on_file, sandbox_reset
+from plugline.billing.tests.payment_fakes import plan_make, subscription_make
 from plugline.core.models import AuditAction, AuditEvent
+from plugline.sandbox_gateway.models import SandboxCharge, SandboxRefund
 
 
 @pytest.fixture
-def gateway(monkeypatch: pytest.MonkeyPatch) -> FakeGateway:
-    fake = FakeGateway()
-    monkeypatch.setattr(payments, "gateway_get", lambda: fake)
-    return fake
+def gateway(db: None) -> SandboxGateway:
+    """The real sandbox gateway (settings.PAYMENT_GATEWAY), answering at once and always."""
+    sandbox_reset()
+    assert payments.gateway_get().name == "sandbox"
+    return SandboxGateway()
 
 
 @pytest.fixture
-def paid(alice: Subscriber, gateway: FakeGateway) -> Payment:
+def paid(alice: Subscriber, gateway: SandboxGateway) -> Payment:
     payment = payment_create(
         user=alice.user,
         kind=PaymentKind.CHECKOUT,
         items=[(subscription_make(alice.devices[0]), plan_make())],
-        payment_method=card_make(alice.user),
+        payment_method=card_on_file(alice.user),
         idempotency_key="pay_refund_me",
     )
-    return payment_charge(payment=payment).payment
+    paid = payment_charge(payment=payment).payment
+    assert paid.status == "succeeded"
+    return paid
 
 
 def staff_client(django_user_model, *, allowed: bool) -> Client:
@@ -58,7 +62,7 @@ def refund_url(payment: Payment) -> str:
 
 
 def test_staff_refund_part_of_a_payment_with_a_reason(
-    paid: Payment, gateway: FakeGateway, django_user_model
+    paid: Payment, gateway: SandboxGateway, django_user_model
 ) -> None:
     client = staff_client(django_user_model, allowed=True)
     page = client.get(refund_url(paid)).content.decode()
@@ -69,24 +73,31 @@ def test_staff_refund_part_of_a_payment_with_a_reason(
     assert (paid.status, paid.refunded_amount) == ("partially_refunded", 1000)
     event = AuditEvent.objects.get(action=AuditAction.REFUND_ISSUED)
     assert event.actor is not None and event.actor.email == "billing@example.com"
+    refund = SandboxRefund.objects.get()
+    assert (refund.charge_id, refund.amount, refund.succeeded) == (
+        paid.gateway_charge_id,
+        1000,
+        True,
+    )
+    assert SandboxCharge.objects.get(id=paid.gateway_charge_id).refunded_amount == 1000
 
 
 def test_staff_cannot_refund_more_than_is_left(
-    paid: Payment, gateway: FakeGateway, django_user_model
+    paid: Payment, gateway: SandboxGateway, django_user_model
 ) -> None:
     client = staff_client(django_user_model, allowed=True)
     page = client.post(refund_url(paid), {"amount": "50.00", "reason": "Oops"}).content.decode()
     assert "At most $49.99 can be refunded." in page
-    assert gateway.refunds == []
+    assert not SandboxRefund.objects.exists()
 
 
 def test_staff_without_the_permission_cannot_refund(
-    paid: Payment, gateway: FakeGateway, django_user_model
+    paid: Payment, gateway: SandboxGateway, django_user_model
 ) -> None:
     client = staff_client(django_user_model, allowed=False)
     response = client.post(refund_url(paid), {"amount": "10.00", "reason": "x"})
     assert response.status_code == 403
-    assert gateway.refunds == []
+    assert not SandboxRefund.objects.exists()
 
 
 def test_a_subscriber_cannot_reach_the_refund_page(paid: Payment, alice: Subscriber) -> None:
