@@ -142,9 +142,11 @@ def test_a_soft_decline_is_retried_then_succeeds_and_the_device_is_not_cut_off(
     assert gateway.charge_calls == 3
     assert len(gateway.charges) == 3  # three keys, one per try
     assert Payment.objects.filter(status=PaymentStatus.SUCCEEDED).count() == 1
-    # It had ended a minute before: a year from now.
-    renewed = Subscription.objects.get(pk=subscription.pk)
-    assert renewed.ends_at == timezone.now().replace(year=2028)
+    # Extended once, by a year, from no earlier than its old end.
+    [period] = SubscriptionPeriod.objects.filter(subscription=subscription)
+    assert period.starts_at >= ends_at
+    assert period.ends_at == period.starts_at.replace(year=period.starts_at.year + 1)
+    assert Subscription.objects.get(pk=subscription.pk).ends_at == period.ends_at
     # One failure email for the period end, however many tries.
     assert OutboxMessage.objects.filter(template="billing/email/autorenew_failed").count() == 1
 
