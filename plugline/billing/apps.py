@@ -7,8 +7,10 @@ class BillingConfig(AppConfig):
     verbose_name = "Billing"
 
     def ready(self) -> None:
-        from plugline.billing import receivers  # noqa: F401
-        from plugline.billing import tasks
+        from plugline.billing import (
+            receivers,  # noqa: F401
+            tasks,
+        )
         from plugline.core.scheduling import register_periodic_job
 
         register_periodic_job(

@@ -336,9 +336,7 @@ class RenewalAttempt(models.Model):
                 fields=["subscription", "period_end"], name="one_renewal_per_period_end"
             )
         ]
-        indexes = [
-            models.Index(fields=["status", "next_try_at"], name="renewal_status_next_try")
-        ]
+        indexes = [models.Index(fields=["status", "next_try_at"], name="renewal_status_next_try")]
 
     def __str__(self) -> str:
         return f"{self.subscription_id} {self.period_end:%Y-%m-%d} ({self.status})"

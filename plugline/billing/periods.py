@@ -57,13 +57,23 @@ def period_end(start: dt.datetime, months: int) -> dt.datetime:
     return add_months(start, months)
 
 
-def renewal_start(ends_at: dt.datetime | None, now: dt.datetime) -> dt.datetime:
-    """Where a renewal starts: the current end date, or now if the service has ended."""
+def renewal_start(
+    ends_at: dt.datetime | None, now: dt.datetime, *, grace_days: int = 0
+) -> dt.datetime:
+    """Where a renewal starts: the current end date, or now if the service has ended.
+
+    During the grace days after the end date the service still works (an
+    AutoRenew retry or a late trial conversion may still pay for it), so a
+    renewal then continues from the end date, with no gap and no days given
+    twice; once the grace days are over, it starts now.
+    """
     _require_aware(now)
     if ends_at is None:
         return now
     _require_aware(ends_at)
-    return max(ends_at, now)
+    if now < ends_at + dt.timedelta(days=grace_days):
+        return ends_at
+    return now
 
 
 def subscription_status(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.http import HttpRequest
@@ -56,7 +57,9 @@ def _extend(
     request: HttpRequest | None = None,
 ) -> SubscriptionPeriod:
     """Add one period to a subscription whose row the caller has locked."""
-    starts_at = renewal_start(subscription.ends_at, timezone.now())
+    starts_at = renewal_start(
+        subscription.ends_at, timezone.now(), grace_days=settings.BILLING_GRACE_DAYS
+    )
     period = SubscriptionPeriod.objects.create(
         subscription=subscription,
         plan=plan,

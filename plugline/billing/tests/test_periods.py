@@ -86,6 +86,13 @@ def test_it_renews_from_the_end_date_while_the_service_runs():
     assert renewal_start(utc(2026, 12, 19, 8), now) == utc(2026, 12, 19, 8)
 
 
+def test_it_renews_from_the_end_date_during_the_grace_days():
+    now = utc(2026, 11, 29, 12)
+    ended = utc(2026, 11, 26, 12)  # 3 days ago, within 7 grace days
+    assert renewal_start(ended, now, grace_days=7) == ended
+    assert renewal_start(utc(2026, 11, 22, 11), now, grace_days=7) == now  # 7 days and 1 hour
+
+
 def test_it_renews_from_now_once_the_service_has_ended_or_never_began():
     now = utc(2026, 11, 29, 12)
     assert renewal_start(utc(2026, 11, 1), now) == now
