@@ -7,11 +7,15 @@ class BillingConfig(AppConfig):
     verbose_name = "Billing"
 
     def ready(self) -> None:
+        from plugline.accounts.data_export import register_data_export_section
         from plugline.billing import (
             receivers,  # noqa: F401
             tasks,
         )
+        from plugline.billing.selectors import billing_export
         from plugline.core.scheduling import register_periodic_job
+
+        register_data_export_section("billing", billing_export)
 
         register_periodic_job(
             tasks.SETTLE_JOB_NAME, every=tasks.SETTLE_JOB_EVERY, func=tasks.settle_unknown_payments

@@ -128,3 +128,54 @@ def card_get_for_user(*, user: AbstractBaseUser, card_id: int) -> PaymentMethod:
     if card is None:
         raise Http404("No such card on this account")
     return card
+
+
+def billing_export(user: AbstractBaseUser) -> dict[str, list[dict[str, object]]]:
+    """The account's billing for its data export: cards (never a token), payments, services.
+
+    Card tokens and gateway ids are the gateway's keys to the money, not the
+    subscriber's data: they are left out, like password hashes.
+    """
+    from plugline.billing.models import Payment
+
+    cards: list[dict[str, object]] = [
+        {
+            "brand": card.brand,
+            "last4": card.last4,
+            "expiry": f"{card.exp_month:02d}/{card.exp_year}",
+            "default": card.is_default,
+            "added_at": card.created_at.isoformat(),
+        }
+        for card in PaymentMethod.objects.filter(user_id=user.pk, removed_at__isnull=True)
+    ]
+    payments: list[dict[str, object]] = [
+        {
+            "date": payment.created_at.isoformat(),
+            "kind": payment.kind,
+            "amount": payment.amount,
+            "currency": payment.currency,
+            "status": payment.status,
+            "invoice_number": payment.invoice_number,
+            "card": f"{payment.card_brand} {payment.card_last4}".strip(),
+            "refunded_amount": payment.refunded_amount,
+            "devices": [item.subscription.device.serial for item in payment.items.all()],
+        }
+        for payment in Payment.objects.filter(user_id=user.pk)
+        .prefetch_related("items__subscription__device")
+        .order_by("created_at")
+    ]
+    services: list[dict[str, object]] = [
+        {
+            "device": subscription.device.serial,
+            "plan": subscription.plan.name if subscription.plan else "",
+            "ends_at": subscription.ends_at.isoformat() if subscription.ends_at else None,
+            "trial_ends_at": (
+                subscription.trial_ends_at.isoformat() if subscription.trial_ends_at else None
+            ),
+            "autorenew": subscription.autorenew,
+        }
+        for subscription in Subscription.objects.filter(device__owner_id=user.pk).select_related(
+            "device", "plan"
+        )
+    ]
+    return {"cards": cards, "payments": payments, "services": services}
