@@ -11,7 +11,7 @@ from conftest import Subscriber
 from e2e.helpers import sign_in, tab_to
 from e2e.test_device_page import assert_no_axe_violations, fits
 from plugline.billing.models import Subscription
-from plugline.billing.tests.payment_fakes import card_make, plan_make
+from plugline.billing.tests.factories import card_on_file, plan_make
 
 
 def autorenew_page(page: Page, subscriber: Subscriber) -> None:
@@ -48,7 +48,7 @@ def test_it_is_refused_without_a_card_with_the_reason(alice: Subscriber, phone_p
 def test_it_switches_on_with_a_card_on_file_then_off(alice: Subscriber, phone_page: Page) -> None:
     page = phone_page
     plan = plan_make()
-    card_make(alice.user)
+    card_on_file(alice.user)
     Subscription.objects.create(
         device=alice.devices[0], ends_at=timezone.now() + timedelta(days=40)
     )

@@ -9,6 +9,7 @@ does with a charge is what its test card does.
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 from django.test import Client
@@ -28,6 +29,7 @@ from plugline.billing.models import (
     Subscription,
 )
 from plugline.billing.services import card_add_from_session, customer_for_user
+from plugline.devices.models import Device
 from plugline.sandbox_gateway.services import config_set
 
 # The sandbox's test cards (Stripe's numbers), as a subscriber types them.
@@ -56,6 +58,18 @@ def make_plan(
     )
     PlanPrice.objects.get_or_create(plan=plan, currency="USD", defaults={"amount": usd})
     return plan
+
+
+def plan_make(code: str = "year", months: int = 12, amount: int = 4999) -> Plan:
+    plan = Plan.objects.create(code=code, name=f"{months} months", months=months)
+    PlanPrice.objects.create(plan=plan, currency="USD", amount=amount)
+    return plan
+
+
+def subscription_make(device: Device, days_left: int = 20) -> Subscription:
+    return Subscription.objects.create(
+        device=device, ends_at=timezone.now() + timedelta(days=days_left)
+    )
 
 
 def make_paid_item(
@@ -87,11 +101,12 @@ def sandbox_reset() -> None:
     config_set(latency_ms=0, timeout_rate=0.0, failure_rate=0.0)
 
 
-def card_on_file(user: User, number: str = CARD_SUCCEEDS) -> PaymentMethod:
+def card_on_file(user: User, number: str = CARD_SUCCEEDS, *, expiry: str = "") -> PaymentMethod:
     """A card on `user`'s file, typed on the sandbox's hosted card page.
 
     The account's customer is made at the sandbox if needed; the first card
-    becomes the account's default.
+    becomes the account's default. `expiry` is typed as "MM/YY" (the hosted
+    page refuses a past one); by default three years from now.
     """
     customer = customer_for_user(user=user)
     page_url = gateway_get().card_session_start(
@@ -99,7 +114,7 @@ def card_on_file(user: User, number: str = CARD_SUCCEEDS) -> PaymentMethod:
         return_url="http://testserver" + reverse("cards:added"),
         verify=False,
     )
-    expiry = f"12/{(timezone.now().year + 3) % 100:02d}"
+    expiry = expiry or f"12/{(timezone.now().year + 3) % 100:02d}"
     response = Client().post(
         page_url, {"number": number, "expiry": expiry, "cvc": "123", "name": "Card Holder"}
     )

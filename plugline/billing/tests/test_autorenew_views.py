@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from conftest import Subscriber
 from plugline.billing.models import Subscription
-from plugline.billing.tests.payment_fakes import card_make, plan_make
+from plugline.billing.tests.factories import card_on_file, plan_make
 from plugline.core.models import AuditAction, AuditEvent
 
 PAGE = "/account/autorenew/"
@@ -63,7 +63,7 @@ def test_it_is_refused_without_a_card_and_says_so(client: Client, alice: Subscri
 def test_it_is_refused_for_a_plan_without_autorenew(
     client: Client, bob: Subscriber, bobs_devices: list[Subscription]
 ) -> None:
-    card_make(bob.user)
+    card_on_file(bob.user)
     five_years = plan_make("five", months=60, amount=19999)
     five_years.autorenew_allowed = False
     five_years.save()
@@ -78,7 +78,7 @@ def test_it_is_refused_for_a_plan_without_autorenew(
 def test_it_turns_on_with_a_card_and_an_eligible_plan_then_off_audited(
     client: Client, bob: Subscriber, bobs_devices: list[Subscription]
 ) -> None:
-    card_make(bob.user)
+    card_on_file(bob.user)
     plan = plan_make()
     signed_in(client, bob)
     response = switch(client, bobs_devices[1], on=True, plan=plan.pk)
@@ -97,7 +97,7 @@ def test_it_turns_on_with_a_card_and_an_eligible_plan_then_off_audited(
 def test_someone_elses_device_is_not_found(
     client: Client, alice: Subscriber, bob: Subscriber, bobs_devices: list[Subscription]
 ) -> None:
-    card_make(alice.user)
+    card_on_file(alice.user)
     plan = plan_make()
     signed_in(client, alice)
     assert switch(client, bobs_devices[0], on=True, plan=plan.pk).status_code == 404

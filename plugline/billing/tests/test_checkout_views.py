@@ -26,9 +26,10 @@ from plugline.billing.tests.factories import (
     CARD_DECLINED_WHEN_CHARGED,
     CARD_NEEDS_AUTHENTICATION,
     card_on_file,
+    plan_make,
     sandbox_reset,
+    subscription_make,
 )
-from plugline.billing.tests.payment_fakes import plan_make, subscription_make
 from plugline.notifications.models import OutboxMessage
 from plugline.sandbox_gateway import services as psp
 from plugline.sandbox_gateway.models import SandboxCharge

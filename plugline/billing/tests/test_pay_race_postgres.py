@@ -30,7 +30,7 @@ from plugline.billing.models import (
 )
 from plugline.billing.payments import KILL_AFTER_CHARGE_ENV, idempotency_key_new, payment_settle
 from plugline.billing.services import card_add_from_session, customer_for_user
-from plugline.billing.tests.payment_fakes import plan_make, subscription_make
+from plugline.billing.tests.factories import plan_make, subscription_make
 from plugline.sandbox_gateway import services as psp
 from plugline.sandbox_gateway.models import SandboxCharge
 

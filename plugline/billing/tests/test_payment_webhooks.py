@@ -8,7 +8,7 @@ from conftest import Subscriber
 from plugline.billing.models import Payment, PaymentKind, PaymentStatus, SubscriptionPeriod
 from plugline.billing.payments import payment_charge, payment_create
 from plugline.billing.services import card_add_from_session, customer_for_user
-from plugline.billing.tests.payment_fakes import plan_make, subscription_make
+from plugline.billing.tests.factories import plan_make, subscription_make
 from plugline.sandbox_gateway import services as psp
 from plugline.sandbox_gateway.models import SandboxEvent
 from plugline.sandbox_gateway.signing import signature_header

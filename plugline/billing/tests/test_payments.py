@@ -42,9 +42,10 @@ from plugline.billing.tests.factories import (
     CARD_INSUFFICIENT_FUNDS,
     CARD_NEEDS_AUTHENTICATION,
     card_on_file,
+    plan_make,
     sandbox_reset,
+    subscription_make,
 )
-from plugline.billing.tests.payment_fakes import plan_make, subscription_make
 from plugline.core.models import AuditAction, AuditEvent
 from plugline.notifications.models import OutboxMessage
 from plugline.sandbox_gateway import services as psp

@@ -15,8 +15,12 @@ from plugline.billing import payments
 from plugline.billing.gateways.sandbox import SandboxGateway
 from plugline.billing.models import Payment, PaymentKind
 from plugline.billing.payments import payment_charge, payment_create
-from plugline.billing.tests.factories import card_on_file, sandbox_reset
-from plugline.billing.tests.payment_fakes import plan_make, subscription_make
+from plugline.billing.tests.factories import (
+    card_on_file,
+    plan_make,
+    sandbox_reset,
+    subscription_make,
+)
 from plugline.core.models import AuditAction, AuditEvent
 from plugline.sandbox_gateway.models import SandboxCharge, SandboxRefund
 

@@ -1,4 +1,10 @@
-"""AutoRenew's renewal run: due subscriptions charged once, retries, notices."""
+"""AutoRenew's renewal run: due subscriptions charged once, retries, notices.
+
+The gateway is the sandbox (settings.PAYMENT_GATEWAY), answering at once; what
+a card does when charged is what its test card does (4242 is charged, 9995 is
+a soft decline, 0341 a hard one), a timeout rate of 1 loses the answer to a
+charge the sandbox made. Charges are counted in the sandbox's own records.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +17,8 @@ from django.utils import timezone
 
 from conftest import Subscriber
 from plugline.billing import payments
-from plugline.billing.gateways.base import Outcome
+from plugline.billing.gateways.base import ChargeResult
+from plugline.billing.gateways.sandbox import SandboxGateway
 from plugline.billing.models import (
     Payment,
     PaymentMethod,
@@ -23,17 +30,36 @@ from plugline.billing.models import (
 from plugline.billing.notices import autorenew_notices_send
 from plugline.billing.periods import SubscriptionStatus, subscription_status
 from plugline.billing.renewals import AttemptStatus, renewal_run
-from plugline.billing.tests.payment_fakes import FakeGateway, card_make, plan_make
+from plugline.billing.services import card_make_default
+from plugline.billing.tests.factories import (
+    CARD_DECLINED_WHEN_CHARGED,
+    CARD_INSUFFICIENT_FUNDS,
+    CARD_SUCCEEDS,
+    card_on_file,
+    plan_make,
+    sandbox_reset,
+)
 from plugline.notifications.models import OutboxMessage
+from plugline.sandbox_gateway import services as psp
+from plugline.sandbox_gateway.models import SandboxCharge
 
 START = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def gateway(monkeypatch: pytest.MonkeyPatch) -> FakeGateway:
-    fake = FakeGateway()
-    monkeypatch.setattr(payments, "gateway_get", lambda: fake)
-    return fake
+def gateway(db: None, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The real sandbox; the keys Plugline asks it to charge, in order (it still charges)."""
+    sandbox_reset()
+    assert payments.gateway_get().name == "sandbox"
+    asked: list[str] = []
+    real_charge = SandboxGateway.charge
+
+    def charge(self: SandboxGateway, **kwargs: object) -> ChargeResult:
+        asked.append(str(kwargs["idempotency_key"]))
+        return real_charge(self, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(SandboxGateway, "charge", charge)
+    return asked
 
 
 @pytest.fixture
@@ -42,10 +68,12 @@ def clock():
         yield traveller
 
 
-def autorenewing(subscriber: Subscriber, *, days_left: int, card: bool = True) -> Subscription:
+def autorenewing(
+    subscriber: Subscriber, *, days_left: int, card: str = CARD_SUCCEEDS, expiry: str = ""
+) -> Subscription:
     plan = _plan() or plan_make()
     if card:
-        card_make(subscriber.user)
+        card_on_file(subscriber.user, card, expiry=expiry)
     return Subscription.objects.create(
         device=subscriber.devices[0],
         ends_at=timezone.now() + timedelta(days=days_left),
@@ -60,6 +88,20 @@ def _plan():
     return Plan.objects.filter(code="year").first()
 
 
+def charged(subscription: Subscription, status: str = "") -> list[SandboxCharge]:
+    """The sandbox's charges for this subscription's renewals (keys autorenew-<attempt>-<n>)."""
+    charges = SandboxCharge.objects.none()
+    for attempt_id in RenewalAttempt.objects.filter(subscription=subscription).values_list(
+        "pk", flat=True
+    ):
+        charges |= SandboxCharge.objects.filter(
+            idempotency_key__startswith=f"autorenew-{attempt_id}-"
+        )
+    if status:
+        charges = charges.filter(status=status)
+    return list(charges.order_by("idempotency_key"))
+
+
 def subjects(email: str) -> list[str]:
     return list(
         OutboxMessage.objects.filter(to_email=email)
@@ -69,7 +111,7 @@ def subjects(email: str) -> list[str]:
 
 
 def test_it_charges_a_due_subscription_once_and_emails_as_listed(
-    alice: Subscriber, gateway: FakeGateway, clock
+    alice: Subscriber, gateway: list[str], clock
 ) -> None:
     subscription = autorenewing(alice, days_left=40)
     ends_at = subscription.ends_at
@@ -86,7 +128,9 @@ def test_it_charges_a_due_subscription_once_and_emails_as_listed(
     clock.move_to(ends_at - timedelta(days=3))
     assert renewal_run().outcomes == {"succeeded": 1}
     assert renewal_run().processed == 0
-    assert gateway.charge_calls == 1
+    assert len(gateway) == 1
+    [charge] = charged(subscription)
+    assert (charge.status, charge.amount, charge.currency) == ("succeeded", 4999, "USD")
     renewed = Subscription.objects.get(pk=subscription.pk)
     assert renewed.ends_at == ends_at.replace(year=ends_at.year + 1)
     assert SubscriptionPeriod.objects.filter(subscription=subscription).count() == 1
@@ -96,16 +140,17 @@ def test_it_charges_a_due_subscription_once_and_emails_as_listed(
     # The next period's end is far off: nothing more.
     clock.move_to(ends_at + timedelta(days=1))
     assert renewal_run().processed == 0
-    assert gateway.charge_calls == 1
+    assert len(gateway) == 1
+    assert len(charged(subscription)) == 1
 
 
 def test_it_says_in_french_when_the_card_will_have_expired_by_the_renewal(
-    bob: Subscriber, gateway: FakeGateway, clock
+    bob: Subscriber, gateway: list[str], clock
 ) -> None:
     clock.move_to(datetime(2027, 3, 20, 9, 0, tzinfo=UTC))
-    subscription = autorenewing(bob, days_left=30)
     # Good until the end of March; the renewal is on April 16.
-    PaymentMethod.objects.filter(user=bob.user).update(exp_month=3, exp_year=2027)
+    subscription = autorenewing(bob, days_left=30, expiry="03/27")
+    assert PaymentMethod.objects.get(user=bob.user).exp_month == 3
     assert autorenew_notices_send() == 2
     expiring = OutboxMessage.objects.get(
         to_email=bob.email, template="billing/email/autorenew_card_expiring"
@@ -117,12 +162,11 @@ def test_it_says_in_french_when_the_card_will_have_expired_by_the_renewal(
 
 
 def test_a_soft_decline_is_retried_then_succeeds_and_the_device_is_not_cut_off(
-    alice: Subscriber, gateway: FakeGateway, clock
+    alice: Subscriber, gateway: list[str], clock
 ) -> None:
-    subscription = autorenewing(alice, days_left=3)
+    subscription = autorenewing(alice, days_left=3, card=CARD_INSUFFICIENT_FUNDS)
     ends_at = subscription.ends_at
     assert ends_at is not None
-    gateway.outcome, gateway.decline_code = Outcome.DECLINED, "insufficient_funds"
     assert renewal_run().outcomes == {AttemptStatus.RETRY: 1}
     attempt = RenewalAttempt.objects.get(subscription=subscription)
     assert attempt.next_try_at == START + timedelta(days=1)
@@ -137,10 +181,17 @@ def test_a_soft_decline_is_retried_then_succeeds_and_the_device_is_not_cut_off(
     assert renewal_run().outcomes == {AttemptStatus.RETRY: 1}
     clock.move_to(START + timedelta(days=3, minutes=1))
     assert subscription_status(ends_at, None, timezone.now(), 7) == SubscriptionStatus.GRACE
-    gateway.outcome, gateway.decline_code = Outcome.SUCCEEDED, ""
+    # Alice puts a card that works on file and makes it her default.
+    assert card_make_default(user=alice.user, payment_method=card_on_file(alice.user))
     assert renewal_run().outcomes == {AttemptStatus.SUCCEEDED: 1}
-    assert gateway.charge_calls == 3
-    assert len(gateway.charges) == 3  # three keys, one per try
+    assert len(gateway) == 3
+    assert len(set(gateway)) == 3  # three keys, one per try
+    charges = charged(subscription)
+    assert [(charge.status, charge.decline_code) for charge in charges] == [
+        ("declined", "insufficient_funds"),
+        ("declined", "insufficient_funds"),
+        ("succeeded", ""),
+    ]
     assert Payment.objects.filter(status=PaymentStatus.SUCCEEDED).count() == 1
     # Extended once, by a year, from no earlier than its old end.
     [period] = SubscriptionPeriod.objects.filter(subscription=subscription)
@@ -151,78 +202,94 @@ def test_a_soft_decline_is_retried_then_succeeds_and_the_device_is_not_cut_off(
     assert OutboxMessage.objects.filter(template="billing/email/autorenew_failed").count() == 1
 
 
-def test_a_hard_decline_is_not_retried(alice: Subscriber, gateway: FakeGateway, clock) -> None:
-    subscription = autorenewing(alice, days_left=3)
-    gateway.outcome, gateway.decline_code = Outcome.DECLINED, "card_declined"
+def test_a_hard_decline_is_not_retried(alice: Subscriber, gateway: list[str], clock) -> None:
+    subscription = autorenewing(alice, days_left=3, card=CARD_DECLINED_WHEN_CHARGED)
     assert renewal_run().outcomes == {AttemptStatus.FAILED: 1}
     failed = OutboxMessage.objects.get(template="billing/email/autorenew_failed")
     assert "We will not try again" in failed.body_text
     for days in (1, 2, 4, 8):
         clock.move_to(START + timedelta(days=days))
         assert renewal_run().processed == 0
-    assert gateway.charge_calls == 1
+    assert len(gateway) == 1
+    [charge] = charged(subscription)
+    assert (charge.status, charge.decline_code, charge.hard_decline) == (
+        "declined",
+        "card_declined",
+        True,
+    )
     assert Subscription.objects.get(pk=subscription.pk).ends_at == subscription.ends_at
 
 
 def test_soft_declines_stop_when_the_grace_period_would_be_over(
-    alice: Subscriber, gateway: FakeGateway, clock
+    alice: Subscriber, gateway: list[str], clock
 ) -> None:
-    subscription = autorenewing(alice, days_left=3)
-    gateway.outcome, gateway.decline_code = Outcome.DECLINED, "insufficient_funds"
+    subscription = autorenewing(alice, days_left=3, card=CARD_INSUFFICIENT_FUNDS)
     statuses: list[str] = []
     for days in (0, 1, 3, 7, 15):
         clock.move_to(START + timedelta(days=days))
         statuses.extend(renewal_run().outcomes)
     # Tried at the start, then after 1, 2 and 4 days; the next would be past the grace.
     assert statuses == ["retry", "retry", "retry", "failed"]
-    assert gateway.charge_calls == 4
+    assert len(gateway) == 4
+    charges = charged(subscription)
+    assert len(charges) == 4 and not charged(subscription, "succeeded")
+    assert {(charge.decline_code, charge.hard_decline) for charge in charges} == {
+        ("insufficient_funds", False)
+    }
     assert OutboxMessage.objects.filter(template="billing/email/autorenew_failed").count() == 2
     assert Subscription.objects.get(pk=subscription.pk).ends_at == subscription.ends_at
 
 
 def test_an_unknown_outcome_is_left_to_the_settle_job_and_never_charged_with_a_new_key(
-    alice: Subscriber, gateway: FakeGateway, clock
+    alice: Subscriber, gateway: list[str], clock
 ) -> None:
     subscription = autorenewing(alice, days_left=3)
-    gateway.lose_answer = True
+    psp.config_set(timeout_rate=1.0)  # the sandbox charges; its answer never comes back
     assert renewal_run().outcomes == {AttemptStatus.WAITING: 1}
-    assert gateway.charge_calls == 1
-    gateway.lose_answer = False
+    assert len(gateway) == 1
+    [charge] = charged(subscription)
+    assert charge.status == "succeeded"  # yet the card was charged
+    psp.config_set(timeout_rate=0.0)
     clock.move_to(START + timedelta(minutes=11))
     # Still unknown (the settle job has not run): looked at, not charged again.
     assert renewal_run().outcomes == {AttemptStatus.WAITING: 1}
-    assert gateway.charge_calls == 1
+    assert len(gateway) == 1
     assert payments.payments_settle_unknown() == 1
     clock.move_to(START + timedelta(minutes=22))
     assert renewal_run().outcomes == {AttemptStatus.SUCCEEDED: 1}
-    assert len(gateway.charges) == 1
+    assert len(gateway) == 1
+    assert charged(subscription) == [charge]  # the one charge, never a second key
+    assert SandboxCharge.objects.count() == 1
     assert SubscriptionPeriod.objects.filter(subscription=subscription).count() == 1
     assert OutboxMessage.objects.filter(template="billing/email/autorenew_succeeded").count() == 1
 
 
 def test_no_card_is_a_failure_that_is_retried_and_said(
-    alice: Subscriber, gateway: FakeGateway, clock
+    alice: Subscriber, gateway: list[str], clock
 ) -> None:
-    autorenewing(alice, days_left=3, card=False)
+    subscription = autorenewing(alice, days_left=3, card="")
     assert renewal_run().outcomes == {AttemptStatus.RETRY: 1}
     failed = OutboxMessage.objects.get(template="billing/email/autorenew_failed")
     assert "no card on your account" in failed.body_text
-    assert gateway.charge_calls == 0
+    assert gateway == []
+    assert not charged(subscription) and not SandboxCharge.objects.exists()
 
 
 def test_turning_autorenew_off_before_the_run_charges_nothing(
-    alice: Subscriber, gateway: FakeGateway, clock
+    alice: Subscriber, gateway: list[str], clock
 ) -> None:
     subscription = autorenewing(alice, days_left=3)
     Subscription.objects.filter(pk=subscription.pk).update(autorenew=False)
     assert renewal_run().processed == 0
-    assert gateway.charge_calls == 0
+    assert gateway == []
+    assert not SandboxCharge.objects.exists()
 
 
 def test_the_command_runs_the_renewals(
-    alice: Subscriber, gateway: FakeGateway, clock, capsys: pytest.CaptureFixture[str]
+    alice: Subscriber, gateway: list[str], clock, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    autorenewing(alice, days_left=2)
+    subscription = autorenewing(alice, days_left=2)
     call_command("run_renewals", "--threads", "1")
     assert "1 renewal attempts" in capsys.readouterr().out
-    assert gateway.charge_calls == 1
+    assert len(gateway) == 1
+    assert len(charged(subscription, "succeeded")) == 1

@@ -30,7 +30,7 @@ from plugline.billing.models import (
 )
 from plugline.billing.payments import KILL_AFTER_CHARGE_ENV, payments_settle_unknown
 from plugline.billing.renewals import AttemptStatus, renewal_run
-from plugline.billing.tests.payment_fakes import plan_make
+from plugline.billing.tests.factories import plan_make
 from plugline.billing.tests.test_pay_race_postgres import database_url, visa_on_file
 from plugline.notifications.models import OutboxMessage
 from plugline.sandbox_gateway import services as psp
