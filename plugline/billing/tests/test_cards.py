@@ -181,7 +181,7 @@ def test_another_accounts_card_and_card_session_are_out_of_reach(
     # Bob opens Alice's return link: the session is not his customer's.
     bobs_browser = signed_in(Client(), bob)
     page = bobs_browser.get(back, follow=True).content.decode()
-    assert "No card was added." in page
+    assert "Aucune carte n’a été ajoutée." in page  # noqa: RUF001 (Bob reads French)
     assert not PaymentMethod.objects.filter(user=bob.user).exists()
     client.get(back)
     alices = PaymentMethod.objects.get(user=alice.user)
