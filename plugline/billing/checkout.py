@@ -133,7 +133,14 @@ def _link_key(token: str) -> str:
 def renew_link_send(*, user: User, request: HttpRequest | None = None) -> None:
     """Email the account's preferred email a one-time link to checkout, valid one hour."""
     token = secrets.token_urlsafe(32)
-    cache.set(_link_key(token), user.pk, timeout=int(RENEW_LINK_LIFETIME.total_seconds()))
+    # The expiry is checked against the clock when the link is used; the
+    # cache's own timeout (a little longer) only clears the entry away.
+    expires_at = timezone.now() + RENEW_LINK_LIFETIME
+    cache.set(
+        _link_key(token),
+        (user.pk, expires_at.timestamp()),
+        timeout=int(RENEW_LINK_LIFETIME.total_seconds()) + 60,
+    )
     url = settings.SITE_URL + reverse("checkout:renew_link_open", kwargs={"token": token})
     email_send(
         template="billing/email/renew_link",
@@ -149,8 +156,12 @@ def renew_link_use(*, token: str) -> User | None:
     if not token or len(token) > 100:
         return None
     key = _link_key(token)
-    user_id = cache.get(key)
-    if user_id is None:
+    entry = cache.get(key)
+    if not isinstance(entry, tuple | list) or len(entry) != 2:
+        return None
+    user_id, expires_at = entry
+    if timezone.now().timestamp() >= expires_at:
+        cache.delete(key)
         return None
     # Whoever deletes the entry used the link; a second opening finds nothing.
     if not cache.delete(key):
