@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
-APPS := core accounts telephony devices billing notifications portal sandbox_gateway
+APPS := core accounts telephony devices billing notifications portal sandbox_gateway stores reup
 
 .PHONY: install run serve test check lint fmt messages browsers clean
 

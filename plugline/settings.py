@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "plugline.devices",
     "plugline.billing",
     "plugline.sandbox_gateway",
+    "plugline.stores",
+    "plugline.reup",
     "plugline.portal",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -311,6 +313,12 @@ TRIAL_DAYS = env_int("TRIAL_DAYS", 30, minimum=1)
 BILLING_GRACE_DAYS = env_int("BILLING_GRACE_DAYS", 7, minimum=0)
 # AutoRenew charges a subscription this many days before it ends.
 AUTORENEW_DAYS_BEFORE = env_int("AUTORENEW_DAYS_BEFORE", 3, minimum=0)
+
+# Re-Up cards: the key of the PINs' keyed hash (empty: derived from SECRET_KEY),
+# and previous keys whose PINs still redeem. Changing the key without keeping
+# the old one in the fallbacks makes every unredeemed card unusable.
+REUP_PIN_KEY = env_str("REUP_PIN_KEY")
+REUP_PIN_KEY_FALLBACKS = env_list("REUP_PIN_KEY_FALLBACKS")
 
 # Region assumed for phone numbers typed without a country code.
 DEFAULT_PHONE_REGION = env_str("DEFAULT_PHONE_REGION", "US").upper()

@@ -1,4 +1,4 @@
-"""Core models: the audit log and the claims that keep periodic jobs single."""
+"""Core models: the audit log, alerts for staff, and the claims that keep periodic jobs single."""
 
 from __future__ import annotations
 
@@ -47,6 +47,15 @@ class AuditAction(models.TextChoices):
     TRIAL_STARTED = "trial_started", _("Free trial started")
     TRIAL_CANCELLED = "trial_cancelled", _("Free trial cancelled")
     BILLING_CHANGED_BY_STAFF = "billing_changed_by_staff", _("Billing changed by staff")
+    REUP_BATCH_CREATED = "reup_batch_created", _("Re-Up batch created")
+    REUP_BATCH_EXPORTED = "reup_batch_exported", _("Re-Up batch printer file downloaded")
+    REUP_CARD_ACTIVATED = "reup_card_activated", _("Re-Up card activated")
+    REUP_CARD_VOIDED = "reup_card_voided", _("Re-Up card voided")
+    REUP_CARD_REDEEMED = "reup_card_redeemed", _("Re-Up card redeemed")
+    REUP_REDEEM_FAILED = "reup_redeem_failed", _("Re-Up card refused")
+    RETAILER_KEY_CREATED = "retailer_key_created", _("Retailer API key created")
+    RETAILER_KEY_REVOKED = "retailer_key_revoked", _("Retailer API key revoked")
+    STORES_IMPORTED = "stores_imported", _("Stores imported")
 
 
 class AuditEvent(models.Model):
@@ -107,3 +116,35 @@ class PeriodicJobClaim(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job}#{self.slot}"
+
+
+class StaffAlert(models.Model):
+    """Something staff should look at (a burst of guessed Re-Up PINs, ...), shown in the admin.
+
+    `dedupe_key` makes one alert per incident: raising the same key again
+    counts the repeat on the existing alert instead of adding another row.
+    """
+
+    kind = models.CharField(_("kind"), max_length=60)
+    message = models.CharField(_("message"), max_length=300)
+    data = models.JSONField(default=dict, blank=True)
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    repeats = models.PositiveIntegerField(_("repeats"), default=0)
+    created_at = models.DateTimeField(_("raised at"), auto_now_add=True)
+    last_seen_at = models.DateTimeField(_("last seen at"), auto_now=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("staff alert")
+        verbose_name_plural = _("staff alerts")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.message}"

@@ -1,16 +1,21 @@
-"""Writes of the core app: the audit log."""
+"""Writes of the core app: the audit log and alerts for staff."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
+from django.db.models import F
 from django.http import HttpRequest
+from django.utils import timezone
 
 from plugline.core.http import client_ip, user_agent
-from plugline.core.models import AuditAction, AuditEvent
+from plugline.core.models import AuditAction, AuditEvent, StaffAlert
+
+logger = logging.getLogger(__name__)
 
 
 def audit_record(
@@ -68,3 +73,24 @@ def _scrub(value: Any, needles: list[str]) -> Any:
     if isinstance(value, dict):
         return {key: _scrub(item, needles) for key, item in value.items()}
     return value
+
+
+def staff_alert_raise(
+    *, kind: str, message: str, dedupe_key: str, data: dict[str, Any] | None = None
+) -> StaffAlert:
+    """Raise an alert for staff (logged, and listed in the admin), once per `dedupe_key`.
+
+    Raising the same key again adds to the alert's repeat count; the log
+    line is written each time, so that log-based monitoring sees the burst.
+    """
+    logger.warning("staff alert %s: %s %s", kind, message, data or {})
+    alert, created = StaffAlert.objects.get_or_create(
+        dedupe_key=dedupe_key[:200],
+        defaults={"kind": kind, "message": message[:300], "data": data or {}},
+    )
+    if not created:
+        StaffAlert.objects.filter(pk=alert.pk).update(
+            repeats=F("repeats") + 1, last_seen_at=timezone.now()
+        )
+        alert.refresh_from_db()
+    return alert

@@ -1,0 +1,127 @@
+"""Re-Up cards: prepaid periods of service sold for cash in stores.
+
+A card is printed with a serial (not secret) and a 16-digit PIN. Plugline
+keeps only a keyed hash of the PIN (see plugline.reup.pins); the PINs exist
+in clear once, in the batch's printer file, which can be downloaded once.
+A card is worthless until the till activates it (POS API), is redeemed
+once, and can be voided when returned:
+
+    printed -> activated -> redeemed
+       |           |
+       +-> voided <+
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from plugline.billing.models import Plan, SubscriptionPeriod
+from plugline.stores.models import RetailChain
+
+
+class RetailerApiKey(models.Model):
+    """A chain's key for the POS API. Shown once when made; stored as a hash; revocable."""
+
+    chain = models.ForeignKey(
+        RetailChain, on_delete=models.PROTECT, related_name="api_keys", verbose_name=_("chain")
+    )
+    name = models.CharField(_("name"), max_length=100, help_text=_("Where it is used."))
+    # The key's public part ("plr_" + prefix + "_" + secret): finds the row without the secret.
+    prefix = models.CharField(_("prefix"), max_length=16, unique=True, editable=False)
+    secret_hash = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("retailer API key")
+        verbose_name_plural = _("retailer API keys")
+        ordering = ["chain", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.chain}: {self.name} (plr_{self.prefix}_…)"
+
+
+class ReupBatch(models.Model):
+    chain = models.ForeignKey(
+        RetailChain, on_delete=models.PROTECT, related_name="reup_batches", verbose_name=_("chain")
+    )
+    plan = models.ForeignKey(
+        Plan, on_delete=models.PROTECT, related_name="+", verbose_name=_("plan")
+    )
+    count = models.PositiveIntegerField(_("number of cards"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Set when the printer file was downloaded: the PINs were made then, and cannot be again.
+    exported_at = models.DateTimeField(_("printer file downloaded at"), null=True, blank=True)
+    exported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("Re-Up batch")
+        verbose_name_plural = _("Re-Up batches")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(count__gt=0), name="reup_batch_count_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.chain} {self.plan} x{self.count}"
+
+
+class ReupCardStatus(models.TextChoices):
+    PRINTED = "printed", _("printed")
+    ACTIVATED = "activated", _("activated (sold)")
+    REDEEMED = "redeemed", _("redeemed")
+    VOIDED = "voided", _("voided")
+
+
+class ReupCard(models.Model):
+    batch = models.ForeignKey(ReupBatch, on_delete=models.PROTECT, related_name="cards")
+    serial = models.CharField(_("serial"), max_length=20, unique=True)
+    # HMAC of the PIN (plugline.reup.pins.pin_hash); empty until the printer file is made.
+    pin_hash = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ReupCardStatus.choices, default=ReupCardStatus.PRINTED
+    )
+    activated_at = models.DateTimeField(_("activated at"), null=True, blank=True)
+    activated_by = models.ForeignKey(
+        RetailerApiKey, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
+    redeemed_at = models.DateTimeField(_("redeemed at"), null=True, blank=True)
+    redeemed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    period = models.OneToOneField(
+        SubscriptionPeriod,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reup_card",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("Re-Up card")
+        verbose_name_plural = _("Re-Up cards")
+        ordering = ["serial"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="redeemed") | Q(period__isnull=False),
+                name="reup_redeemed_card_has_period",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.serial
