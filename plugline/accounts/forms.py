@@ -14,7 +14,6 @@ from allauth.mfa.totp.forms import ActivateTOTPForm
 from django import forms
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
@@ -22,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from plugline.accounts.identifiers import parse_identifier, user_for_identifier
 from plugline.accounts.models import User
 from plugline.accounts.services import PROFILE_FIELDS
-from plugline.core.addresses import ADDRESS_COUNTRIES, ADDRESS_FIELDS, address_normalize
+from plugline.core.address_forms import ADDRESS_DISPLAY_ORDER, AddressForm
 from plugline.core.models import AuditAction
 from plugline.core.services import audit_record
 from plugline.core.time_zones import time_zone_choices
@@ -205,8 +204,10 @@ def _language_choices() -> list[tuple[str, str]]:
     ]
 
 
-class ProfileForm(forms.Form):
+class ProfileForm(AddressForm):
     """Name, contact address, language and time zone (the Profile page)."""
+
+    field_order = ["first_name", "last_name", *ADDRESS_DISPLAY_ORDER, "language", "time_zone"]
 
     first_name = forms.CharField(
         label=_("First name"),
@@ -219,47 +220,6 @@ class ProfileForm(forms.Form):
         max_length=150,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
-    )
-    country = forms.ChoiceField(
-        label=_("Country"),
-        choices=[("", _("Choose a country")), *ADDRESS_COUNTRIES],
-        required=False,
-        widget=forms.Select(attrs={"autocomplete": "country"}),
-    )
-    street_address = forms.CharField(
-        label=_("Street address"),
-        max_length=200,
-        required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "address-line1"}),
-    )
-    street_address_2 = forms.CharField(
-        label=_("Apartment, suite, unit (optional)"),
-        max_length=200,
-        required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "address-line2"}),
-    )
-    city = forms.CharField(
-        label=_("City"),
-        max_length=100,
-        required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
-    )
-    country_area = forms.CharField(
-        label=_("State or province"),
-        max_length=100,
-        required=False,
-        help_text=_(
-            "In the US and Canada: its code, such as NY or QC, or its name. Not in Denmark."
-        ),
-        widget=forms.TextInput(attrs={"autocomplete": "address-level1"}),
-    )
-    postal_code = forms.CharField(
-        label=_("ZIP or postal code"),
-        max_length=20,
-        required=False,
-        widget=forms.TextInput(
-            attrs={"autocomplete": "postal-code", "autocapitalize": "characters"}
-        ),
     )
     language = forms.ChoiceField(label=_("Language"), choices=_language_choices)
     time_zone = forms.ChoiceField(
@@ -277,16 +237,6 @@ class ProfileForm(forms.Form):
         time_zone = self.fields["time_zone"]
         assert isinstance(time_zone, forms.ChoiceField)
         time_zone.choices = time_zone_choices(current=user.time_zone)
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        address = {name: cleaned.get(name, "") for name in ADDRESS_FIELDS}
-        if all(name in cleaned for name in ADDRESS_FIELDS):
-            try:
-                cleaned.update(address_normalize(address))
-            except ValidationError as error:
-                self.add_error(None, error)
-        return cleaned
 
     def profile(self) -> dict[str, str]:
         """The cleaned values, as `user_profile_update` takes them."""

@@ -10,7 +10,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from plugline.accounts.models import User
-from plugline.core.addresses import ADDRESS_COUNTRIES, ADDRESS_FIELDS, address_normalize
+from plugline.core.address_forms import ADDRESS_DISPLAY_ORDER, address_form_fields
+from plugline.core.addresses import ADDRESS_FIELDS, address_normalize
 from plugline.core.phones import normalize_phone_number
 from plugline.devices.models import PurchaseChannel
 
@@ -139,53 +140,6 @@ class NewAccountForm(forms.Form):
         return self.cleaned_data.get("password1") or None
 
 
-def _address_fields(prefix: str) -> dict[str, forms.Field]:
-    section = "shipping" if prefix == "e911" else "billing"
-    return {
-        f"{prefix}_country": forms.ChoiceField(
-            label=_("Country"),
-            choices=[("", _("Choose a country")), *ADDRESS_COUNTRIES],
-            required=False,
-            widget=forms.Select(attrs={"autocomplete": f"{section} country"}),
-        ),
-        f"{prefix}_street_address": forms.CharField(
-            label=_("Street address"),
-            max_length=200,
-            required=False,
-            widget=forms.TextInput(attrs={"autocomplete": f"{section} address-line1"}),
-        ),
-        f"{prefix}_street_address_2": forms.CharField(
-            label=_("Apartment, suite, unit (optional)"),
-            max_length=200,
-            required=False,
-            widget=forms.TextInput(attrs={"autocomplete": f"{section} address-line2"}),
-        ),
-        f"{prefix}_city": forms.CharField(
-            label=_("City"),
-            max_length=100,
-            required=False,
-            widget=forms.TextInput(attrs={"autocomplete": f"{section} address-level2"}),
-        ),
-        f"{prefix}_country_area": forms.CharField(
-            label=_("State or province"),
-            max_length=100,
-            required=False,
-            help_text=_(
-                "In the US and Canada: its code, such as NY or QC, or its name. Not in Denmark."
-            ),
-            widget=forms.TextInput(attrs={"autocomplete": f"{section} address-level1"}),
-        ),
-        f"{prefix}_postal_code": forms.CharField(
-            label=_("ZIP or postal code"),
-            max_length=20,
-            required=False,
-            widget=forms.TextInput(
-                attrs={"autocomplete": f"{section} postal-code", "autocapitalize": "characters"}
-            ),
-        ),
-    }
-
-
 class AddressesForm(forms.Form):
     """Step 4: the contact address, and the E911 address (or "the same")."""
 
@@ -198,12 +152,12 @@ class AddressesForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Contact address first, then the box, then the E911 address.
         e911_same = self.fields.pop("e911_same")
-        self.fields.update(_address_fields("contact"))
+        self.fields.update(address_form_fields(prefix="contact", section="billing"))
         self.fields["e911_same"] = e911_same
-        self.fields.update(_address_fields("e911"))
+        self.fields.update(address_form_fields(prefix="e911", section="shipping"))
 
     def field_group(self, prefix: str) -> list[forms.BoundField]:
-        return [self[f"{prefix}_{field}"] for field in _DISPLAY_ORDER]
+        return [self[f"{prefix}_{field}"] for field in ADDRESS_DISPLAY_ORDER]
 
     @property
     def contact_fields(self) -> list[forms.BoundField]:
@@ -247,17 +201,6 @@ class AddressesForm(forms.Form):
             cleaned["contact_address"] = contact
             cleaned["e911_address"] = e911
         return cleaned
-
-
-# The order in which people write an address (country first: it decides the rest).
-_DISPLAY_ORDER = (
-    "country",
-    "street_address",
-    "street_address_2",
-    "city",
-    "country_area",
-    "postal_code",
-)
 
 
 def addresses_initial(*, contact: dict[str, str], e911: dict[str, str]) -> dict[str, str | bool]:
