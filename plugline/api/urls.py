@@ -5,8 +5,10 @@ from django.urls import path
 from ninja import NinjaAPI
 
 from plugline.devices.api import router as device_router
+from plugline.reup.api import router as retail_router
 
 api = NinjaAPI(title=f"{settings.BRAND_NAME} API", version="1", urls_namespace="api")
 api.add_router("/device", device_router)
+api.add_router("/retail", retail_router)
 
 urlpatterns = [path("", api.urls)]

@@ -11,7 +11,8 @@ import itertools
 
 from django.utils import timezone
 
-from plugline.billing.models import Plan
+from plugline.billing.models import PeriodSource, Plan, Subscription, SubscriptionPeriod
+from plugline.billing.periods import add_months
 from plugline.billing.tests.factories import make_plan
 from plugline.reup import pins
 from plugline.reup.models import ReupBatch, ReupCard, ReupCardStatus
@@ -89,3 +90,24 @@ def make_printed_card(
 ) -> tuple[ReupCard, str]:
     """A card still on the shelf (never activated), with its PIN: (card, PIN)."""
     return make_card_with_pin(plan=plan, chain=chain, status=ReupCardStatus.PRINTED)
+
+
+def make_redeemed_card(
+    *, subscription: Subscription, plan: Plan | None = None, chain: RetailChain | None = None
+) -> tuple[ReupCard, str]:
+    """A card already used on `subscription`, its period recorded: (card, PIN)."""
+    card, pin = make_card_with_pin(plan=plan, chain=chain, status=ReupCardStatus.ACTIVATED)
+    plan = card.batch.plan
+    starts_at = subscription.ends_at or timezone.now()
+    period = SubscriptionPeriod.objects.create(
+        subscription=subscription,
+        plan=plan,
+        starts_at=starts_at,
+        ends_at=add_months(starts_at, plan.months),
+        source=PeriodSource.REUP,
+    )
+    ReupCard.objects.filter(pk=card.pk).update(
+        status=ReupCardStatus.REDEEMED, redeemed_at=timezone.now(), period=period
+    )
+    card.refresh_from_db()
+    return card, pin

@@ -1,0 +1,172 @@
+"""The point-of-sale API: a retailer's till activates a Re-Up card when it is sold and voids
+it when it is returned.
+
+The till sends its chain's key as a bearer token ("Authorization: Bearer plr_…").
+Keys are made in the admin or with `manage.py create_retailer_key`, stored as
+a hash, and revocable. There is no session cookie, so there is no CSRF to
+guard (django-ninja leaves bearer-authenticated views exempt).
+
+A chain sees only its own cards: another chain's serial answers 404, as one
+that does not exist. Both actions are idempotent: activating an activated
+card (or voiding a voided one) answers the same as the first time, so a till
+may repeat a request it never got an answer to. Wrong keys are rate limited
+per client address.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.core.internal.ratelimit import consume
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Field, Path, Router, Schema, Status
+from ninja.errors import HttpError
+from ninja.security import HttpBearer
+
+from plugline.reup.models import RetailerApiKey, ReupCard
+from plugline.reup.services import (
+    CardConflict,
+    CardNotFound,
+    api_key_authenticate,
+    card_activate,
+    card_for_till,
+    card_void,
+)
+
+# "amount/period/per", as in plugline.devices.ratelimits: failed keys per client address.
+RETAIL_RATE_LIMITS = {"retail_bad_key": "10/m/ip,100/h/ip"}
+
+
+def _bad_key_limit(request: HttpRequest, *, dry_run: bool) -> bool:
+    usage = consume(
+        request,
+        app="plugline.reup",
+        action="retail_bad_key",
+        config=RETAIL_RATE_LIMITS,
+        dry_run=dry_run,
+        limit_get=True,
+    )
+    return usage is not None
+
+
+class RetailerKeyAuth(HttpBearer):
+    """The chain's API key, as "Authorization: Bearer plr_<prefix>_<secret>"."""
+
+    def __call__(self, request: HttpRequest) -> RetailerApiKey | None:
+        # Unlike HttpBearer's, never logs the header it was given (it may hold a key).
+        scheme, _sep, token = request.headers.get(self.header, "").partition(" ")
+        if scheme.lower() != self.openapi_scheme:
+            token = ""
+        return self.authenticate(request, token.strip())
+
+    def authenticate(self, request: HttpRequest, token: str) -> RetailerApiKey | None:
+        if not _bad_key_limit(request, dry_run=True):
+            raise HttpError(429, _("Too many requests with a wrong key. Wait, then try again."))
+        key = api_key_authenticate(token) if token else None
+        if key is None:
+            _bad_key_limit(request, dry_run=False)
+        return key
+
+
+router = Router(tags=["retail"], auth=RetailerKeyAuth())
+
+
+class CardResponse(Schema):
+    serial: str = Field(description="The serial printed on the card.")
+    status: str = Field(
+        description="printed (not sold), activated (sold), redeemed (used) or voided."
+    )
+    plan: str = Field(description="The code of the plan the card gives.")
+    months: int = Field(description="How many months of service the card gives.")
+
+
+class ErrorResponse(Schema):
+    detail: str = Field(description="Why, in the language of the request's Accept-Language.")
+
+
+SerialPath = Path(
+    ...,
+    min_length=1,
+    max_length=40,
+    description="The serial printed on the card (spaces and dashes ignored).",
+    examples=["RU1234567897"],
+)
+
+
+def _answer(card: ReupCard) -> dict[str, Any]:
+    return {
+        "serial": card.serial,
+        "status": card.status,
+        "plan": card.batch.plan.code,
+        "months": card.batch.plan.months,
+    }
+
+
+def _key(request: HttpRequest) -> RetailerApiKey:
+    key = request.auth  # type: ignore[attr-defined]
+    assert isinstance(key, RetailerApiKey)
+    return key
+
+
+_RESPONSES: dict[int, Any] = {
+    200: CardResponse,
+    401: ErrorResponse,
+    404: ErrorResponse,
+    409: ErrorResponse,
+    429: ErrorResponse,
+}
+
+
+@router.post(
+    "/cards/{serial}/activate",
+    response=_RESPONSES,
+    summary="Activate a card when it is sold",
+    description=(
+        "The card becomes redeemable. Answers the card; activating a card that is already "
+        "activated answers the same (safe to repeat). 404 if the serial is not one of your "
+        "chain's cards; 409 if the card is voided, redeemed or has no PIN yet."
+    ),
+)
+def card_activate_view(request: HttpRequest, serial: str = SerialPath) -> Any:
+    try:
+        card = card_activate(key=_key(request), serial=serial, request=request)
+    except CardNotFound as error:
+        return Status(404, ErrorResponse(detail=error.message))
+    except CardConflict as error:
+        return Status(409, ErrorResponse(detail=error.message))
+    return _answer(card)
+
+
+@router.post(
+    "/cards/{serial}/void",
+    response=_RESPONSES,
+    summary="Void a card when it is returned",
+    description=(
+        "The card can no longer be sold or redeemed. Works for a card printed or activated; "
+        "voiding a voided card answers the same (safe to repeat). 404 if the serial is not "
+        "one of your chain's cards; 409 if the card was already redeemed."
+    ),
+)
+def card_void_view(request: HttpRequest, serial: str = SerialPath) -> Any:
+    try:
+        card = card_void(key=_key(request), serial=serial, request=request)
+    except CardNotFound as error:
+        return Status(404, ErrorResponse(detail=error.message))
+    except CardConflict as error:
+        return Status(409, ErrorResponse(detail=error.message))
+    return _answer(card)
+
+
+@router.get(
+    "/cards/{serial}",
+    response={200: CardResponse, 401: ErrorResponse, 404: ErrorResponse, 429: ErrorResponse},
+    summary="A card's status",
+    description="Whether the card is printed, activated, redeemed or voided. Changes nothing.",
+)
+def card_status_view(request: HttpRequest, serial: str = SerialPath) -> Any:
+    try:
+        card = card_for_till(key=_key(request), serial=serial)
+    except CardNotFound as error:
+        return Status(404, ErrorResponse(detail=error.message))
+    return _answer(card)
