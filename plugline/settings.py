@@ -234,6 +234,10 @@ ACCOUNT_RATE_LIMITS = {
     # Asking the owner of a used device to release it emails them: a few a
     # day per device, so that nobody can flood an owner's inbox.
     "device_transfer_request": "10/h/ip,5/d/key",
+    # Redeeming a Re-Up card: PIN tries per account and per client address,
+    # and for the whole site (plugline.reup.guarding says why guessing fails).
+    "reup_redeem": env_str("REUP_REDEEM_RATE_LIMITS", "10/h/user,20/h/ip"),
+    "reup_redeem_global": env_str("REUP_REDEEM_GLOBAL_RATE_LIMITS", "1000/h/key"),
 }
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 # Secondary emails: verified by link before use; the preferred ("primary")
@@ -319,6 +323,12 @@ AUTORENEW_DAYS_BEFORE = env_int("AUTORENEW_DAYS_BEFORE", 3, minimum=0)
 # the old one in the fallbacks makes every unredeemed card unusable.
 REUP_PIN_KEY = env_str("REUP_PIN_KEY")
 REUP_PIN_KEY_FALLBACKS = env_list("REUP_PIN_KEY_FALLBACKS")
+# Failed redemptions within REUP_ALERT_WINDOW_MINUTES that raise a staff alert:
+# from one account, from one client address, on the whole site.
+REUP_ALERT_WINDOW_MINUTES = env_int("REUP_ALERT_WINDOW_MINUTES", 10, minimum=1)
+REUP_ALERT_ACCOUNT_FAILURES = env_int("REUP_ALERT_ACCOUNT_FAILURES", 20, minimum=1)
+REUP_ALERT_ADDRESS_FAILURES = env_int("REUP_ALERT_ADDRESS_FAILURES", 20, minimum=1)
+REUP_ALERT_SITE_FAILURES = env_int("REUP_ALERT_SITE_FAILURES", 100, minimum=1)
 
 # Region assumed for phone numbers typed without a country code.
 DEFAULT_PHONE_REGION = env_str("DEFAULT_PHONE_REGION", "US").upper()

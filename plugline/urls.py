@@ -25,6 +25,8 @@ urlpatterns = [
     path("trial/", include("plugline.billing.trial_urls")),
     path("account/cards/", include("plugline.billing.urls")),
     path("account/autorenew/", include("plugline.billing.autorenew_urls")),
+    # Redeeming a Re-Up card (reup).
+    path("account/reup/", include("plugline.reup.urls")),
     path("account/", include("plugline.accounts.urls")),
     # Renewing online, checkout, invoices, the renew link (billing).
     path("", include("plugline.billing.renew_urls")),

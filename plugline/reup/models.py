@@ -125,3 +125,35 @@ class ReupCard(models.Model):
 
     def __str__(self) -> str:
         return self.serial
+
+
+class ReupRedeemFailure(models.Model):
+    """One refused or throttled try at redeeming a PIN (never the PIN itself).
+
+    Kept a day, to count bursts of failures per account, per client address
+    and for the whole site across every web process (plugline.reup.guarding).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("account"),
+    )
+    ip_address = models.GenericIPAddressField(_("client address"), null=True, blank=True)
+    throttled = models.BooleanField(_("throttled"), default=False)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("failed Re-Up redemption")
+        verbose_name_plural = _("failed Re-Up redemptions")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["user", "created_at"], name="reup_failure_user_at"),
+            models.Index(fields=["ip_address", "created_at"], name="reup_failure_ip_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.ip_address or ''}"
