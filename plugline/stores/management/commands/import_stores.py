@@ -1,0 +1,31 @@
+"""`manage.py import_stores FILE`: a chain's list of stores into the store locator."""
+
+from __future__ import annotations
+
+from argparse import ArgumentParser
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from plugline.core.csv_import import import_command_run
+from plugline.stores.importing import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, stores_import
+
+
+class Command(BaseCommand):
+    help = (
+        f"Import stores from a CSV file with the columns {', '.join(REQUIRED_COLUMNS)} and "
+        f"(optional) {', '.join(OPTIONAL_COLUMNS)}. A store already imported (same chain "
+        "and store number) is updated. Every row is checked; if any is rejected, nothing "
+        "is imported."
+    )
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("file", help="the CSV file (UTF-8, first line: the column names)")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="check every row, import nothing"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        import_command_run(
+            self, path=options["file"], dry_run=options["dry_run"], run=stores_import
+        )
