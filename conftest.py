@@ -45,6 +45,18 @@ def make_subscriber(
 
 
 @pytest.fixture(autouse=True)
+def _quick_password_hashing(request: pytest.FixtureRequest) -> None:
+    """Test accounts' passwords hashed with argon2 at small costs (argon2 still).
+
+    A test marked `production_password_hashing` keeps the settings' hashers.
+    """
+    if "production_password_hashing" in request.keywords:
+        return
+    settings = request.getfixturevalue("settings")
+    settings.PASSWORD_HASHERS = ["plugline.core.tests.hashers.QuickArgon2PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache(request: pytest.FixtureRequest) -> None:
     """Rate limits live in the cache, which outlives test transactions
     (Redis, and the database cache's table in tests that flush)."""
