@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Plan(models.Model):
@@ -148,7 +149,7 @@ class PaymentStatus(models.TextChoices):
     PENDING = "pending", _("pending")  # written, gateway not answered yet
     SUCCEEDED = "succeeded", _("succeeded")
     REQUIRES_ACTION = "requires_action", _("needs the cardholder")
-    DECLINED = "declined", _("declined")
+    DECLINED = "declined", pgettext_lazy("payment status", "declined")
     UNKNOWN = "unknown", _("unknown")  # the gateway's answer was lost: settle later
     REFUNDED = "refunded", _("refunded")
     PARTIALLY_REFUNDED = "partially_refunded", _("partially refunded")

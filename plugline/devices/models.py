@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from plugline.core.phones import format_phone_number, normalize_phone_number
 
@@ -284,7 +285,7 @@ class TermsAcceptance(models.Model):
 class TransferStatus(models.TextChoices):
     PENDING = "pending", _("waiting for the owner")
     APPROVED = "approved", _("approved")
-    DECLINED = "declined", _("declined")
+    DECLINED = "declined", pgettext_lazy("transfer request status", "declined")
     EXPIRED = "expired", _("expired")
     CANCELLED = "cancelled", _("cancelled")
 
