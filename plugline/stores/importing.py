@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, fields
+from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
@@ -346,3 +347,19 @@ def _yes_no(row: Row, column: str, report: ImportReport, *, default: bool) -> bo
         return False
     report.reject(row.line, column, f"{row[column]!r} is not yes or no")
     return None
+
+
+DEMO_STORES = Path(__file__).resolve().parent / "data" / "demo_stores.csv"
+
+
+def demo_stores_import() -> ImportReport:
+    """The demo's stores (data/demo_stores.csv), as an operator would import them.
+
+    Running it again changes nothing. The file is the project's own, so a
+    rejected row is a bug: it raises ValueError with the problems.
+    """
+    report = stores_import(data=DEMO_STORES.read_bytes())
+    if report.rejections:
+        problems = "\n".join(str(rejection) for rejection in report.rejections)
+        raise ValueError(f"{DEMO_STORES.name} does not import:\n{problems}")
+    return report

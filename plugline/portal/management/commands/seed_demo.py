@@ -31,6 +31,7 @@ from plugline.devices import keys
 from plugline.devices.importing import devices_import, orders_import
 from plugline.devices.models import Device
 from plugline.devices.services import device_assign, device_model_default
+from plugline.stores.importing import demo_stores_import
 from plugline.telephony.importing import numbers_import
 from plugline.telephony.services import number_mark_assigned
 
@@ -98,10 +99,12 @@ class Command(BaseCommand):
             self._user(STAFF_EMAIL, first_name="Sam", last_name="Staff", staff=True)
             self._inventory()
             self._billing(demo)
+            stores = demo_stores_import()
         self.stdout.write(
             "Demo subscriber: demo@example.com (or (212) 555-0147 / (416) 555-0148), "
             f"password {DEMO_PASSWORD}\n"
             f"Demo staff (admin at /admin/): {STAFF_EMAIL}, password {DEMO_PASSWORD}\n"
+            f"Demo stores ({stores.rows}) at /stores/: search Montréal, Copenhagen or 10001\n"
             "Demo devices to activate: start one with its command, then "
             '"Activate" in the portal (or type its serial and label code):'
         )
