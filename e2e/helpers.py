@@ -49,3 +49,59 @@ def fits(page: Page) -> bool:
             "() => document.documentElement.scrollWidth <= document.documentElement.clientWidth"
         )
     )
+
+
+def code_in_the_mailbox(page: Page, to: str, subject: str) -> str:
+    """Open the developers' mailbox, the newest message to `to`, and read the code."""
+    page.goto("/dev/mail/")
+    page.get_by_role("link", name=subject).first.click()
+    expect(page.get_by_text(to).first).to_be_visible()
+    match = re.search(r"\b(\d{4} \d{4})\b", page.locator("body").inner_text())
+    assert match, "no code in the message"
+    return match.group(1)
+
+
+def activation_steps_3_to_7(
+    page: Page, *, first_name: str, last_name: str, email: str, password: str
+) -> None:
+    """The wizard from its step 3 to "Your device is active", in English, as a new customer.
+
+    A new account, a New York contact address that is also the E911 address,
+    the number (212) 555-0171, the terms, and the code from the mailbox.
+    """
+    expect(page.get_by_text("Step 3 of 7")).to_be_visible()
+    page.get_by_label("First name").fill(first_name)
+    page.get_by_label("Last name").fill(last_name)
+    page.get_by_label("Email", exact=True).fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_label("Password again").fill(password)
+    page.get_by_role("button", name="Continue").click()
+
+    expect(page.get_by_text("Step 4 of 7")).to_be_visible()
+    contact = page.get_by_role("group", name="Contact address")
+    contact.get_by_label("Country", exact=True).select_option("US")
+    contact.get_by_label("Street address", exact=True).fill("20 W 34th St")
+    contact.get_by_label("City", exact=True).fill("New York")
+    contact.get_by_label("State or province", exact=True).fill("NY")
+    contact.get_by_label("ZIP or postal code", exact=True).fill("10001")
+    page.get_by_label("The E911 address is the same as my contact address").check()
+    page.get_by_role("button", name="Continue").click()
+
+    expect(page.get_by_text("Step 5 of 7")).to_be_visible()
+    page.get_by_label("Area code").fill("212")
+    page.get_by_role("button", name="Find numbers").click()
+    page.get_by_label(re.compile(r"^\(212\) 555-0171")).check()
+    page.get_by_role("button", name="Choose this number").click()
+
+    expect(page.get_by_text("Step 6 of 7")).to_be_visible()
+    page.get_by_label("I accept the terms of service").check()
+    page.get_by_role("button", name="Continue").click()
+
+    expect(page.get_by_text("Step 7 of 7")).to_be_visible()
+    wizard = page.url
+    code = code_in_the_mailbox(page, email, "Your Plugline activation code")
+    page.goto(wizard)
+    page.get_by_label("Activation code").fill(code)
+    page.get_by_role("button", name="Activate my device").click()
+
+    expect(page.get_by_role("heading", name="Your device is active")).to_be_visible()

@@ -11,16 +11,15 @@ then signs in with its new number. Then the same in French, on a phone.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 from pytest_django.live_server_helper import LiveServer
 
-from e2e.helpers import OpenPage, sign_in
+from e2e.helpers import OpenPage, activation_steps_3_to_7, sign_in
 from e2e.test_activate_steps import check_page
 from plugline.accounts.models import User
 from plugline.devices.keys import device_key_generate, label_code_generate
@@ -70,16 +69,6 @@ def agent(imported: str, live_server: LiveServer, settings) -> Iterator[RunningA
         yield running
 
 
-def code_in_the_mailbox(page: Page, to: str, subject: str) -> str:
-    """Open the developers' mailbox, the newest message to `to`, and read the code."""
-    page.goto("/dev/mail/")
-    page.get_by_role("link", name=subject).first.click()
-    expect(page.get_by_text(to).first).to_be_visible()
-    match = re.search(r"\b(\d{4} \d{4})\b", page.locator("body").inner_text())
-    assert match, "no code in the message"
-    return match.group(1)
-
-
 def test_a_store_bought_device_goes_from_detect_device_to_an_active_line(
     open_page: OpenPage, live_server: LiveServer, agent: RunningAgent
 ) -> None:
@@ -96,42 +85,9 @@ def test_a_store_bought_device_goes_from_detect_device_to_an_active_line(
     page.get_by_label("In a store").check()
     page.get_by_role("button", name="Continue").click()
 
-    expect(page.get_by_text("Step 3 of 7")).to_be_visible()
-    page.get_by_label("First name").fill("Omar")
-    page.get_by_label("Last name").fill("Osei")
-    page.get_by_label("Email", exact=True).fill("omar@example.com")
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_label("Password again").fill(PASSWORD)
-    page.get_by_role("button", name="Continue").click()
-
-    expect(page.get_by_text("Step 4 of 7")).to_be_visible()
-    contact = page.get_by_role("group", name="Contact address")
-    contact.get_by_label("Country", exact=True).select_option("US")
-    contact.get_by_label("Street address", exact=True).fill("20 W 34th St")
-    contact.get_by_label("City", exact=True).fill("New York")
-    contact.get_by_label("State or province", exact=True).fill("NY")
-    contact.get_by_label("ZIP or postal code", exact=True).fill("10001")
-    page.get_by_label("The E911 address is the same as my contact address").check()
-    page.get_by_role("button", name="Continue").click()
-
-    expect(page.get_by_text("Step 5 of 7")).to_be_visible()
-    page.get_by_label("Area code").fill("212")
-    page.get_by_role("button", name="Find numbers").click()
-    page.get_by_label(re.compile(r"^\(212\) 555-0171")).check()
-    page.get_by_role("button", name="Choose this number").click()
-
-    expect(page.get_by_text("Step 6 of 7")).to_be_visible()
-    page.get_by_label("I accept the terms of service").check()
-    page.get_by_role("button", name="Continue").click()
-
-    expect(page.get_by_text("Step 7 of 7")).to_be_visible()
-    wizard = page.url
-    code = code_in_the_mailbox(page, "omar@example.com", "Your Plugline activation code")
-    page.goto(wizard)
-    page.get_by_label("Activation code").fill(code)
-    page.get_by_role("button", name="Activate my device").click()
-
-    expect(page.get_by_role("heading", name="Your device is active")).to_be_visible()
+    activation_steps_3_to_7(
+        page, first_name="Omar", last_name="Osei", email="omar@example.com", password=PASSWORD
+    )
     device = Device.objects.get(serial=SERIAL)
     omar = User.objects.get(email="omar@example.com")
     assert (device.status, device.owner_id, device.phone_number) == (

@@ -16,8 +16,8 @@ import pytest
 from playwright.sync_api import expect
 from pytest_django.live_server_helper import LiveServer
 
-from e2e.helpers import OpenPage, tab_to
-from e2e.test_activate_journey import SERIAL, code_in_the_mailbox, imported  # noqa: F401
+from e2e.helpers import OpenPage, activation_steps_3_to_7, tab_to
+from e2e.test_activate_journey import SERIAL, imported  # noqa: F401
 from e2e.test_activate_steps import check_page
 from e2e.test_device_page import type_into
 from plugline.billing.models import PaymentMethod, Subscription
@@ -76,41 +76,9 @@ def test_a_new_customer_starts_a_free_trial_with_the_device_plugged_in(
 
     expect(page.get_by_text("Step 3 of 7")).to_be_visible()
     expect(page.get_by_text("Already have an account?")).to_have_count(0)
-    page.get_by_label("First name").fill("Tara")
-    page.get_by_label("Last name").fill("Trial")
-    page.get_by_label("Email", exact=True).fill("tara@example.com")
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_label("Password again").fill(PASSWORD)
-    page.get_by_role("button", name="Continue").click()
-
-    expect(page.get_by_text("Step 4 of 7")).to_be_visible()
-    contact = page.get_by_role("group", name="Contact address")
-    contact.get_by_label("Country", exact=True).select_option("US")
-    contact.get_by_label("Street address", exact=True).fill("20 W 34th St")
-    contact.get_by_label("City", exact=True).fill("New York")
-    contact.get_by_label("State or province", exact=True).fill("NY")
-    contact.get_by_label("ZIP or postal code", exact=True).fill("10001")
-    page.get_by_label("The E911 address is the same as my contact address").check()
-    page.get_by_role("button", name="Continue").click()
-
-    expect(page.get_by_text("Step 5 of 7")).to_be_visible()
-    page.get_by_label("Area code").fill("212")
-    page.get_by_role("button", name="Find numbers").click()
-    page.get_by_label(re.compile(r"^\(212\) 555-0171")).check()
-    page.get_by_role("button", name="Choose this number").click()
-
-    expect(page.get_by_text("Step 6 of 7")).to_be_visible()
-    page.get_by_label("I accept the terms of service").check()
-    page.get_by_role("button", name="Continue").click()
-
-    expect(page.get_by_text("Step 7 of 7")).to_be_visible()
-    wizard = page.url
-    code = code_in_the_mailbox(page, "tara@example.com", "Your Plugline activation code")
-    page.goto(wizard)
-    page.get_by_label("Activation code").fill(code)
-    page.get_by_role("button", name="Activate my device").click()
-
-    expect(page.get_by_role("heading", name="Your device is active")).to_be_visible()
+    activation_steps_3_to_7(
+        page, first_name="Tara", last_name="Trial", email="tara@example.com", password=PASSWORD
+    )
     device = Device.objects.get(serial=SERIAL)
     assert device.status == DeviceStatus.ACTIVE and device.phone_number == "+12125550171"
     subscription = Subscription.objects.get(device=device)
