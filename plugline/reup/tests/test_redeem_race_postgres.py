@@ -1,0 +1,131 @@
+"""50 redemptions of one PIN at once, from two accounts in separate processes, on PostgreSQL.
+
+Two processes (one per account), 25 threads each with its own database
+connection, all started by one go signal: exactly one redemption succeeds,
+exactly one period exists, and the winner's device moved its end date once.
+The rate limits are lifted so that only the race decides.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from conftest import make_subscriber
+from plugline.billing.models import Subscription, SubscriptionPeriod
+from plugline.billing.periods import add_months
+from plugline.billing.tests.factories import make_plan, subscription_make
+from plugline.core.models import AuditAction, AuditEvent
+from plugline.notifications.models import OutboxMessage
+from plugline.reup.models import ReupCardStatus
+from plugline.reup.tests.factories import make_activated_card
+
+pytestmark = [
+    pytest.mark.skipif(
+        not os.environ.get("DATABASE_URL", "").startswith("postgres"),
+        reason="a race between processes needs PostgreSQL",
+    ),
+    pytest.mark.django_db(transaction=True),
+]
+
+THREADS = 25  # per process, one process per account: 50 redemptions
+
+
+def database_url() -> str:
+    db = connection.settings_dict
+    return (
+        f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:"
+        f"{db['PORT'] or 5432}/{db['NAME']}"
+    )
+
+
+def start_worker(
+    name: str, sync_dir: Path, user_id: int, device_id: int, pin: str
+) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "plugline.reup.tests.redeem_worker",
+            name,
+            str(sync_dir),
+            str(user_id),
+            str(device_id),
+            str(THREADS),
+            pin,
+        ],
+        env={
+            **os.environ,
+            "DATABASE_URL": database_url(),
+            "DJANGO_SETTINGS_MODULE": "plugline.settings",
+            # No limits: the race alone decides who wins. (With limits, however
+            # high, 50 tries at the same instant queue for the limits' lock in
+            # the database cache, and those kept waiting over a second are
+            # throttled; guarding is tested in test_redeem_limits.)
+            "REUP_REDEEM_RATE_LIMITS": "",
+            "REUP_REDEEM_GLOBAL_RATE_LIMITS": "",
+        },
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[3],
+    )
+
+
+def test_it_lets_exactly_one_of_50_simultaneous_redemptions_of_a_pin_succeed(tmp_path: Path):
+    alice = make_subscriber()
+    bob = make_subscriber("bob@example.com", numbers=("+13105550100",), language="fr")
+    ends = {
+        subscriber.user.pk: subscription_make(subscriber.devices[0], days_left=20).ends_at
+        for subscriber in (alice, bob)
+    }
+    card, pin = make_activated_card(plan=make_plan("1-year", months=12))
+    workers = [
+        start_worker(name, tmp_path, subscriber.user.pk, subscriber.devices[0].pk, pin)
+        for name, subscriber in (("alice", alice), ("bob", bob))
+    ]
+    try:
+        deadline = time.monotonic() + 120
+        while not all((tmp_path / f"ready-{name}").exists() for name in ("alice", "bob")):
+            for worker in workers:
+                if worker.poll() is not None:
+                    pytest.fail(f"a worker stopped: {worker.communicate()}")
+            assert time.monotonic() < deadline, "the workers never got ready"
+            time.sleep(0.01)
+        (tmp_path / "go").touch()
+        outputs = [worker.communicate(timeout=180) for worker in workers]
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.kill()
+    for worker, (_, errors) in zip(workers, outputs, strict=True):
+        assert worker.returncode == 0, errors
+    answers = [json.loads(line) for out, _ in outputs for line in out.splitlines() if line]
+
+    assert len(answers) == 2 * THREADS
+    won = [answer for answer in answers if answer["failure"] is None]
+    assert len(won) == 1
+    # Everyone else was told "this PIN can't be used", none merely throttled.
+    assert sorted({answer["failure"] for answer in answers if answer["failure"]}) == ["refused"]
+    period = SubscriptionPeriod.objects.get()
+    assert period.pk == won[0]["period"]
+    card.refresh_from_db()
+    assert card.status == ReupCardStatus.REDEEMED and card.period == period
+    winner = card.redeemed_by
+    assert winner is not None
+    for subscriber in (alice, bob):
+        subscription = Subscription.objects.get(device=subscriber.devices[0])
+        start = ends[subscriber.user.pk]
+        assert start is not None
+        expected = add_months(start, 12) if subscriber.user == winner else start
+        assert subscription.ends_at == expected
+    assert AuditEvent.objects.filter(action=AuditAction.REUP_CARD_REDEEMED).count() == 1
+    assert AuditEvent.objects.filter(action=AuditAction.SUBSCRIPTION_EXTENDED).count() == 1
+    assert OutboxMessage.objects.filter(template="reup/email/redeemed").count() == 1
