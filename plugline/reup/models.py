@@ -144,7 +144,7 @@ class ReupRedeemFailure(models.Model):
     )
     ip_address = models.GenericIPAddressField(_("client address"), null=True, blank=True)
     throttled = models.BooleanField(_("throttled"), default=False)
-    created_at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
 
     class Meta:
         verbose_name = _("failed Re-Up redemption")
