@@ -26,7 +26,7 @@ from datetime import timedelta
 from typing import IO
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -235,9 +235,13 @@ def _pins_assign(cards: list[ReupCard]) -> list[tuple[str, str]]:
         assigned = {card.pk for h, (card, _pin) in fresh.items() if h not in taken}
         by_hash.update((h, v) for h, v in fresh.items() if h not in taken)
         pending = [card for card in pending if card.pk not in assigned]
-    for pin_hash, (card, _pin) in by_hash.items():
-        card.pin_hash = pin_hash
-    ReupCard.objects.bulk_update([card for card, _pin in by_hash.values()], ["pin_hash"], _CHUNK)
+    # One statement executed for many rows (bulk_update's CASE per row is slow at 10,000).
+    table = connection.ops.quote_name(ReupCard._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET pin_hash = %s WHERE id = %s",  # noqa: S608 - names only
+            [(pin_hash, card.pk) for pin_hash, (card, _pin) in by_hash.items()],
+        )
     return sorted((card.serial, pin) for card, pin in by_hash.values())
 
 
