@@ -6,9 +6,9 @@ distance exactly (haversine) in Python, and keeps those inside the circle
 the box encloses. If fewer than `limit` are inside, the radius doubles and
 it asks again, up to the whole Earth. Each try is one small query on
 (id, latitude, longitude); one more query loads the stores found, with
-their chains. So a search costs one query per radius tried (10 km, 20 km,
-... 2,560 km, then the whole Earth: at most 10) plus one, however many
-stores it returns; near where stores are, the first radius is enough.
+their chains. So a search costs one query per radius tried (5 km, 10 km,
+... 2,560 km, then the whole Earth: at most 11) plus one, however many
+stores it returns; in a town with stores, one or two radii are enough.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from plugline.stores.models import Store
 EARTH_RADIUS_KM = 6371.0088
 # Half the Earth's circumference: no two points are farther apart.
 FARTHEST_KM = math.pi * EARTH_RADIUS_KM
-FIRST_RADIUS_KM = 10.0
+FIRST_RADIUS_KM = 5.0
 # Past this radius the next try is the whole Earth.
 WHOLE_EARTH_FROM_KM = 2560.0
 SELLS = {"devices": "sells_devices", "reup_cards": "sells_reup_cards"}
