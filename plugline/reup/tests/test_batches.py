@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import io
 import json
+from typing import Any
 
 import pytest
 from django.apps import apps
@@ -72,6 +75,19 @@ def test_it_gives_each_card_a_pin_once_stored_only_as_its_keyed_hash() -> None:
     assert len(set(by_serial.values())) == 20
     batch.refresh_from_db()
     assert batch.exported_at is not None
+
+
+def test_it_hashes_the_pins_with_the_key_from_the_settings(settings: Any) -> None:
+    settings.REUP_PIN_KEY = "printer-test-key"
+    batch = make_batch(count=3)
+
+    printer_file = batch_export(batch=batch)
+
+    stored = dict(batch.cards.values_list("serial", "pin_hash"))
+    for serial, pin in printer_file.rows:
+        keyed = hmac.new(b"printer-test-key", pin.encode(), hashlib.sha256).hexdigest()
+        assert stored[serial] == keyed
+        assert stored[serial] != hashlib.sha256(pin.encode()).hexdigest()
 
 
 def test_it_refuses_a_second_export_and_says_why() -> None:
