@@ -3,6 +3,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from plugline.core.models import AuditEvent, StaffAlert
 
@@ -40,7 +41,7 @@ class StaffAlertAdmin(admin.ModelAdmin):
     ]
     actions = ["acknowledge"]
 
-    @admin.action(description=_("Mark as acknowledged"))
+    @admin.action(description=gettext_lazy("Mark as acknowledged"))
     def acknowledge(self, request: HttpRequest, queryset: QuerySet[StaffAlert]) -> None:
         count = queryset.filter(acknowledged_at__isnull=True).update(
             acknowledged_at=timezone.now(), acknowledged_by=request.user
