@@ -312,7 +312,11 @@ def _till_audit(
 def card_activate(
     *, key: RetailerApiKey, serial: str, request: HttpRequest | None = None
 ) -> ReupCard:
-    """Sell a card: printed -> activated. Activating it again answers the same."""
+    """Sell a card: printed -> activated. Activating it again answers the same.
+
+    A card already redeemed was sold, so a till retrying its activation (its
+    first answer lost) is told it succeeded, with the card's status.
+    """
     card = _card_for_key(key, serial)
     with transaction.atomic():
         activated = ReupCard.objects.filter(
@@ -322,14 +326,12 @@ def card_activate(
         if activated:
             _till_audit(AuditAction.REUP_CARD_ACTIVATED, card, key, request)
             return card
-    if card.status == ReupCardStatus.ACTIVATED:
+    if card.status in (ReupCardStatus.ACTIVATED, ReupCardStatus.REDEEMED):
         return card
     if card.status == ReupCardStatus.PRINTED:
         raise CardConflict(
             _("This card has no PIN yet: its batch's printer file was never made. Do not sell it.")
         )
-    if card.status == ReupCardStatus.REDEEMED:
-        raise CardConflict(_("This card was already redeemed."))
     raise CardConflict(_("This card was voided and cannot be sold."))
 
 
