@@ -323,6 +323,13 @@ AUTORENEW_DAYS_BEFORE = env_int("AUTORENEW_DAYS_BEFORE", 3, minimum=0)
 # the old one in the fallbacks makes every unredeemed card unusable.
 REUP_PIN_KEY = env_str("REUP_PIN_KEY")
 REUP_PIN_KEY_FALLBACKS = env_list("REUP_PIN_KEY_FALLBACKS")
+
+# "Find a store" draws its map over a bundled outline of the countries, with no
+# tile server. A deployment may add a tile layer: its URL template
+# ("https://tiles.example.com/{z}/{x}/{y}.png") and the attribution its terms ask for.
+STORE_MAP_TILE_URL = env_str("STORE_MAP_TILE_URL")
+STORE_MAP_TILE_ATTRIBUTION = env_str("STORE_MAP_TILE_ATTRIBUTION")
+
 # Failed redemptions within REUP_ALERT_WINDOW_MINUTES that raise a staff alert:
 # from one account, from one client address, on the whole site.
 REUP_ALERT_WINDOW_MINUTES = env_int("REUP_ALERT_WINDOW_MINUTES", 10, minimum=1)

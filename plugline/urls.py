@@ -28,6 +28,7 @@ urlpatterns = [
     # Redeeming a Re-Up card (reup).
     path("account/reup/", include("plugline.reup.urls")),
     path("account/", include("plugline.accounts.urls")),
+    path("stores/", include("plugline.stores.urls")),
     # Renewing online, checkout, invoices, the renew link (billing).
     path("", include("plugline.billing.renew_urls")),
     path("i18n/setlang/", set_language, name="set_language"),
