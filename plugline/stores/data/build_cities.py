@@ -59,6 +59,8 @@ DK_REGIONS = {
     "20": "Sjælland",
     "21": "Syddanmark",
 }
+# Names GeoNames' list has in an older spelling: Aarhus has been "Aarhus" again since 2011.
+NAMES = {2624652: "Aarhus"}
 # Alternate names this long or longer are descriptions ("Lungsod ng ..."), not names.
 MAX_ALTERNATE_LENGTH = 40
 OUTPUT = HERE / "cities.tsv.gz"
@@ -94,12 +96,14 @@ def rows(cities: dict[str, dict[str, object]]) -> list[str]:
             continue
         if int(str(city["population"])) < MIN_POPULATION:
             continue
-        name = str(city["name"])
+        geonames_name = str(city["name"])
+        name = NAMES.get(int(str(city["geonameid"])), geonames_name)
         folded = name_fold(name)
+        given: list[str] = city["alternatenames"]  # type: ignore[assignment]
         alternates = sorted(
             {
                 name_fold(alt)
-                for alt in city["alternatenames"]  # type: ignore[attr-defined]
+                for alt in [geonames_name, *given]
                 if alt and len(alt) < MAX_ALTERNATE_LENGTH and is_latin(alt)
             }
             - {folded, ""}

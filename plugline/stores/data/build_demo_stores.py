@@ -398,7 +398,7 @@ AREAS = (
         ("Gammel Kongevej", "Falkoner Allé"),
     ),
     Area(
-        "Århus",
+        "Aarhus",
         "DK",
         "Midtjylland",
         ("kiosk24", "naerbutik"),
@@ -516,7 +516,7 @@ def stores(rng: random.Random) -> list[dict[str, str]]:
             city = area.city if area.city != "New York City" else "New York"
             if area.country == "DK":
                 address = f"{street} {house}"
-                city = {"Copenhagen": "København", "Århus": "Aarhus"}.get(city, city)
+                city = {"Copenhagen": "København"}.get(city, city)
             else:
                 address = f"{house} {street}"
             rows.append(
