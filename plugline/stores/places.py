@@ -5,7 +5,8 @@ data/build_cities.py), read once per process. Names match without regard
 to case, accents or punctuation ("montreal", "MONTRÉAL", "Kobenhavn",
 "new york"), on a city's name or its alternate names, the most populous
 city first; a qualifier after a comma narrows the search to a region or
-country ("Montréal, QC", "London, Canada", "Roskilde, DK").
+country ("Montréal, QC", "London, Canada", "Roskilde, DK"; the comma may
+be left out).
 
 Postal codes are found by the stores' own data (no postal code list is
 bundled): a query shaped like a US ZIP code, a Canadian postal code or a
@@ -127,6 +128,60 @@ CA_PROVINCE_NAMES = {
     "NT": ("northwest territories", "territoires du nord ouest"),
     "NU": ("nunavut",),
 }
+US_STATE_NAMES = {
+    "AL": "alabama",
+    "AK": "alaska",
+    "AZ": "arizona",
+    "AR": "arkansas",
+    "CA": "california",
+    "CO": "colorado",
+    "CT": "connecticut",
+    "DE": "delaware",
+    "DC": "district of columbia",
+    "FL": "florida",
+    "GA": "georgia",
+    "HI": "hawaii",
+    "ID": "idaho",
+    "IL": "illinois",
+    "IN": "indiana",
+    "IA": "iowa",
+    "KS": "kansas",
+    "KY": "kentucky",
+    "LA": "louisiana",
+    "ME": "maine",
+    "MD": "maryland",
+    "MA": "massachusetts",
+    "MI": "michigan",
+    "MN": "minnesota",
+    "MS": "mississippi",
+    "MO": "missouri",
+    "MT": "montana",
+    "NE": "nebraska",
+    "NV": "nevada",
+    "NH": "new hampshire",
+    "NJ": "new jersey",
+    "NM": "new mexico",
+    "NY": "new york",
+    "NC": "north carolina",
+    "ND": "north dakota",
+    "OH": "ohio",
+    "OK": "oklahoma",
+    "OR": "oregon",
+    "PA": "pennsylvania",
+    "RI": "rhode island",
+    "SC": "south carolina",
+    "SD": "south dakota",
+    "TN": "tennessee",
+    "TX": "texas",
+    "UT": "utah",
+    "VT": "vermont",
+    "VA": "virginia",
+    "WA": "washington",
+    "WV": "west virginia",
+    "WI": "wisconsin",
+    "WY": "wyoming",
+    "PR": "puerto rico",
+}
 _QUALIFIERS: dict[str, list[tuple[str, str]]] = {}
 for _country, _names in COUNTRY_NAMES.items():
     for _name in _names:
@@ -134,29 +189,29 @@ for _country, _names in COUNTRY_NAMES.items():
 for _code, _names in CA_PROVINCE_NAMES.items():
     for _name in (_code.lower(), *_names):
         _QUALIFIERS.setdefault(_name, []).append(("CA", _code))
+for _code, _state in US_STATE_NAMES.items():
+    _QUALIFIERS.setdefault(_state, []).append(("US", _code))
 
 
 def _qualifier_matches(qualifier: str, city: _City) -> bool:
     for country, region in _QUALIFIERS.get(qualifier, ()):
         if city.country == country and (not region or city.region == region):
             return True
-    # US states and Danish regions as the data writes them ("NY", "Sjælland").
+    # US states' and Danish regions' codes and names as the data writes them ("NY", "Sjælland").
     return qualifier == name_fold(city.region) and bool(qualifier)
 
 
 def _cities_find(query: str, *, limit: int) -> list[Place]:
     index = _city_index()
-    name, _, qualifier = query.rpartition(",")
-    if name.strip() and qualifier.strip():
-        folded_qualifiers = [name_fold(part) for part in qualifier.split() if part]
-        folded_qualifier = " ".join(folded_qualifiers)
-        candidates = [
-            city
-            for _own, city in index.names.get(name_fold(name), ())
-            if _qualifier_matches(folded_qualifier, city)
-        ]
+    name, comma, qualifier = query.rpartition(",")
+    if comma and name.strip() and qualifier.strip():
+        candidates = _qualified(index, name, qualifier)
     else:
         candidates = [city for _own, city in index.names.get(name_fold(query), ())]
+        if not candidates and " " in query.strip():
+            # "Montréal QC", "Roskilde DK": a qualifier without its comma.
+            name, _, qualifier = query.strip().rpartition(" ")
+            candidates = _qualified(index, name, qualifier)
     places: list[Place] = []
     seen: set[_City] = set()
     for city in candidates:
@@ -169,6 +224,16 @@ def _cities_find(query: str, *, limit: int) -> list[Place]:
         if len(places) == limit:
             break
     return places
+
+
+def _qualified(index: _CityIndex, name: str, qualifier: str) -> list[_City]:
+    """The cities called `name` in the region or country `qualifier` names."""
+    folded_qualifier = name_fold(qualifier)
+    return [
+        city
+        for _own, city in index.names.get(name_fold(name), ())
+        if _qualifier_matches(folded_qualifier, city)
+    ]
 
 
 # Postal codes

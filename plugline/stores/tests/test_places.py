@@ -68,6 +68,11 @@ def test_it_puts_the_most_populous_city_of_a_name_first():
         ("Montreal, Québec", [("Montréal", "QC", "CA")]),
         ("Roskilde, DK", [("Roskilde", "Sjælland", "DK")]),
         ("Roskilde, US", []),
+        ("Los Angeles, CA", [("Los Angeles", "CA", "US")]),
+        ("Montréal QC", [("Montréal", "QC", "CA")]),
+        ("Springfield   Illinois", [("Springfield", "IL", "US")]),
+        ("Portland, Oregon", [("Portland", "OR", "US")]),
+        ("Roskilde DK", [("Roskilde", "Sjælland", "DK")]),
     ],
 )
 def test_it_narrows_a_city_to_the_region_or_country_after_a_comma(query, expected):
