@@ -75,7 +75,7 @@ def main() -> None:
     try:
         run(args)
     finally:
-        if admin is None and not args.keep:
+        if not args.keep:
             shutil.rmtree(var_dir, ignore_errors=True)
         if admin is not None:
             from django.db import connections
