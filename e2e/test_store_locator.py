@@ -111,6 +111,11 @@ def test_it_finds_stores_near_montreal_copenhagen_and_a_zip_code_offline(
     page.goto("/")
     page.get_by_role("link", name="Find a store").click()
     expect(page.get_by_role("heading", name="Find a store", level=1)).to_be_visible()
+    # This browser was not allowed to share where it is: the page says what to do instead.
+    page.get_by_role("button", name="Use my location").click()
+    expect(page.get_by_role("status")).to_have_text(
+        "Your browser did not share your location. Type a city or postal code instead."
+    )
 
     for query, heading, city in [
         ("Montréal", "Stores near Montréal, QC, Canada", "Montréal"),
