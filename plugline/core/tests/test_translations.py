@@ -15,7 +15,7 @@ def test_it_has_french_and_danish_catalogs_for_every_app_with_strings():
     languages = {po.parts[-3] for po in CATALOGS}
     assert languages == {"fr", "da"}
     apps = {po.parts[-5] for po in CATALOGS}
-    assert {"core", "accounts", "notifications", "portal"} <= apps
+    assert {"core", "accounts", "notifications", "portal", "billing", "stores", "reup"} <= apps
 
 
 @pytest.mark.parametrize("path", CATALOGS, ids=lambda p: str(p.relative_to(ROOT)))
