@@ -30,7 +30,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_safe
 
 from plugline.core.money import locale_for_language
-from plugline.stores.forms import StoreSearchForm
+from plugline.stores.forms import SELLS_CHOICES, StoreSearchForm
 from plugline.stores.hours import HoursError, hours_by_day
 from plugline.stores.models import Store
 from plugline.stores.places import Place, place_find
@@ -59,8 +59,14 @@ class StoreRow:
 
 @require_safe
 def find(request: HttpRequest) -> HttpResponse:
-    searched = any(request.GET.get(name) is not None for name in ("q", "lat", "lon", "sells"))
-    form = StoreSearchForm(request.GET if searched else None)
+    searched = any(request.GET.get(name) is not None for name in ("q", "lat", "lon"))
+    if searched:
+        form = StoreSearchForm(request.GET)
+    else:
+        # A link may choose the filter ("?sells=reup_cards") before anything is searched.
+        sells = request.GET.get("sells", "")
+        known = {value for value, _label in SELLS_CHOICES}
+        form = StoreSearchForm(initial={"sells": sells if sells in known else ""})
     context: dict[str, object] = {"form": form, "searched": False}
     if not searched:
         return render(request, "stores/find.html", context)

@@ -209,7 +209,7 @@ def test_it_offers_only_the_accounts_devices_and_preselects_a_single_one(
     assert alice.devices[0].serial in page
     assert bob.devices[0].serial not in page
     assert checked_device(page) == alice.devices[0].serial
-    assert 'href="/stores/">Where to buy a Re-Up card</a>' in page
+    assert 'href="/stores/?sells=reup_cards">Where to buy a Re-Up card</a>' in page
     # From the device page, the device is chosen already.
     assert (
         f"{URL}?device={alice.devices[0].serial}"

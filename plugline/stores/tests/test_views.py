@@ -144,6 +144,14 @@ def test_it_asks_for_a_place_when_the_field_is_empty(client: Client) -> None:
     assert "Type a city or a postal code." in response.content.decode()
 
 
+def test_a_link_can_choose_the_filter_before_anything_is_searched(client: Client) -> None:
+    page = get(client, "?sells=reup_cards")
+
+    assert re.search(r'<input[^>]*value="reup_cards"[^>]*checked', page)
+    assert "Type a city or a postal code." not in page
+    assert 'id="store-map-data"' not in page
+
+
 def test_it_filters_by_what_the_store_sells(client: Client) -> None:
     make_store(name="Cards only", latitude=45.51, longitude=-73.58, sells_devices=False)
     make_store(name="Devices only", latitude=45.52, longitude=-73.58, sells_reup_cards=False)
