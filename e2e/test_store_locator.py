@@ -132,11 +132,11 @@ def test_it_finds_stores_near_montreal_copenhagen_and_a_zip_code_offline(
         )
         expect(page.locator(".stores address").first).to_contain_text(city)
         expect_map(page, 10)
-        expect(page.get_by_role("button", name=f"Store: {names[0]}").first).to_be_visible()
+        expect(page.get_by_role("button", name=f"Store 1: {names[0]}").first).to_be_visible()
         assert_no_axe_violations(page, query)
 
     # A pin is a button for the keyboard too: Enter opens its store's name.
-    tab_to(page, page.get_by_role("button", name=f"Store: {names[0]}").first, limit=60)
+    tab_to(page, page.get_by_role("button", name=f"Store 1: {names[0]}").first, limit=60)
     page.keyboard.press("Enter")
     expect(page.locator(".leaflet-popup-content")).to_contain_text(f"1. {names[0]}")
     assert offline.left == []

@@ -146,7 +146,9 @@ def _map_data(rows: list[StoreRow], latitude: float, longitude: float) -> dict[s
                 "lat": row.store.latitude,
                 "lon": row.store.longitude,
                 "name": row.store.name,
-                "label": _("Store: %(name)s") % {"name": row.store.name},
+                # The pin's number, as in the list: two stores of a chain may share a name.
+                "label": _("Store %(number)s: %(name)s")
+                % {"number": row.number, "name": row.store.name},
                 "address": row.store.address_line1,
                 "distance": row.distance,
             }

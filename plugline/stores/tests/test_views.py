@@ -228,9 +228,9 @@ def test_the_map_gets_the_stores_in_the_lists_order(
 ) -> None:
     data = map_data(get(client, "?q=Montréal"))
     assert [(s["number"], s["label"]) for s in data["stores"]] == [
-        (1, "Store: Plateau"),
-        (2, "Store: Rosemont"),
-        (3, "Store: Laval"),
+        (1, "Store 1: Plateau"),
+        (2, "Store 2: Rosemont"),
+        (3, "Store 3: Laval"),
     ]
     assert data["outline"] == "/static/vendor/world-atlas/countries-50m.json"
     assert data["tiles"] is None
