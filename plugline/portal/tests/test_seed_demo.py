@@ -130,3 +130,28 @@ def test_it_refuses_to_run_without_debug(settings):
     with pytest.raises(CommandError, match="DEBUG"):
         seed()
     assert not User.objects.exists()
+
+
+def test_its_re_up_cards_redeem_as_printed_once_sold_and_the_till_key_works(client):
+    from plugline.reup.models import ReupCard, ReupCardStatus
+    from plugline.reup.redemption import card_redeem
+
+    output = seed()
+    cards = re.findall(r"(RU\d+): PIN ([\d ]+) \(([^)]*)", output)
+    key = re.search(r"the till's API key: (plr_\S+)\)", output)
+    assert len(cards) == 3 and key is not None
+    demo = User.objects.get(email="demo@example.com")
+    device = Device.objects.filter(owner=demo).order_by("serial").first()
+
+    sold = card_redeem(user=demo, pin_raw=cards[0][1], device=device)
+    on_the_shelf = card_redeem(user=demo, pin_raw=cards[2][1], device=device)
+    sale = client.post(
+        f"/api/v1/retail/cards/{cards[2][0]}/activate",
+        HTTP_AUTHORIZATION=f"Bearer {key.group(1)}",
+    )
+
+    assert sold.failure is None and on_the_shelf.failure == "refused"
+    assert sale.status_code == 200
+    assert ReupCard.objects.get(serial=cards[2][0]).status == ReupCardStatus.ACTIVATED
+    digits = [pin.replace(" ", "") for _, pin, _ in cards]
+    assert not ReupCard.objects.filter(pin_hash__in=digits).exists()

@@ -5,7 +5,10 @@ at different dates) and the plans with their prices, it fills the inventory
 the way an operator would, through the same imports (devices, web orders,
 numbers): a few dozen available numbers in six cities, and four boxed
 devices to activate, whose keys and label codes are derived from fixed
-strings so that the README can give them.
+strings so that the README can give them. Three Re-Up cards of the demo
+chain CornerMart have fixed PINs for the same reason: two sold at the till,
+one still on the shelf (which no one can redeem until it is sold), and the
+till's demo API key is fixed too.
 """
 
 from __future__ import annotations
@@ -31,7 +34,11 @@ from plugline.devices import keys
 from plugline.devices.importing import devices_import, orders_import
 from plugline.devices.models import Device
 from plugline.devices.services import device_assign, device_model_default
+from plugline.reup.models import RetailerApiKey, ReupBatch
+from plugline.reup.pins import pin_hash, pin_normalize
+from plugline.reup.services import batch_create, card_activate
 from plugline.stores.importing import demo_stores_import
+from plugline.stores.models import RetailChain
 from plugline.telephony.importing import numbers_import
 from plugline.telephony.services import number_mark_assigned
 
@@ -47,6 +54,13 @@ DEMO_STORE_SERIALS = ["PL2000000001", "PL2000000002", "PL2000000003"]
 DEMO_ORDER_NUMBER = "W-100001"
 DEMO_ORDER_EMAIL = "buyer@example.com"
 DEMO_ORDER_SERIAL = "PL2000000004"
+# Re-Up cards: fixed PINs and till key, demo only (real PINs come from the printer file).
+DEMO_REUP_CHAIN = "cornermart"
+DEMO_REUP_NOTE = "Demo cards (PINs in the README)"
+DEMO_REUP_PINS = ["1111 2222 3333 4444", "5555 6666 7777 8888", "9999 0000 1111 2222"]
+DEMO_REUP_SOLD = 2  # the first two are sold; the last one is still on the shelf
+DEMO_TILL_KEY_PREFIX = "demo"
+DEMO_TILL_KEY_SECRET = "cornermart-demo-till"
 # Fictional numbers (555-0100 to 555-0199 are reserved for fiction).
 DEMO_NUMBER_PLACES = [
     ("212", "New York", "NY", "US"),
@@ -100,12 +114,16 @@ class Command(BaseCommand):
             self._inventory()
             self._billing(demo)
             stores = demo_stores_import()
+            till_key, cards = self._reup()
         self.stdout.write(
             "Demo subscriber: demo@example.com (or (212) 555-0147 / (416) 555-0148), "
             f"password {DEMO_PASSWORD}\n"
             f"Demo staff (admin at /admin/): {STAFF_EMAIL}, password {DEMO_PASSWORD}\n"
             f"Demo stores ({stores.rows}) at /stores/: search Montréal, Copenhagen or 10001\n"
-            "Demo devices to activate: start one with its command, then "
+            f"Demo Re-Up cards of {DEMO_REUP_CHAIN} (redeem at /account/reup/; "
+            f"the till's API key: {till_key}):\n"
+            + "".join(f"  {serial}: PIN {pin} ({status})\n" for serial, pin, status in cards)
+            + "Demo devices to activate: start one with its command, then "
             '"Activate" in the portal (or type its serial and label code):'
         )
         for serial in [*DEMO_STORE_SERIALS, DEMO_ORDER_SERIAL]:
@@ -118,6 +136,41 @@ class Command(BaseCommand):
                 f"  {serial} ({sold}), label code {demo_label_code(serial)}:\n"
                 f"    .venv/bin/plugline-device --serial {serial} --key {demo_device_key(serial)}"
             )
+
+    def _reup(self) -> tuple[str, list[tuple[str, str, str]]]:
+        """The demo till key and Re-Up cards: (the key, [(serial, PIN, status)]).
+
+        Made once; later runs only list them (with their status then).
+        """
+        chain = RetailChain.objects.get(code=DEMO_REUP_CHAIN)
+        key, _ = RetailerApiKey.objects.get_or_create(
+            prefix=DEMO_TILL_KEY_PREFIX,
+            defaults={
+                "chain": chain,
+                "name": "Demo till",
+                "secret_hash": hashlib.sha256(DEMO_TILL_KEY_SECRET.encode()).hexdigest(),
+            },
+        )
+        batch = ReupBatch.objects.filter(chain=chain, note=DEMO_REUP_NOTE).first()
+        if batch is None:
+            plan = Plan.objects.get(code=DEMO_PLANS[0][0])
+            batch = batch_create(
+                chain=chain, plan=plan, count=len(DEMO_REUP_PINS), note=DEMO_REUP_NOTE
+            )
+            # Demo only: the PINs are the fixed ones, and there is no printer file to download.
+            batch.exported_at = timezone.now()
+            batch.save(update_fields=["exported_at"])
+            for card, pin in zip(batch.cards.order_by("pk"), DEMO_REUP_PINS, strict=True):
+                card.pin_hash = pin_hash(pin_normalize(pin) or "")
+                card.save(update_fields=["pin_hash"])
+            for card in batch.cards.order_by("pk")[:DEMO_REUP_SOLD]:
+                card_activate(key=key, serial=card.serial)
+        cards = batch.cards.order_by("pk")
+        listed = [
+            (card.serial, pin, card.get_status_display())
+            for card, pin in zip(cards, DEMO_REUP_PINS, strict=True)
+        ]
+        return f"plr_{DEMO_TILL_KEY_PREFIX}_{DEMO_TILL_KEY_SECRET}", listed
 
     def _user(self, email: str, *, first_name: str, last_name: str, staff: bool = False) -> User:
         user, _ = User.objects.get_or_create(
