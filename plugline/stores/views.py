@@ -64,9 +64,9 @@ def find(request: HttpRequest) -> HttpResponse:
         form = StoreSearchForm(request.GET)
     else:
         # A link may choose the filter ("?sells=reup_cards") before anything is searched.
-        sells = request.GET.get("sells", "")
+        chosen = request.GET.get("sells", "")
         known = {value for value, _label in SELLS_CHOICES}
-        form = StoreSearchForm(initial={"sells": sells if sells in known else ""})
+        form = StoreSearchForm(initial={"sells": chosen if chosen in known else ""})
     context: dict[str, object] = {"form": form, "searched": False}
     if not searched:
         return render(request, "stores/find.html", context)

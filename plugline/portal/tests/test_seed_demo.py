@@ -141,7 +141,7 @@ def test_its_re_up_cards_redeem_as_printed_once_sold_and_the_till_key_works(clie
     key = re.search(r"the till's API key: (plr_\S+)\)", output)
     assert len(cards) == 3 and key is not None
     demo = User.objects.get(email="demo@example.com")
-    device = Device.objects.filter(owner=demo).order_by("serial").first()
+    device = Device.objects.filter(owner=demo).order_by("serial")[0]
 
     sold = card_redeem(user=demo, pin_raw=cards[0][1], device=device)
     on_the_shelf = card_redeem(user=demo, pin_raw=cards[2][1], device=device)
