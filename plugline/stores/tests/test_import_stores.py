@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 
 import pytest
 
@@ -162,16 +161,17 @@ def test_it_checks_everything_and_writes_nothing_on_a_dry_run(tmp_path):
     assert not Store.objects.exists()
 
 
-def test_it_imports_ten_thousand_stores_in_a_few_seconds(tmp_path):
+def test_it_imports_ten_thousand_stores_in_bulk(tmp_path, django_assert_max_num_queries):
     rows = [
         f"bigchain,Big Chain,{n},Store {n},{n} Main St,,Chicago,IL,606{n % 100:02d},US,"
         f"{41 + (n % 1000) / 1000},{-88 + (n // 1000) / 10},,Mo-Sa 08:00-20:00,yes,yes"
         for n in range(10_000)
     ]
-    started = time.monotonic()
-    outcome = run_import("import_stores", tmp_path, csv_of(*rows))
+    # Bulk writes: a query per batch of rows (SQLite takes small batches), not per row.
+    with django_assert_max_num_queries(400):
+        outcome = run_import("import_stores", tmp_path, csv_of(*rows))
     assert outcome.exit_code == 0, outcome.output
     assert Store.objects.filter(postal_code_key="60642").count() == 100
-    outcome = run_import("import_stores", tmp_path, csv_of(*rows))
+    with django_assert_max_num_queries(400):
+        outcome = run_import("import_stores", tmp_path, csv_of(*rows))
     assert "10000 unchanged" in outcome.stdout
-    assert time.monotonic() - started < 30
