@@ -124,8 +124,9 @@ _RESPONSES: dict[int, Any] = {
     summary="Activate a card when it is sold",
     description=(
         "The card becomes redeemable. Answers the card; activating a card that is already "
-        "activated answers the same (safe to repeat). 404 if the serial is not one of your "
-        "chain's cards; 409 if the card is voided, redeemed or has no PIN yet."
+        "activated, or was since redeemed, answers the card with its status (safe to "
+        "repeat). 404 if the serial is not one of your chain's cards; 409 if the card is "
+        "voided or has no PIN yet."
     ),
 )
 def card_activate_view(request: HttpRequest, serial: str = SerialPath) -> Any:
