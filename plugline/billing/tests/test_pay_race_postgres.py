@@ -7,15 +7,10 @@ Each gives exactly one charge at the (sandbox) gateway and one extension.
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from conftest import Subscriber, make_subscriber
 from plugline.billing.checkout import cart_add
@@ -31,75 +26,42 @@ from plugline.billing.models import (
 from plugline.billing.payments import KILL_AFTER_CHARGE_ENV, idempotency_key_new, payment_settle
 from plugline.billing.services import card_add_from_session, customer_for_user
 from plugline.billing.tests.factories import plan_make, subscription_make
+from plugline.core.tests.racing import (
+    Finished,
+    Worker,
+    needs_postgres,
+    worker_start,
+    workers_finish,
+    workers_stopped_after,
+    workers_wait,
+)
 from plugline.sandbox_gateway import services as psp
 from plugline.sandbox_gateway.models import SandboxCharge
 
-pytestmark = [
-    pytest.mark.skipif(
-        not os.environ.get("DATABASE_URL", "").startswith("postgres"),
-        reason="separate processes paying at once need PostgreSQL",
-    ),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = [needs_postgres, pytest.mark.django_db(transaction=True)]
 
 ROUNDS = 4
 
 
-def database_url() -> str:
-    db = connection.settings_dict
-    return (
-        f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:"
-        f"{db['PORT'] or 5432}/{db['NAME']}"
-    )
-
-
 def start_payer(
     name: str, sync_dir: Path, user_id: int, card_id: int, key: str, *, kill: bool = False
-) -> subprocess.Popen[str]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        "DJANGO_SETTINGS_MODULE": "plugline.settings",
-    }
-    if kill:
-        env[KILL_AFTER_CHARGE_ENV] = "1"
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "plugline.billing.tests.pay_worker",
-            name,
-            str(sync_dir),
-            str(user_id),
-            str(card_id),
-            key,
-        ],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=Path(__file__).resolve().parents[3],
+) -> Worker:
+    return worker_start(
+        "plugline.billing.tests.pay_worker",
+        name,
+        sync_dir,
+        user_id,
+        card_id,
+        key,
+        env={KILL_AFTER_CHARGE_ENV: "1"} if kill else {},
     )
 
 
-def run_payers(sync_dir: Path, payers: list[subprocess.Popen[str]]) -> list[tuple[int, str, str]]:
-    names = [f"ready-{index}" for index in range(len(payers))]
-    deadline = time.monotonic() + 60
-    try:
-        while not all((sync_dir / name).exists() for name in names):
-            for payer in payers:
-                if payer.poll() is not None:
-                    pytest.fail(f"a payer stopped: {payer.communicate()}")
-            assert time.monotonic() < deadline, "payers never ready"
-            time.sleep(0.01)
+def run_payers(sync_dir: Path, payers: list[Worker]) -> list[Finished]:
+    with workers_stopped_after(payers):
+        workers_wait([sync_dir / f"ready-{index}" for index in range(len(payers))], payers)
         (sync_dir / "go").touch()
-        outputs = [payer.communicate(timeout=120) for payer in payers]
-    finally:
-        for payer in payers:
-            if payer.poll() is None:
-                payer.kill()
-                payer.wait()
-    return [(payer.returncode, out, err) for payer, (out, err) in zip(payers, outputs, strict=True)]
+        return workers_finish(payers)
 
 
 def visa_on_file(subscriber: Subscriber) -> PaymentMethod:

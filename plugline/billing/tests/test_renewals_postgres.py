@@ -7,11 +7,7 @@ Each subscription is charged once at the (sandbox) gateway and extended once.
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -31,18 +27,21 @@ from plugline.billing.models import (
 from plugline.billing.payments import KILL_AFTER_CHARGE_ENV, payments_settle_unknown
 from plugline.billing.renewals import AttemptStatus, renewal_run
 from plugline.billing.tests.factories import plan_make
-from plugline.billing.tests.test_pay_race_postgres import database_url, visa_on_file
+from plugline.billing.tests.test_pay_race_postgres import visa_on_file
+from plugline.core.tests.racing import (
+    Finished,
+    Worker,
+    needs_postgres,
+    worker_start,
+    workers_finish,
+    workers_stopped_after,
+    workers_wait,
+)
 from plugline.notifications.models import OutboxMessage
 from plugline.sandbox_gateway import services as psp
 from plugline.sandbox_gateway.models import SandboxCharge
 
-pytestmark = [
-    pytest.mark.skipif(
-        not os.environ.get("DATABASE_URL", "").startswith("postgres"),
-        reason="separate processes renewing at once need PostgreSQL",
-    ),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = [needs_postgres, pytest.mark.django_db(transaction=True)]
 
 
 def due_subscriptions(count: int) -> list[Subscription]:
@@ -62,48 +61,21 @@ def due_subscriptions(count: int) -> list[Subscription]:
     return subscriptions
 
 
-def start_worker(name: str, sync: Path, *, threads: int, kill: bool = False):
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        "DJANGO_SETTINGS_MODULE": "plugline.settings",
-    }
-    if kill:
-        env[KILL_AFTER_CHARGE_ENV] = "1"
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "plugline.billing.tests.renewal_worker",
-            name,
-            str(sync),
-            str(threads),
-        ],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=Path(__file__).resolve().parents[3],
+def start_worker(name: str, sync: Path, *, threads: int, kill: bool = False) -> Worker:
+    return worker_start(
+        "plugline.billing.tests.renewal_worker",
+        name,
+        sync,
+        threads,
+        env={KILL_AFTER_CHARGE_ENV: "1"} if kill else {},
     )
 
 
-def run_workers(sync: Path, workers: list) -> list[tuple[int, str, str]]:
-    deadline = time.monotonic() + 60
-    try:
-        while not all((sync / f"ready-{n}").exists() for n in range(len(workers))):
-            for worker in workers:
-                if worker.poll() is not None:
-                    pytest.fail(f"a worker stopped: {worker.communicate()}")
-            assert time.monotonic() < deadline, "workers never ready"
-            time.sleep(0.01)
+def run_workers(sync: Path, workers: list[Worker]) -> list[Finished]:
+    with workers_stopped_after(workers):
+        workers_wait([sync / f"ready-{n}" for n in range(len(workers))], workers)
         (sync / "go").touch()
-        outputs = [worker.communicate(timeout=180) for worker in workers]
-    finally:
-        for worker in workers:
-            if worker.poll() is None:
-                worker.kill()
-                worker.wait()
-    return [(w.returncode, out, err) for w, (out, err) in zip(workers, outputs, strict=True)]
+        return workers_finish(workers, timeout=180)
 
 
 def assert_each_charged_and_extended_once(subscriptions: list[Subscription]) -> None:

@@ -5,9 +5,6 @@ Each trial is charged once and extended once, whichever process claims it.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -25,18 +22,18 @@ from plugline.billing.models import (
     Subscription,
 )
 from plugline.billing.tests.factories import make_plan
-from plugline.billing.tests.test_apply_race_postgres import database_url, wait_for
+from plugline.core.tests.racing import (
+    needs_postgres,
+    worker_start,
+    workers_finish,
+    workers_stopped_after,
+    workers_wait,
+)
 from plugline.devices.tests.wizard_factory import make_device
 from plugline.sandbox_gateway.models import SandboxCharge
 from plugline.sandbox_gateway.tests.helpers import card_saved
 
-pytestmark = [
-    pytest.mark.skipif(
-        not os.environ.get("DATABASE_URL", "").startswith("postgres"),
-        reason="a race between two processes needs PostgreSQL",
-    ),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = [needs_postgres, pytest.mark.django_db(transaction=True)]
 
 TRIALS = 6
 
@@ -70,31 +67,19 @@ def ended_trial(index: int) -> Subscription:
     )
 
 
-def start_worker(name: str, sync_dir: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "plugline.billing.tests.trial_race", name, str(sync_dir)],
-        env={
-            **os.environ,
-            "DATABASE_URL": database_url(),
-            "DJANGO_SETTINGS_MODULE": "plugline.settings",
-        },
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=Path(__file__).resolve().parents[3],
-    )
-
-
 def test_two_schedulers_converting_at_once_charge_each_trial_once(tmp_path: Path):
     subscriptions = [ended_trial(index) for index in range(TRIALS)]
-    workers = [start_worker(name, tmp_path) for name in ("a", "b")]
-    wait_for([tmp_path / "ready-a", tmp_path / "ready-b"], workers)
-    (tmp_path / "go").touch()
+    workers = [
+        worker_start("plugline.billing.tests.trial_race", name, tmp_path) for name in ("a", "b")
+    ]
+    with workers_stopped_after(workers):
+        workers_wait([tmp_path / "ready-a", tmp_path / "ready-b"], workers)
+        (tmp_path / "go").touch()
+        results = workers_finish(workers)
     tried = []
-    for worker in workers:
-        out, err = worker.communicate(timeout=120)
-        assert worker.returncode == 0, err
-        tried.append(int(out.strip()))
+    for result in results:
+        assert result.returncode == 0, result.err
+        tried.append(int(result.out.strip()))
     assert sum(tried) == TRIALS
     assert SandboxCharge.objects.count() == TRIALS
     assert Payment.objects.filter(status=PaymentStatus.SUCCEEDED).count() == TRIALS

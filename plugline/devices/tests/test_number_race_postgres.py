@@ -10,69 +10,31 @@ to choose again.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
-from django.db import connection
 from django.test import Client
 
+from plugline.core.tests.racing import (
+    Worker,
+    needs_postgres,
+    worker_start,
+    workers_finish,
+    workers_stopped_after,
+    workers_wait,
+)
 from plugline.devices.models import Activation
 from plugline.devices.tests.wizard_factory import make_device, wizard_at
 from plugline.telephony.models import NumberStatus, PhoneNumber
 
-pytestmark = [
-    pytest.mark.skipif(
-        not os.environ.get("DATABASE_URL", "").startswith("postgres"),
-        reason="a race between two processes needs PostgreSQL",
-    ),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = [needs_postgres, pytest.mark.django_db(transaction=True)]
 
 # One last free number in each of these area codes: one race each.
 AREA_CODES = ("303", "312", "415", "503", "602", "617", "702", "713")
 
 
-def database_url() -> str:
-    db = connection.settings_dict
-    return (
-        f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:"
-        f"{db['PORT'] or 5432}/{db['NAME']}"
-    )
-
-
-def start_browser(
-    activation: Activation, sync_dir: Path, numbers: list[str]
-) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "plugline.devices.tests.number_race",
-            str(activation.pk),
-            str(sync_dir),
-            *numbers,
-        ],
-        env={
-            **os.environ,
-            "DATABASE_URL": database_url(),
-            "DJANGO_SETTINGS_MODULE": "plugline.settings",
-        },
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=Path(__file__).resolve().parents[3],
-    )
-
-
-def wait_for(paths: list[Path], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not all(path.exists() for path in paths):
-        assert time.monotonic() < deadline, f"never ready: {paths}"
-        time.sleep(0.01)
+def start_browser(activation: Activation, sync_dir: Path, numbers: list[str]) -> Worker:
+    return worker_start("plugline.devices.tests.number_race", activation.pk, sync_dir, *numbers)
 
 
 def test_two_wizards_racing_for_the_last_number_one_gets_it_the_other_chooses_again(
@@ -85,20 +47,15 @@ def test_two_wizards_racing_for_the_last_number_one_gets_it_the_other_chooses_ag
         numbers.append(e164)
     wizards = [wizard_at(Client(), "number", device=make_device(f"PLRACE0000{n}")) for n in (1, 2)]
     browsers = [start_browser(wizard, tmp_path, numbers) for wizard in wizards]
-    try:
+    with workers_stopped_after(browsers):
         for number in numbers:
-            wait_for([tmp_path / f"ready-{wizard.pk}-{number}" for wizard in wizards])
+            workers_wait([tmp_path / f"ready-{wizard.pk}-{number}" for wizard in wizards], browsers)
             (tmp_path / f"go-{number}").touch()
-        outputs = [browser.communicate(timeout=120) for browser in browsers]
-    finally:
-        for browser in browsers:
-            if browser.poll() is None:
-                browser.kill()
-    for browser, (_, errors) in zip(browsers, outputs, strict=True):
-        assert browser.returncode == 0, errors
+        finished = workers_finish(browsers)
+    for result in finished:
+        assert result.returncode == 0, result.err
     results = [
-        [json.loads(line) for line in out.splitlines() if line.startswith("{")]
-        for out, _ in outputs
+        [json.loads(line) for line in result.lines() if line.startswith("{")] for result in finished
     ]
     for index, number in enumerate(numbers):
         first, second = results[0][index], results[1][index]

@@ -8,7 +8,6 @@ and voided at once by two requests ends in one state, audited once each way.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable
 from functools import partial
@@ -18,6 +17,7 @@ import pytest
 from django.db import connection
 
 from plugline.core.models import AuditAction, AuditEvent
+from plugline.core.tests.racing import needs_postgres
 from plugline.reup import pins
 from plugline.reup.models import ReupCardStatus
 from plugline.reup.services import (
@@ -31,13 +31,7 @@ from plugline.reup.services import (
 )
 from plugline.reup.tests.factories import make_batch, make_chain
 
-pytestmark = [
-    pytest.mark.skipif(
-        not os.environ.get("DATABASE_URL", "").startswith("postgres"),
-        reason="a race between database sessions needs PostgreSQL",
-    ),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = [needs_postgres, pytest.mark.django_db(transaction=True)]
 
 ROUNDS = 5
 THREADS = 4

@@ -9,62 +9,42 @@ The rate limits are lifted so that only the race decides.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from conftest import make_subscriber
 from plugline.billing.models import Subscription, SubscriptionPeriod
 from plugline.billing.periods import add_months
 from plugline.billing.tests.factories import make_plan, subscription_make
 from plugline.core.models import AuditAction, AuditEvent
+from plugline.core.tests.racing import (
+    Worker,
+    needs_postgres,
+    worker_start,
+    workers_finish,
+    workers_stopped_after,
+    workers_wait,
+)
 from plugline.notifications.models import OutboxMessage
 from plugline.reup.models import ReupCardStatus
 from plugline.reup.tests.factories import make_activated_card
 
-pytestmark = [
-    pytest.mark.skipif(
-        not os.environ.get("DATABASE_URL", "").startswith("postgres"),
-        reason="a race between processes needs PostgreSQL",
-    ),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = [needs_postgres, pytest.mark.django_db(transaction=True)]
 
 THREADS = 25  # per process, one process per account: 50 redemptions
 
 
-def database_url() -> str:
-    db = connection.settings_dict
-    return (
-        f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:"
-        f"{db['PORT'] or 5432}/{db['NAME']}"
-    )
-
-
-def start_worker(
-    name: str, sync_dir: Path, user_id: int, device_id: int, pin: str
-) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "plugline.reup.tests.redeem_worker",
-            name,
-            str(sync_dir),
-            str(user_id),
-            str(device_id),
-            str(THREADS),
-            pin,
-        ],
+def start_worker(name: str, sync_dir: Path, user_id: int, device_id: int, pin: str) -> Worker:
+    return worker_start(
+        "plugline.reup.tests.redeem_worker",
+        name,
+        sync_dir,
+        user_id,
+        device_id,
+        THREADS,
+        pin,
         env={
-            **os.environ,
-            "DATABASE_URL": database_url(),
-            "DJANGO_SETTINGS_MODULE": "plugline.settings",
             # No limits: the race alone decides who wins. (With limits, however
             # high, 50 tries at the same instant queue for the limits' lock in
             # the database cache, and those kept waiting over a second are
@@ -72,10 +52,6 @@ def start_worker(
             "REUP_REDEEM_RATE_LIMITS": "",
             "REUP_REDEEM_GLOBAL_RATE_LIMITS": "",
         },
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=Path(__file__).resolve().parents[3],
     )
 
 
@@ -91,23 +67,15 @@ def test_it_lets_exactly_one_of_50_simultaneous_redemptions_of_a_pin_succeed(tmp
         start_worker(name, tmp_path, subscriber.user.pk, subscriber.devices[0].pk, pin)
         for name, subscriber in (("alice", alice), ("bob", bob))
     ]
-    try:
-        deadline = time.monotonic() + 120
-        while not all((tmp_path / f"ready-{name}").exists() for name in ("alice", "bob")):
-            for worker in workers:
-                if worker.poll() is not None:
-                    pytest.fail(f"a worker stopped: {worker.communicate()}")
-            assert time.monotonic() < deadline, "the workers never got ready"
-            time.sleep(0.01)
+    with workers_stopped_after(workers):
+        workers_wait(
+            [tmp_path / f"ready-{name}" for name in ("alice", "bob")], workers, timeout=120
+        )
         (tmp_path / "go").touch()
-        outputs = [worker.communicate(timeout=180) for worker in workers]
-    finally:
-        for worker in workers:
-            if worker.poll() is None:
-                worker.kill()
-    for worker, (_, errors) in zip(workers, outputs, strict=True):
-        assert worker.returncode == 0, errors
-    answers = [json.loads(line) for out, _ in outputs for line in out.splitlines() if line]
+        results = workers_finish(workers, timeout=180)
+    for result in results:
+        assert result.returncode == 0, result.err
+    answers = [json.loads(line) for result in results for line in result.lines()]
 
     assert len(answers) == 2 * THREADS
     won = [answer for answer in answers if answer["failure"] is None]
