@@ -257,3 +257,22 @@ def test_it_writes_the_receipt_with_the_device_plan_and_end_date(alice: Subscrib
     assert message.subject == "Your Re-Up card renewed (212) 555-0147"
     assert "12 months" in message.body_text
     assert "service until" in message.body_text
+
+
+def test_a_card_made_under_the_previous_pin_key_redeems_while_that_key_is_a_fallback(
+    settings, alice: Subscriber
+) -> None:
+    settings.REUP_PIN_KEY = "the key the cards were printed under"
+    old_card, old_pin = make_activated_card()
+    forgotten_card, forgotten_pin = make_activated_card()
+    settings.REUP_PIN_KEY = "the new key"
+    settings.REUP_PIN_KEY_FALLBACKS = ["the key the cards were printed under"]
+
+    kept = card_redeem(user=alice.user, pin_raw=old_pin, device=alice.devices[0])
+    settings.REUP_PIN_KEY_FALLBACKS = []
+    lost = card_redeem(user=alice.user, pin_raw=forgotten_pin, device=alice.devices[0])
+
+    assert kept.failure is None and kept.card == old_card
+    assert lost.failure == RedeemFailure.REFUSED
+    forgotten_card.refresh_from_db()
+    assert forgotten_card.status == ReupCardStatus.ACTIVATED
