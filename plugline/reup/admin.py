@@ -15,11 +15,14 @@ Nothing is deleted here: cards, batches and keys are history (and protected).
 from __future__ import annotations
 
 import csv
+import hashlib
+import secrets
 from collections.abc import Iterator
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Count, Q, QuerySet
@@ -353,9 +356,38 @@ class ReupCardAdmin(admin.ModelAdmin):
 
 
 class RetailerApiKeyAddForm(forms.ModelForm):
+    """The new key's chain and name, with a one-time token: sent twice, it makes one key.
+
+    Reloading the page that shows a new key would send this form again; the
+    token (new each time the form is opened) refuses the second sending.
+    """
+
+    once = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
     class Meta:
         model = RetailerApiKey
         fields = ["chain", "name"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["once"].initial = secrets.token_urlsafe(24)
+
+    def clean_once(self) -> str:
+        once = self.cleaned_data["once"]
+        digest = hashlib.sha256(once.encode()).hexdigest()
+        if not cache.add(f"reup:new-key-form:{digest}", True, timeout=NEW_KEY_FORM_MEMORY):
+            raise forms.ValidationError(
+                _(
+                    "This form was already sent: its key was created and shown once. "
+                    "To make another key, open “Add retailer API key” again."
+                ),
+                code="sent",
+            )
+        return once
+
+
+# How long a sent "new key" form is remembered (a reload days later is refused too).
+NEW_KEY_FORM_MEMORY = 7 * 24 * 3600
 
 
 @admin.register(RetailerApiKey)
@@ -383,7 +415,7 @@ class RetailerApiKeyAdmin(admin.ModelAdmin):
         return super().get_form(request, obj, change, **kwargs)
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        return ["chain", "name"] if obj is None else self.readonly_fields
+        return ["chain", "name", "once"] if obj is None else self.readonly_fields
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return [] if obj is None else self.readonly_fields

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -194,6 +195,31 @@ def test_it_finds_a_card_by_serial_and_voids_it(staff_client: Client, staff: Use
     assert event.actor == staff and event.data == {"serial": card.serial, "chain": "kwik"}
 
 
+def once_token(client: Client) -> str:
+    """The one-time token of a freshly opened "Add retailer API key" form."""
+    page = client.get(reverse("admin:reup_retailerapikey_add")).content.decode()
+    found = re.search(r'name="once" value="([^"]+)"', page)
+    assert found, "no one-time token on the form"
+    return found[1]
+
+
+def test_a_new_key_form_sent_twice_makes_one_key(staff_client: Client) -> None:
+    chain = make_chain("kwik")
+    form = {"chain": chain.pk, "name": "Tills, Ontario", "once": once_token(staff_client)}
+
+    first = staff_client.post(reverse("admin:reup_retailerapikey_add"), form)
+    reloaded = staff_client.post(reverse("admin:reup_retailerapikey_add"), form)
+
+    assert 'id="new-api-key"' in first.content.decode()
+    assert "This form was already sent" in reloaded.content.decode()
+    assert 'id="new-api-key"' not in reloaded.content.decode()
+    assert RetailerApiKey.objects.count() == 1
+    # A form opened again makes another key.
+    form["once"] = once_token(staff_client)
+    staff_client.post(reverse("admin:reup_retailerapikey_add"), form)
+    assert RetailerApiKey.objects.count() == 2
+
+
 def test_it_shows_a_new_api_key_once_and_stores_only_its_hash(
     staff_client: Client, staff: User
 ) -> None:
@@ -201,7 +227,7 @@ def test_it_shows_a_new_api_key_once_and_stores_only_its_hash(
 
     response = staff_client.post(
         reverse("admin:reup_retailerapikey_add"),
-        {"chain": chain.pk, "name": "Tills, Ontario"},
+        {"chain": chain.pk, "name": "Tills, Ontario", "once": once_token(staff_client)},
     )
 
     assert response.status_code == 200
@@ -224,7 +250,10 @@ def test_it_shows_a_new_api_key_once_and_stores_only_its_hash(
 
 def test_it_revokes_a_key_from_the_list(staff_client: Client, staff: User) -> None:
     chain = make_chain("kwik")
-    staff_client.post(reverse("admin:reup_retailerapikey_add"), {"chain": chain.pk, "name": "A"})
+    staff_client.post(
+        reverse("admin:reup_retailerapikey_add"),
+        {"chain": chain.pk, "name": "A", "once": once_token(staff_client)},
+    )
     key = RetailerApiKey.objects.get()
 
     response = staff_client.post(
