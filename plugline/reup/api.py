@@ -15,6 +15,7 @@ per client address.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from allauth.core.internal.ratelimit import consume
@@ -109,6 +110,17 @@ def _key(request: HttpRequest) -> RetailerApiKey:
     return key
 
 
+def _till_change(change: Callable[..., ReupCard], request: HttpRequest, serial: str) -> Any:
+    """The card after `change` (card_activate or card_void), or why it could not change."""
+    try:
+        card = change(key=_key(request), serial=serial, request=request)
+    except CardNotFound as error:
+        return Status(404, ErrorResponse(detail=error.message))
+    except CardConflict as error:
+        return Status(409, ErrorResponse(detail=error.message))
+    return _answer(card)
+
+
 _RESPONSES: dict[int, Any] = {
     200: CardResponse,
     401: ErrorResponse,
@@ -130,13 +142,7 @@ _RESPONSES: dict[int, Any] = {
     ),
 )
 def card_activate_view(request: HttpRequest, serial: str = SerialPath) -> Any:
-    try:
-        card = card_activate(key=_key(request), serial=serial, request=request)
-    except CardNotFound as error:
-        return Status(404, ErrorResponse(detail=error.message))
-    except CardConflict as error:
-        return Status(409, ErrorResponse(detail=error.message))
-    return _answer(card)
+    return _till_change(card_activate, request, serial)
 
 
 @router.post(
@@ -150,13 +156,7 @@ def card_activate_view(request: HttpRequest, serial: str = SerialPath) -> Any:
     ),
 )
 def card_void_view(request: HttpRequest, serial: str = SerialPath) -> Any:
-    try:
-        card = card_void(key=_key(request), serial=serial, request=request)
-    except CardNotFound as error:
-        return Status(404, ErrorResponse(detail=error.message))
-    except CardConflict as error:
-        return Status(409, ErrorResponse(detail=error.message))
-    return _answer(card)
+    return _till_change(card_void, request, serial)
 
 
 @router.get(
