@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.test import Client
 
 from plugline.accounts.models import User
 from plugline.devices.models import Device
@@ -42,6 +43,22 @@ def make_subscriber(
         for number in numbers
     ]
     return Subscriber(user=user, password=password, devices=devices)
+
+
+@pytest.fixture
+def staff(db: None) -> User:
+    """A staff member with every permission (a superuser), for the admin's pages."""
+    staff = make_subscriber("staff@example.com", numbers=()).user
+    staff.is_staff = staff.is_superuser = True
+    staff.save()
+    return staff
+
+
+@pytest.fixture
+def staff_client(client: Client, staff: User) -> Client:
+    """The test client, signed in as `staff`."""
+    client.force_login(staff)
+    return client
 
 
 @pytest.fixture(autouse=True)

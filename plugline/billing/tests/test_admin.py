@@ -5,28 +5,13 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from conftest import Subscriber, make_subscriber
-from plugline.accounts.models import User
+from conftest import Subscriber
 from plugline.billing.models import PaymentMethod, PaymentStatus, PeriodSource, Plan, PlanPrice
 from plugline.billing.services import subscription_add_period, subscription_for_device
 from plugline.billing.tests.factories import make_paid_item, make_plan
 from plugline.core.models import AuditAction, AuditEvent
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff(db: None) -> User:
-    staff = make_subscriber("staff@example.com", numbers=()).user
-    staff.is_staff = staff.is_superuser = True
-    staff.save()
-    return staff
-
-
-@pytest.fixture
-def staff_client(client: Client, staff: User) -> Client:
-    client.force_login(staff)
-    return client
 
 
 def plan_form(prices: list[tuple[str, str]], **fields: str) -> dict[str, str]:

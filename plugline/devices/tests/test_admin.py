@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from conftest import Subscriber, make_subscriber
+from conftest import Subscriber
 from plugline.devices import keys
 from plugline.devices.models import (
     Activation,
@@ -23,15 +23,6 @@ from plugline.devices.services import device_model_default
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def staff_client(db: None, client: Client) -> Client:
-    staff = make_subscriber("staff@example.com", numbers=())
-    staff.user.is_staff = staff.user.is_superuser = True
-    staff.user.save()
-    client.force_login(staff.user)
-    return client
 
 
 @pytest.fixture

@@ -25,20 +25,6 @@ from plugline.reup.tests.test_batches import database_dump
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def staff(db: None) -> User:
-    staff = make_subscriber("staff@example.com", numbers=()).user
-    staff.is_staff = staff.is_superuser = True
-    staff.save()
-    return staff
-
-
-@pytest.fixture
-def staff_client(client: Client, staff: User) -> Client:
-    client.force_login(staff)
-    return client
-
-
 def printer_file_url(batch: ReupBatch) -> str:
     return reverse("admin:reup_reupbatch_printer_file", args=[batch.pk])
 

@@ -3,22 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 
-from conftest import make_subscriber
 from plugline.stores.models import Store
 from plugline.stores.tests.factories import make_chain, make_store
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff_client(client: Client) -> Client:
-    staff = make_subscriber("staff@example.com", numbers=())
-    staff.user.is_staff = staff.user.is_superuser = True
-    staff.user.save()
-    client.force_login(staff.user)
-    return client
 
 
 def form_of(store: Store, **changes: str) -> dict[str, str]:
