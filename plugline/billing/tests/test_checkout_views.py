@@ -18,8 +18,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from conftest import Subscriber, make_subscriber
-from plugline.billing import payments
-from plugline.billing.gateways.base import ChargeResult
 from plugline.billing.gateways.sandbox import SandboxGateway
 from plugline.billing.models import CartItem, Payment, Subscription, SubscriptionPeriod
 from plugline.billing.tests.factories import (
@@ -27,7 +25,6 @@ from plugline.billing.tests.factories import (
     CARD_NEEDS_AUTHENTICATION,
     card_on_file,
     plan_make,
-    sandbox_reset,
     subscription_make,
 )
 from plugline.notifications.models import OutboxMessage
@@ -35,28 +32,6 @@ from plugline.sandbox_gateway import services as psp
 from plugline.sandbox_gateway.models import SandboxCharge
 
 DECLINED = "Your card was declined. Nothing was charged. Try another card."
-
-
-@pytest.fixture
-def gateway(db: None) -> SandboxGateway:
-    """The real sandbox gateway (settings.PAYMENT_GATEWAY), answering at once and always."""
-    sandbox_reset()
-    assert payments.gateway_get().name == "sandbox"
-    return SandboxGateway()
-
-
-@pytest.fixture
-def charges_asked(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The keys Plugline asks the sandbox to charge, in order (the sandbox still charges)."""
-    asked: list[str] = []
-    real_charge = SandboxGateway.charge
-
-    def charge(self: SandboxGateway, **kwargs: object) -> ChargeResult:
-        asked.append(str(kwargs["idempotency_key"]))
-        return real_charge(self, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(SandboxGateway, "charge", charge)
-    return asked
 
 
 @pytest.fixture

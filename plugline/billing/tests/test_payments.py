@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from conftest import Subscriber
 from plugline.billing import payments
-from plugline.billing.gateways.base import ChargeResult, Outcome
+from plugline.billing.gateways.base import Outcome
 from plugline.billing.gateways.sandbox import SandboxGateway
 from plugline.billing.models import (
     Payment,
@@ -43,35 +43,12 @@ from plugline.billing.tests.factories import (
     CARD_NEEDS_AUTHENTICATION,
     card_on_file,
     plan_make,
-    sandbox_reset,
     subscription_make,
 )
 from plugline.core.models import AuditAction, AuditEvent
 from plugline.notifications.models import OutboxMessage
 from plugline.sandbox_gateway import services as psp
 from plugline.sandbox_gateway.models import SandboxCharge, SandboxEvent, SandboxRefund
-
-
-@pytest.fixture
-def gateway(db: None) -> SandboxGateway:
-    """The real sandbox gateway (settings.PAYMENT_GATEWAY), answering at once and always."""
-    sandbox_reset()
-    assert payments.gateway_get().name == "sandbox"
-    return SandboxGateway()
-
-
-@pytest.fixture
-def charges_asked(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The keys Plugline asks the sandbox to charge, in order (the sandbox still charges)."""
-    asked: list[str] = []
-    real_charge = SandboxGateway.charge
-
-    def charge(self: SandboxGateway, **kwargs: object) -> ChargeResult:
-        asked.append(str(kwargs["idempotency_key"]))
-        return real_charge(self, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(SandboxGateway, "charge", charge)
-    return asked
 
 
 @pytest.fixture

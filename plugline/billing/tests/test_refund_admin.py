@@ -11,26 +11,16 @@ from django.test import Client
 from django.urls import reverse
 
 from conftest import Subscriber
-from plugline.billing import payments
 from plugline.billing.gateways.sandbox import SandboxGateway
 from plugline.billing.models import Payment, PaymentKind
 from plugline.billing.payments import payment_charge, payment_create
 from plugline.billing.tests.factories import (
     card_on_file,
     plan_make,
-    sandbox_reset,
     subscription_make,
 )
 from plugline.core.models import AuditAction, AuditEvent
 from plugline.sandbox_gateway.models import SandboxCharge, SandboxRefund
-
-
-@pytest.fixture
-def gateway(db: None) -> SandboxGateway:
-    """The real sandbox gateway (settings.PAYMENT_GATEWAY), answering at once and always."""
-    sandbox_reset()
-    assert payments.gateway_get().name == "sandbox"
-    return SandboxGateway()
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ from django.utils import timezone
 
 from conftest import Subscriber
 from plugline.billing import payments
-from plugline.billing.gateways.base import ChargeResult
 from plugline.billing.gateways.sandbox import SandboxGateway
 from plugline.billing.models import (
     Payment,
@@ -37,7 +36,6 @@ from plugline.billing.tests.factories import (
     CARD_SUCCEEDS,
     card_on_file,
     plan_make,
-    sandbox_reset,
 )
 from plugline.notifications.models import OutboxMessage
 from plugline.sandbox_gateway import services as psp
@@ -47,19 +45,9 @@ START = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def gateway(db: None, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+def gateway(gateway: SandboxGateway, charges_asked: list[str]) -> list[str]:
     """The real sandbox; the keys Plugline asks it to charge, in order (it still charges)."""
-    sandbox_reset()
-    assert payments.gateway_get().name == "sandbox"
-    asked: list[str] = []
-    real_charge = SandboxGateway.charge
-
-    def charge(self: SandboxGateway, **kwargs: object) -> ChargeResult:
-        asked.append(str(kwargs["idempotency_key"]))
-        return real_charge(self, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(SandboxGateway, "charge", charge)
-    return asked
+    return charges_asked
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ timeouts, refunds."""
 
 from __future__ import annotations
 
-import os
 import threading
 from datetime import UTC, datetime
 
@@ -15,6 +14,7 @@ from django.test import Client
 from plugline.billing.gateways import gateway_get
 from plugline.billing.gateways.base import GatewayError, Outcome
 from plugline.billing.gateways.sandbox import SandboxGateway
+from plugline.core.tests.racing import needs_postgres
 from plugline.sandbox_gateway.models import SandboxCharge, SandboxRefund
 from plugline.sandbox_gateway.services import config_set
 from plugline.sandbox_gateway.tests.helpers import RETURN_URL, card_page_post, card_saved, customer
@@ -266,10 +266,7 @@ def test_it_creates_a_customer_once_per_key(gateway):
     assert customer(gateway) == customer(gateway)
 
 
-@pytest.mark.skipif(
-    not os.environ.get("DATABASE_URL", "").startswith("postgres"),
-    reason="concurrent writers need PostgreSQL",
-)
+@needs_postgres
 @pytest.mark.django_db(transaction=True)
 def test_it_charges_once_when_eight_requests_race_with_one_key(gateway):
     cus = customer(gateway)
@@ -297,10 +294,7 @@ def test_it_charges_once_when_eight_requests_race_with_one_key(gateway):
     assert SandboxCharge.objects.filter(idempotency_key="race").count() == 1
 
 
-@pytest.mark.skipif(
-    not os.environ.get("DATABASE_URL", "").startswith("postgres"),
-    reason="concurrent writers need PostgreSQL",
-)
+@needs_postgres
 @pytest.mark.django_db(transaction=True)
 def test_it_refunds_no_more_than_the_charge_when_refunds_race(gateway):
     cus = customer(gateway)
