@@ -43,8 +43,10 @@ RATE_LIMIT_APP = "plugline.reup"
 ACTION = "reup_redeem"  # per account and per client address
 GLOBAL_ACTION = "reup_redeem_global"  # the whole site: one key for everyone
 ALERT_KIND = "reup_redeem_burst"
-# Failure rows older than this are deleted as new ones come in.
+# Failure rows older than this are deleted by the hourly job below.
 KEEP_FAILURES = dt.timedelta(days=1)
+PRUNE_JOB_NAME = "reup.prune_redeem_failures"
+PRUNE_JOB_EVERY = dt.timedelta(hours=1)
 # An alert already raised is raised again (its repeat count) at most this often.
 REPEAT_EVERY_SECONDS = 60
 
@@ -82,7 +84,6 @@ def failure_record(
 ) -> ReupRedeemFailure:
     """Note a refused or throttled try; alert staff when it makes a burst."""
     now = timezone.now()
-    ReupRedeemFailure.objects.filter(created_at__lt=now - KEEP_FAILURES).delete()
     failure = ReupRedeemFailure.objects.create(
         user_id=user.pk,
         ip_address=client_ip(request) if request is not None else None,
@@ -90,6 +91,14 @@ def failure_record(
     )
     _alert_if_burst(failure=failure, now=now)
     return failure
+
+
+def failures_prune() -> int:
+    """Delete the failure rows older than KEEP_FAILURES (a periodic job); how many."""
+    deleted, _ = ReupRedeemFailure.objects.filter(
+        created_at__lt=timezone.now() - KEEP_FAILURES
+    ).delete()
+    return deleted
 
 
 def _thresholds() -> dict[Scope, int]:

@@ -3,21 +3,24 @@ a burst of failures raises one staff alert."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 from django.http import HttpRequest
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
-from django.utils import translation
+from django.utils import timezone, translation
 from pytest_django.fixtures import Settings
 
 from conftest import Subscriber
 from plugline.accounts.models import User
 from plugline.core.models import AuditAction, AuditEvent, StaffAlert
+from plugline.core.scheduling import periodic_jobs
 from plugline.devices.models import Device, DeviceStatus
 from plugline.devices.services import device_model_default
 from plugline.reup import pins
-from plugline.reup.guarding import ALERT_KIND
+from plugline.reup.guarding import ALERT_KIND, KEEP_FAILURES, PRUNE_JOB_NAME
 from plugline.reup.models import ReupCardStatus, ReupRedeemFailure
 from plugline.reup.redemption import RedeemFailure, card_redeem
 from plugline.reup.tests.factories import make_activated_card
@@ -171,3 +174,16 @@ def test_it_says_try_again_later_and_keeps_the_device_when_throttled(
     with translation.override("fr"):  # Bob reads French
         assert throttled_message().replace("'", "&#x27;") in page
     assert checked_device(page) == device.serial
+
+
+def test_the_hourly_job_deletes_failures_older_than_a_day(alice: Subscriber) -> None:
+    old = ReupRedeemFailure.objects.create(user=alice.user, ip_address="203.0.113.9")
+    recent = ReupRedeemFailure.objects.create(user=alice.user, ip_address="203.0.113.9")
+    ReupRedeemFailure.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - KEEP_FAILURES - dt.timedelta(minutes=1)
+    )
+
+    job = next(job for job in periodic_jobs() if job.name == PRUNE_JOB_NAME)
+    job.func()
+
+    assert list(ReupRedeemFailure.objects.values_list("pk", flat=True)) == [recent.pk]
