@@ -277,6 +277,8 @@ MFA_FORMS = {
 # Signed-in browsers and devices, with their last use, for "Sign out everywhere else".
 USERSESSIONS_TRACK_ACTIVITY = True
 USERSESSIONS_ADAPTER = "plugline.accounts.sessions.UserSessionsAdapter"
+# allauth asks Plugline's adapter for the client's address (plugline.core.http);
+# its own setting agrees, for any allauth code that reads it directly.
 ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 
 # Languages.
