@@ -155,8 +155,12 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # Users and passwords.
 AUTH_USER_MODEL = "accounts.User"
+# Argon2id of the password's Unicode NFKC form (NIST SP 800-63B), so that a
+# password typed with other code points for the same letters matches; hashes
+# made before by plain argon2 still verify, and are redone at the next sign-in.
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "plugline.accounts.hashers.NFKCArgon2PasswordHasher",
+    "plugline.accounts.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 # 8 to 128 characters, no rules about kinds of characters (NIST SP 800-63B):
