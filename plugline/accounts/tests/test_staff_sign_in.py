@@ -146,3 +146,42 @@ def test_it_changes_a_staff_password_on_the_portals_page(staff_client: Client):
 
     assert response.status_code == 302
     assert response["Location"] == "/accounts/password/change/"
+
+
+def _password_login_routes() -> list[str]:
+    """The paths of every route to a view that signs in with a password alone."""
+    from django.contrib.admin import AdminSite
+    from django.contrib.auth.views import LoginView
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    found: list[str] = []
+
+    def walk(patterns: list[URLPattern | URLResolver], prefix: str) -> None:
+        for pattern in patterns:
+            route = prefix + str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, route)
+                continue
+            view = pattern.callback
+            view_class = getattr(view, "view_class", None)
+            if getattr(view, "__func__", None) is AdminSite.login or (
+                isinstance(view_class, type) and issubclass(view_class, LoginView)
+            ):
+                found.append("/" + route)
+
+    walk(get_resolver().url_patterns, "")
+    return found
+
+
+def test_it_reaches_no_password_only_sign_in_page(db: None):
+    from django.contrib.admin import AdminSite
+    from django.contrib.auth.views import LoginView
+    from django.urls import resolve
+
+    routes = _password_login_routes()
+    assert "/admin/login/" in routes  # the admin still has its page, behind ours
+
+    for route in routes:
+        view = resolve(route).func
+        assert getattr(view, "__func__", None) is not AdminSite.login, route
+        assert not issubclass(getattr(view, "view_class", object), LoginView), route
