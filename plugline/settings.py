@@ -155,8 +155,12 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # Users and passwords.
 AUTH_USER_MODEL = "accounts.User"
+# Argon2id of the password's Unicode NFKC form (NIST SP 800-63B), so that a
+# password typed with other code points for the same letters matches; hashes
+# made before by plain argon2 still verify, and are redone at the next sign-in.
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "plugline.accounts.hashers.NFKCArgon2PasswordHasher",
+    "plugline.accounts.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 # 8 to 128 characters, no rules about kinds of characters (NIST SP 800-63B):
@@ -277,6 +281,8 @@ MFA_FORMS = {
 # Signed-in browsers and devices, with their last use, for "Sign out everywhere else".
 USERSESSIONS_TRACK_ACTIVITY = True
 USERSESSIONS_ADAPTER = "plugline.accounts.sessions.UserSessionsAdapter"
+# allauth asks Plugline's adapter for the client's address (plugline.core.http);
+# its own setting agrees, for any allauth code that reads it directly.
 ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 
 # Languages.

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.decorators.cache import never_cache
 
-from plugline.accounts.views import emails, set_language
+from plugline.accounts.views import emails, set_language, staff
 from plugline.billing import refund_admin
 
 admin.site.site_header = admin.site.site_title = "Plugline back office"
@@ -38,6 +38,10 @@ urlpatterns = [
         refund_admin.refund_view,
         name="billing_payment_refund",
     ),
+    # Staff sign in through the portal's sign-in (two-factor, limits, audit),
+    # never with a password alone on the admin's own form.
+    path("admin/login/", staff.admin_login, name="staff_admin_login"),
+    path("admin/password_change/", staff.admin_password_change),
     path("admin/", admin.site.urls),
     path("billing/webhooks/", include("plugline.billing.webhook_urls")),
     # The sandbox payment gateway's own pages (a PSP beside Plugline).

@@ -8,6 +8,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -15,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from plugline.accounts.identifiers import parse_identifier, user_for_identifier
 from plugline.accounts.models import User
+from plugline.core.http import client_ip
 from plugline.core.models import AuditAction
 from plugline.core.services import audit_record
 from plugline.notifications.services import email_send
@@ -45,6 +47,14 @@ class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         # Accounts are created by activating a device, not by a bare sign-up.
         return False
+
+    def get_client_ip(self, request: HttpRequest) -> str:
+        # allauth's rate limits and signed-in sessions see the same client
+        # address as Plugline's own limits and audit log.
+        ip = client_ip(request)
+        if ip is None:
+            raise PermissionDenied("Unable to determine the client's address")
+        return ip
 
     def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials: Any) -> str:
         # One counter per account, whichever of its emails or numbers (in

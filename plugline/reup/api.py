@@ -9,8 +9,16 @@ guard (django-ninja leaves bearer-authenticated views exempt).
 A chain sees only its own cards: another chain's serial answers 404, as one
 that does not exist. Both actions are idempotent: activating an activated
 card (or voiding a voided one) answers the same as the first time, so a till
-may repeat a request it never got an answer to. Wrong keys are rate limited
-per client address.
+may repeat a request it never got an answer to.
+
+Wrong keys are rate limited, and a right key never is: the secret is 256
+random bits, so the limits keep scanners and misconfigured tills quiet
+rather than stand between a guesser and a key, and nobody can lock a chain's
+tills out by sending wrong keys (from the store's own address, say, shared
+by every till of a shopping centre). A wrong secret for an existing key's
+prefix counts for that prefix, from whatever address, and for the client
+address; anything else (an unknown prefix, not a key at all) counts for the
+client address.
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ from ninja.security import HttpBearer
 
 from plugline.reup.models import RetailerApiKey, ReupCard
 from plugline.reup.services import (
+    KEY_PREFIX,
     CardConflict,
     CardNotFound,
     api_key_authenticate,
@@ -35,17 +44,40 @@ from plugline.reup.services import (
     card_void,
 )
 
-# "amount/period/per", as in plugline.devices.ratelimits: failed keys per client address.
-RETAIL_RATE_LIMITS = {"retail_bad_key": "10/m/ip,100/h/ip"}
+# "amount/period/per", as in plugline.devices.ratelimits: wrong keys per client
+# address, and wrong secrets per existing key's prefix.
+RETAIL_RATE_LIMITS = {
+    "retail_bad_key": "10/m/ip,100/h/ip",
+    "retail_bad_key_prefix": "10/m/key,100/h/key",
+}
 
 
-def _bad_key_limit(request: HttpRequest, *, dry_run: bool) -> bool:
+def _existing_prefix(token: str) -> str | None:
+    """The prefix of `token` ("plr_<prefix>_<secret>") if a key has it, revoked or not."""
+    parts = token.split("_", 2)
+    if len(parts) != 3 or parts[0] != KEY_PREFIX or not parts[1]:
+        return None
+    if not RetailerApiKey.objects.filter(prefix=parts[1]).exists():
+        return None
+    return parts[1]
+
+
+def _bad_key_counted(request: HttpRequest, token: str) -> bool:
+    """Count a wrong key; False once a limit it counts against is reached."""
+    allowed = True
+    prefix = _existing_prefix(token)
+    if prefix is not None:
+        allowed = _consumed(request, action="retail_bad_key_prefix", key=prefix)
+    return _consumed(request, action="retail_bad_key", key=None) and allowed
+
+
+def _consumed(request: HttpRequest, *, action: str, key: str | None) -> bool:
     usage = consume(
         request,
         app="plugline.reup",
-        action="retail_bad_key",
+        action=action,
         config=RETAIL_RATE_LIMITS,
-        dry_run=dry_run,
+        key=key,
         limit_get=True,
     )
     return usage is not None
@@ -62,11 +94,9 @@ class RetailerKeyAuth(HttpBearer):
         return self.authenticate(request, token.strip())
 
     def authenticate(self, request: HttpRequest, token: str) -> RetailerApiKey | None:
-        if not _bad_key_limit(request, dry_run=True):
-            raise HttpError(429, _("Too many requests with a wrong key. Wait, then try again."))
         key = api_key_authenticate(token) if token else None
-        if key is None:
-            _bad_key_limit(request, dry_run=False)
+        if key is None and not _bad_key_counted(request, token):
+            raise HttpError(429, _("Too many requests with a wrong key. Wait, then try again."))
         return key
 
 

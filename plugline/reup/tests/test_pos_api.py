@@ -208,23 +208,74 @@ def test_it_refuses_a_revoked_key_at_once(client: Client) -> None:
     assert card.status == ReupCardStatus.PRINTED
 
 
-def test_it_limits_wrong_keys_per_client_address_even_for_a_right_key_afterwards(
-    client: Client,
-) -> None:
+def wrong_secret_for(plaintext: str) -> str:
+    return plaintext[:-4] + ("AAAA" if not plaintext.endswith("AAAA") else "BBBB")
+
+
+def test_it_limits_unknown_keys_per_client_address(client: Client) -> None:
     card = exported_card()
-    _key, plaintext = key_for()
     guesses = [
         till(client, f"plr_{i:012x}_guess", "activate", card.serial, REMOTE_ADDR="198.51.100.7")
         for i in range(10)
     ]
 
-    limited = till(client, plaintext, "activate", card.serial, REMOTE_ADDR="198.51.100.7")
-    elsewhere = till(client, plaintext, "activate", card.serial, REMOTE_ADDR="198.51.100.8")
+    limited = till(
+        client, "plr_ffffffffffff_guess", "activate", card.serial, REMOTE_ADDR="198.51.100.7"
+    )
+    not_a_key = till(client, "hello", "activate", card.serial, REMOTE_ADDR="198.51.100.7")
+    elsewhere = till(
+        client, "plr_ffffffffffff_guess", "activate", card.serial, REMOTE_ADDR="198.51.100.8"
+    )
+
+    assert {guess.status_code for guess in guesses} == {401}
+    assert limited.status_code == not_a_key.status_code == 429
+    assert "wrong key" in limited.json()["detail"]
+    assert elsewhere.status_code == 401
+
+
+def test_it_lets_a_right_key_through_from_an_address_limited_for_wrong_keys(
+    client: Client,
+) -> None:
+    card = exported_card()
+    _key, plaintext = key_for()
+    for i in range(10):
+        till(client, f"plr_{i:012x}_guess", "status", card.serial, REMOTE_ADDR="198.51.100.7")
+    assert (
+        till(
+            client, "plr_guess_guess", "status", card.serial, REMOTE_ADDR="198.51.100.7"
+        ).status_code
+        == 429
+    )
+
+    right = till(client, plaintext, "activate", card.serial, REMOTE_ADDR="198.51.100.7")
+
+    assert right.status_code == 200
+    assert right.json()["status"] == "activated"
+
+
+def test_it_limits_wrong_secrets_per_key_from_any_address_without_locking_the_key_out(
+    client: Client,
+) -> None:
+    card = exported_card()
+    key, plaintext = key_for()
+    _other_key, other_plaintext = api_key_create(chain=key.chain, name="Till 2")
+    wrong = wrong_secret_for(plaintext)
+    guesses = [
+        till(client, wrong, "status", card.serial, REMOTE_ADDR=f"198.51.100.{i}") for i in range(10)
+    ]
+
+    limited = till(client, wrong, "status", card.serial, REMOTE_ADDR="203.0.113.50")
+    other_prefix = till(
+        client, wrong_secret_for(other_plaintext), "status", card.serial, REMOTE_ADDR="203.0.113.51"
+    )
+    right = till(client, plaintext, "activate", card.serial, REMOTE_ADDR="203.0.113.50")
 
     assert {guess.status_code for guess in guesses} == {401}
     assert limited.status_code == 429
-    assert "wrong key" in limited.json()["detail"]
-    assert elsewhere.status_code == 200
+    assert other_prefix.status_code == 401
+    assert right.status_code == 200
+    card.refresh_from_db()
+    assert card.status == ReupCardStatus.ACTIVATED
 
 
 def test_it_lists_the_till_endpoints_in_the_openapi_schema(client: Client) -> None:
