@@ -98,6 +98,19 @@ def test_it_prints_how_to_play_each_demo_device_with_keys_that_work():
     assert "sold online, order W-100001 for buyer@example.com" in commands["PL2000000004"]["sold"]
 
 
+def test_it_says_how_to_start_the_demo_devices_for_a_portal_on_another_port(settings):
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    assert "--portal" not in seed()
+    settings.SITE_URL = "http://127.0.0.1:8080"
+
+    printed = seed()
+
+    assert (
+        "The portal is at http://127.0.0.1:8080: add --portal http://127.0.0.1:8080 to the "
+        "command (or start it with the same PORT as the portal)." in printed
+    )
+
+
 def test_the_readme_gives_the_same_demo_devices():
     readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
 

@@ -50,6 +50,8 @@ from plugline.stores.models import RetailChain
 from plugline.telephony.importing import numbers_import
 from plugline.telephony.services import number_mark_assigned, number_quarantine
 
+# Where the device agent looks for the portal unless told otherwise (PORT or --portal).
+DEFAULT_SITE_URL = "http://127.0.0.1:8000"
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "plugline-demo"  # demo only, printed by `make run`
 STAFF_EMAIL = "staff@example.com"
@@ -163,6 +165,12 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  {serial} ({sold}), label code {demo_label_code(serial)}:\n"
                 f"    .venv/bin/plugline-device --serial {serial} --key {demo_device_key(serial)}"
+            )
+        if settings.SITE_URL != DEFAULT_SITE_URL:
+            # The agent answers only the portal's pages: by default, those on port 8000.
+            self.stdout.write(
+                f"  The portal is at {settings.SITE_URL}: add --portal {settings.SITE_URL} "
+                "to the command (or start it with the same PORT as the portal)."
             )
 
     def _reup(self, *, resets: list[str]) -> tuple[str, list[tuple[str, str, str]]]:
