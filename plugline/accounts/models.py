@@ -88,6 +88,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self) -> str:
         return self.email
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A new account's first email is its original one, however it is made
+        # (the manager, the admin's "Add user" form); the database refuses none.
+        if self._state.adding and not self.original_email:
+            self.original_email = self.email
+        super().save(*args, **kwargs)
+
     def get_full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
 

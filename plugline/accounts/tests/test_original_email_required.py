@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.db import IntegrityError, connection
 from django.db.migrations.executor import MigrationExecutor
+from django.test import Client
 
 from plugline.accounts.models import User
 
@@ -26,6 +27,21 @@ def test_it_gives_createsuperuser_and_create_user_an_original_email():
 
     assert User.objects.get(is_superuser=True).original_email == "root@example.com"
     assert staff.original_email == "sam@example.com"
+
+
+def test_it_gives_an_account_added_in_the_admin_its_original_email(staff_client: Client):
+    response = staff_client.post(
+        "/admin/accounts/user/add/",
+        {
+            "email": "added@example.com",
+            "usable_password": "true",
+            "password1": "a long household passphrase",
+            "password2": "a long household passphrase",
+        },
+    )
+
+    assert response.status_code == 302
+    assert User.objects.get(email="added@example.com").original_email == "added@example.com"
 
 
 @pytest.mark.django_db(transaction=True)
