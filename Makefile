@@ -3,6 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+# Links in emails, receipts, the data export and the sandbox's webhooks point
+# here: the port `make run` serves on, unless SITE_URL is set.
+SITE_URL ?= http://127.0.0.1:$(PORT)
+RUN_ENV := DEBUG=1 PORT='$(PORT)' SITE_URL='$(SITE_URL)'
 APPS := core accounts telephony devices billing notifications portal sandbox_gateway stores reup
 
 .PHONY: install run serve test check lint fmt messages browsers clean
@@ -18,14 +22,14 @@ install: $(VENV)/.installed
 # The embedded default: SQLite, database cache and task queue, one worker,
 # one scheduler, Django's development server. Ctrl-C stops all three.
 run: install
-	DEBUG=1 $(PY) manage.py migrate --noinput
-	DEBUG=1 $(PY) manage.py createcachetable
-	DEBUG=1 $(PY) manage.py seed_demo
-	@echo "Plugline on http://127.0.0.1:$(PORT)/ (developer mailbox: /dev/mail/)"
+	$(RUN_ENV) $(PY) manage.py migrate --noinput
+	$(RUN_ENV) $(PY) manage.py createcachetable
+	$(RUN_ENV) $(PY) manage.py seed_demo
+	@echo "Plugline on http://127.0.0.1:$(PORT)/ (developer mailbox: /dev/mail/; links in emails: $(SITE_URL))"
 	@trap 'kill 0' INT TERM EXIT; \
-	DEBUG=1 $(PY) manage.py db_worker --queue-name '*' & \
-	DEBUG=1 $(PY) manage.py run_scheduler & \
-	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	$(RUN_ENV) $(PY) manage.py db_worker --queue-name '*' & \
+	$(RUN_ENV) $(PY) manage.py run_scheduler & \
+	$(RUN_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # Browser journeys use the system's Chromium (Debian: /usr/bin/chromium)
 # where there is one, else Playwright's own download.

@@ -192,7 +192,11 @@ def seed(n: int, *, round_number: int) -> None:
         model, _ = DeviceModel.objects.get_or_create(code="bench", defaults={"name": "Bench"})
         tag = f"r{round_number}"
         users = User.objects.bulk_create(
-            User(email=f"{tag}-{i}@bench.example", original_email="", password=password)
+            User(
+                email=f"{tag}-{i}@bench.example",
+                original_email=f"{tag}-{i}@bench.example",
+                password=password,
+            )
             for i in range(n)
         )
         devices = Device.objects.bulk_create(

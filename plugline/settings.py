@@ -21,7 +21,8 @@ VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DEBUG", False)
 BRAND_NAME = env_str("BRAND_NAME", "Plugline")
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The development server's port (PORT, as `make run` uses it) unless SITE_URL says otherwise.
+SITE_URL = env_str("SITE_URL", f"http://127.0.0.1:{env_int('PORT', 8000, minimum=1)}").rstrip("/")
 
 
 def _secret_key() -> str:

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -17,10 +18,16 @@ class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+        """A new account; its email is also its original email unless one is given.
+
+        Every way of creating a user (createsuperuser, demo data, tests) goes
+        through here, so that the original email is never left empty.
+        """
         if not email:
             raise ValueError("users have an email")
         email = self.normalize_email(email).lower()
-        user = self.model(email=email, original_email=email, **extra)
+        original = self.normalize_email(extra.pop("original_email", "") or email).lower()
+        user = self.model(email=email, original_email=original, **extra)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -74,10 +81,19 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name_plural = _("users")
         constraints = [
             models.UniqueConstraint(Lower("email"), name="user_email_unique_ci"),
+            # Every account has the email it was registered with, staff too.
+            models.CheckConstraint(condition=~Q(original_email=""), name="user_original_email_set"),
         ]
 
     def __str__(self) -> str:
         return self.email
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A new account's first email is its original one, however it is made
+        # (the manager, the admin's "Add user" form); the database refuses none.
+        if self._state.adding and not self.original_email:
+            self.original_email = self.email
+        super().save(*args, **kwargs)
 
     def get_full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()

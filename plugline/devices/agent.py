@@ -1,6 +1,6 @@
 """plugline-device: plays a plugged-in device (or its softphone) on this computer.
 
-    plugline-device --serial S --key K [--port 7447] [--portal http://127.0.0.1:8000]
+    plugline-device --serial S --key K [--port 7447] [--portal http://127.0.0.1:$PORT]
     plugline-device --serial S --key K --check
 
 It answers on 127.0.0.1 only, as the real device's driver does, so that the
@@ -10,7 +10,10 @@ portal's activation page open in this computer's browser can detect it:
     POST /v1/presence   {"challenge": ...} -> {"serial": ..., "signature": ...}
 
 The browser relays the server's one-time challenge here and the signature
-back to the server, which checks it against the device's public key.
+back to the server, which checks it against the device's public key. A page
+from another address gets a refusal it can read and nothing else
+({"error": "origin_refused"}: no serial, no signature), so that a portal
+served on an address the agent was not started for can say so.
 `--check` asks the portal's device API for the device's own status instead.
 
 It needs no Django settings (only devices.keys, for signing) and never
@@ -36,7 +39,9 @@ from plugline.devices.keys import BadDeviceKey, presence_sign, public_key_from_d
 
 # The same variable and default as the portal's settings.DEVICE_AGENT_PORT.
 DEFAULT_PORT = 7447
-DEFAULT_PORTALS = ("http://127.0.0.1:8000", "http://localhost:8000")
+# The portal's port when PORT is not set: the one `make run` serves on by default.
+DEFAULT_PORTAL_PORT = 8000
+ORIGIN_REFUSED = "origin_refused"
 MAX_BODY = 4096
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]"}
 
@@ -52,6 +57,14 @@ def origin_of(url: str) -> str:
     default_port = 443 if parts.scheme == "https" else 80
     port = f":{parts.port}" if parts.port and parts.port != default_port else ""
     return f"{parts.scheme}://{host}{port}"
+
+
+def default_portals() -> list[str]:
+    """The portal `make run` serves on this computer: on PORT, as the portal itself is."""
+    raw = os.environ.get("PORT", "").strip() or str(DEFAULT_PORTAL_PORT)
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise ValueError(f"PORT must be a port number, not {raw!r}")
+    return [f"http://127.0.0.1:{int(raw)}", f"http://localhost:{int(raw)}"]
 
 
 class AgentServer(ThreadingHTTPServer):
@@ -91,15 +104,17 @@ class AgentHandler(BaseHTTPRequestHandler):
         origin = self.headers.get("Origin")
         return origin is not None and not self._origin_allowed()
 
-    def _cors_headers(self) -> None:
+    def _cors_headers(self, *, readable: bool = False) -> None:
         self.send_header("Vary", "Origin")
-        if self._origin_allowed():
+        if self._origin_allowed() or readable:
             self.send_header("Access-Control-Allow-Origin", self.headers["Origin"])
 
-    def _send_json(self, status: HTTPStatus, payload: dict[str, Any]) -> None:
+    def _send_json(
+        self, status: HTTPStatus, payload: dict[str, Any], *, readable: bool = False
+    ) -> None:
         body = json.dumps(payload).encode("utf-8")
         self.send_response(status)
-        self._cors_headers()
+        self._cors_headers(readable=readable)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", "no-store")
@@ -108,6 +123,13 @@ class AgentHandler(BaseHTTPRequestHandler):
 
     def _refuse(self, status: HTTPStatus, error: str) -> None:
         self._send_json(status, {"error": error})
+
+    def _refuse_origin(self) -> None:
+        # The one answer another origin may read: that it is refused, so that
+        # a portal on an address the agent was not started for (another port,
+        # say) can tell the customer how to start it, rather than blame the
+        # device. It says nothing else: no serial, no signature.
+        self._send_json(HTTPStatus.FORBIDDEN, {"error": ORIGIN_REFUSED}, readable=True)
 
     def do_OPTIONS(self) -> None:
         """The browser's preflight before a cross-origin POST with a JSON body."""
@@ -131,16 +153,21 @@ class AgentHandler(BaseHTTPRequestHandler):
         self.end_headers()
 
     def do_GET(self) -> None:
-        if not self._host_allowed() or self._cross_origin_refused():
+        if not self._host_allowed():
             self._refuse(HTTPStatus.FORBIDDEN, "forbidden")
+        elif self._cross_origin_refused():
+            self._refuse_origin()
         elif self.path == "/v1/device":
             self._send_json(HTTPStatus.OK, {"serial": self.server.serial})
         else:
             self._refuse(HTTPStatus.NOT_FOUND, "not found")
 
     def do_POST(self) -> None:
-        if not self._host_allowed() or self._cross_origin_refused():
+        if not self._host_allowed():
             self._refuse(HTTPStatus.FORBIDDEN, "forbidden")
+            return
+        if self._cross_origin_refused():
+            self._refuse_origin()
             return
         if self.path != "/v1/presence":
             self._refuse(HTTPStatus.NOT_FOUND, "not found")
@@ -245,8 +272,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--portal",
         action="append",
-        help="the portal's address; its pages may detect the device "
-        f"(repeatable; default: {' and '.join(DEFAULT_PORTALS)})",
+        help="the portal's address; its pages may detect the device (repeatable; default: "
+        f"http://127.0.0.1:$PORT and http://localhost:$PORT, PORT by default "
+        f"{DEFAULT_PORTAL_PORT})",
     )
     parser.add_argument(
         "--check",
@@ -266,8 +294,8 @@ def main(argv: list[str] | None = None) -> int:
     except (BadDeviceKey, ValueError):
         print("plugline-device: that is not a device key (32 bytes, url-safe base64)")
         return 2
-    portals = args.portal or list(DEFAULT_PORTALS)
     try:
+        portals = args.portal or default_portals()
         origins = {origin_of(portal) for portal in portals}
     except ValueError as error:
         print(f"plugline-device: {error}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import subprocess
 from collections.abc import Iterator
 
@@ -118,7 +119,7 @@ def test_it_refuses_another_websites_preflight(agent: RunningAgent) -> None:
 def test_it_signs_nothing_for_another_website(agent: RunningAgent) -> None:
     # A form-like POST needs no preflight: the agent itself must refuse it.
     for content_type in ("application/json", "text/plain"):
-        status, headers, body = request(
+        status, _, body = request(
             agent,
             "POST",
             "/v1/presence",
@@ -127,17 +128,20 @@ def test_it_signs_nothing_for_another_website(agent: RunningAgent) -> None:
         )
 
         assert status == 403
-        assert b"signature" not in body
-        assert "access-control-allow-origin" not in headers
+        assert json.loads(body) == {"error": "origin_refused"}
 
 
-def test_it_gives_no_cors_answer_to_another_website(agent: RunningAgent) -> None:
-    status, headers, _ = request(
-        agent, "GET", "/v1/device", headers={"Origin": "https://attacker.example"}
-    )
+def test_it_tells_another_address_only_that_it_is_refused(agent: RunningAgent) -> None:
+    # The portal on another port, say: its page can read the refusal (and so
+    # explain it), but learns nothing of the device.
+    other = "http://portal.example:8080"
+    status, headers, body = request(agent, "GET", "/v1/device", headers={"Origin": other})
 
     assert status == 403
-    assert "access-control-allow-origin" not in headers
+    assert json.loads(body) == {"error": "origin_refused"}
+    assert headers["access-control-allow-origin"] == other
+    assert headers["vary"] == "Origin"
+    assert SERIAL.encode() not in body
 
 
 def test_it_refuses_a_page_that_reached_it_by_dns_rebinding(agent: RunningAgent) -> None:
@@ -190,3 +194,46 @@ def test_it_refuses_to_start_without_a_valid_key() -> None:
 
     assert result.returncode == 2
     assert "not a device key" in result.stdout
+
+
+def start_without_portal(env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [str(AGENT), "--serial", SERIAL, "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "PLUGLINE_DEVICE_KEY": KEY, **env},
+    )
+
+
+def test_it_answers_the_portal_on_port_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PORT", raising=False)
+    for env, origins in [
+        ({"PORT": "8080"}, "http://127.0.0.1:8080, http://localhost:8080"),
+        ({}, "http://127.0.0.1:8000, http://localhost:8000"),
+    ]:
+        process = start_without_portal(env)
+        try:
+            assert process.stdout is not None
+            first_line = process.stdout.readline()
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+            if process.stdout is not None:
+                process.stdout.close()
+
+        assert first_line.rstrip().endswith(f"for {origins}")
+
+
+def test_it_refuses_to_start_with_a_port_that_is_not_one() -> None:
+    result = subprocess.run(
+        [str(AGENT), "--serial", SERIAL, "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+        env={**os.environ, "PLUGLINE_DEVICE_KEY": KEY, "PORT": "eighty"},
+    )
+
+    assert result.returncode == 2
+    assert "PORT must be a port number" in result.stdout

@@ -7,13 +7,28 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.test import Client
 
+from conftest import Subscriber, make_subscriber
 from plugline.accounts.models import User
+from plugline.accounts.services import account_close
+from plugline.accounts.tests.email_steps import (
+    NEW_EMAIL,
+    act_on,
+    add_email,
+    confirm,
+    page_messages,
+    sign_in,
+    signed_in_browser,
+)
 from plugline.core.phones import normalize_phone_number
 from plugline.devices import keys
 from plugline.devices.models import Device, DeviceStatus, WebOrder
+from plugline.devices.services import device_assign, device_release, device_rename
+from plugline.portal.management.commands.seed_demo import DEMO_EMAIL, DEMO_PASSWORD
 from plugline.telephony.models import NumberStatus, PhoneNumber
 from plugline.telephony.selectors import numbers_free
 
@@ -81,6 +96,19 @@ def test_it_prints_how_to_play_each_demo_device_with_keys_that_work():
     assert online.web_order is not None
     assert (online.web_order.number, online.web_order.email) == ("W-100001", "buyer@example.com")
     assert "sold online, order W-100001 for buyer@example.com" in commands["PL2000000004"]["sold"]
+
+
+def test_it_says_how_to_start_the_demo_devices_for_a_portal_on_another_port(settings):
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    assert "--portal" not in seed()
+    settings.SITE_URL = "http://127.0.0.1:8080"
+
+    printed = seed()
+
+    assert (
+        "The portal is at http://127.0.0.1:8080: add --portal http://127.0.0.1:8080 to the "
+        "command (or start it with the same PORT as the portal)." in printed
+    )
 
 
 def test_the_readme_gives_the_same_demo_devices():
@@ -155,3 +183,135 @@ def test_its_re_up_cards_redeem_as_printed_once_sold_and_the_till_key_works(clie
     assert ReupCard.objects.get(serial=cards[2][0]).status == ReupCardStatus.ACTIVATED
     digits = [pin.replace(" ", "") for _, pin, _ in cards]
     assert not ReupCard.objects.filter(pin_hash__in=digits).exists()
+
+
+# Running it again after trying the demo: back to the state the README describes.
+
+
+def demo_browser() -> Client:
+    """The demo subscriber signed in on the Emails page, as someone trying the demo would be."""
+    demo = User.objects.get(original_email=DEMO_EMAIL)
+    return signed_in_browser(Subscriber(user=demo, password=DEMO_PASSWORD, devices=[]))
+
+
+def demo_state() -> dict[str, object]:
+    """What the README promises about the demo, read from the database."""
+    demo = User.objects.get(original_email=DEMO_EMAIL)
+    return {
+        "demo": (demo.email, demo.first_name, demo.is_active, demo.check_password(DEMO_PASSWORD)),
+        "demo emails": list(
+            EmailAddress.objects.filter(user=demo).values_list("email", "verified", "primary")
+        ),
+        "demo devices": list(
+            Device.objects.filter(owner=demo)
+            .values_list("serial", "phone_number", "nickname", "status")
+            .order_by("serial")
+        ),
+        "boxed": list(
+            Device.objects.filter(serial__startswith="PL2")
+            .values_list("serial", "status", "owner", "phone_number")
+            .order_by("serial")
+        ),
+        "users named demo or staff": User.objects.filter(
+            original_email__in=[DEMO_EMAIL, "staff@example.com"]
+        ).count(),
+        "numbers taken": set(
+            PhoneNumber.objects.filter(status=NumberStatus.ASSIGNED).values_list("e164", flat=True)
+        ),
+    }
+
+
+def test_it_keeps_the_demo_subscribers_original_email_on_the_emails_page():
+    seed()
+    client = demo_browser()
+    add_email(client, NEW_EMAIL)
+    confirm(client, NEW_EMAIL)
+    act_on(client, "primary", NEW_EMAIL)
+
+    response = act_on(client, "remove", DEMO_EMAIL, follow=True)
+
+    assert page_messages(response)[0].startswith(f"{DEMO_EMAIL} cannot be removed")
+    assert EmailAddress.objects.filter(email=DEMO_EMAIL).exists()
+    assert User.objects.get(email="staff@example.com").original_email == "staff@example.com"
+
+
+def test_it_puts_the_demo_back_after_the_preferred_email_changed_and_says_so():
+    seed()
+    before = demo_state()
+    client = demo_browser()
+    add_email(client, NEW_EMAIL)
+    confirm(client, NEW_EMAIL)
+    act_on(client, "primary", NEW_EMAIL)
+    assert User.objects.get(original_email=DEMO_EMAIL).email == NEW_EMAIL
+
+    printed = seed()
+
+    assert demo_state() == before
+    assert "reset: demo subscriber's preferred email back to demo@example.com" in printed
+    assert f"reset: removed email {NEW_EMAIL} (demo subscriber's demo emails)" in printed
+    assert sign_in(Client(), DEMO_EMAIL, DEMO_PASSWORD).status_code == 302
+    assert sign_in(Client(), "(212) 555-0147", DEMO_PASSWORD).status_code == 302
+
+
+def test_it_puts_the_demo_back_after_devices_moved_cards_were_used_and_the_account_closed():
+    from plugline.reup.models import ReupCard, ReupCardStatus
+    from plugline.reup.redemption import card_redeem
+
+    first = seed()
+    before = demo_state()
+    pins = re.findall(r"RU\d+: PIN ([\d ]+) \(", first)
+    demo = User.objects.get(original_email=DEMO_EMAIL)
+    kitchen, cottage = Device.objects.filter(owner=demo).order_by("serial")
+    assert card_redeem(user=demo, pin_raw=pins[0], device=kitchen).failure is None
+    # One device given to someone else, the other renamed; a boxed one activated.
+    someone = make_subscriber("someone@example.com", numbers=("+13125550199",)).user
+    device_release(device=cottage, keep_number=True)
+    device_assign(serial=cottage.serial, owner=someone, phone_number="+14165550148")
+    device_rename(device=kitchen, nickname="Hall")
+    device_assign(serial="PL2000000001", owner=someone, phone_number="+12125550100")
+    account_close(user=demo)
+
+    printed = seed()
+
+    assert demo_state() == before
+    for line in [
+        "reset: demo subscriber demo@example.com made again (the account was closed)",
+        "reset: device PL1000000147 back on the demo subscriber's account",
+        "reset: device PL1000000148 taken back from someone@example.com's account",
+        "reset: device PL2000000001 taken off someone@example.com's account, boxed again",
+    ]:
+        assert line in printed
+    # The used card's PIN redeems again, once, on a new card.
+    demo = User.objects.get(original_email=DEMO_EMAIL)
+    device = Device.objects.filter(owner=demo).order_by("serial")[0]
+    assert card_redeem(user=demo, pin_raw=pins[0], device=device).failure is None
+    assert ReupCard.objects.filter(status=ReupCardStatus.REDEEMED).count() == 2
+    [used] = ReupCard.objects.filter(status=ReupCardStatus.REDEEMED, pin_hash__isnull=False)
+    resets = [line for line in seed().splitlines() if line.startswith("reset: ")]
+    assert resets == [
+        f"reset: demo Re-Up cards replaced by new ones with the same PINs ({used.serial} redeemed)"
+    ]
+
+
+def test_it_says_what_it_put_back_when_devices_moved_between_two_runs():
+    seed()
+    demo = User.objects.get(original_email=DEMO_EMAIL)
+    kitchen, cottage = Device.objects.filter(owner=demo).order_by("serial")
+    someone = make_subscriber("someone@example.com", numbers=()).user
+    device_release(device=cottage, keep_number=True)
+    device_assign(serial=cottage.serial, owner=someone, phone_number="+14165550148")
+    device_rename(device=kitchen, nickname="Hall")
+    demo.set_password("my own password")
+    demo.save()
+
+    printed = seed()
+
+    assert printed.splitlines()[:3] == [
+        "reset: demo subscriber's password back to plugline-demo",
+        "reset: device PL1000000147's name back to Kitchen",
+        "reset: device PL1000000148 taken back from someone@example.com's account",
+    ]
+    assert set(Device.objects.filter(owner=demo).values_list("serial", flat=True)) == {
+        "PL1000000147",
+        "PL1000000148",
+    }

@@ -4,7 +4,7 @@
  * for the device's serial, asks the server for a one-time challenge for that
  * serial, has the agent sign the challenge, and sends the signature to the
  * server, which checks it and shows "Device Detected". The agent answers only
- * pages of this portal (CORS). Without JavaScript, or without the agent, the
+ * pages of this portal (CORS), and tells other pages only that it refuses them. Without JavaScript, or without the agent, the
  * form for the serial number and label code does the same.
  */
 (function () {
@@ -38,6 +38,8 @@
   }
 
   // The agent: not found, not running or not answering all mean "not found".
+  // An agent started for another address (another port, say) answers that
+  // it refuses this page's origin: then the page says how to start it.
   function askAgent(path, body) {
     var options = { method: "GET", mode: "cors", credentials: "omit", cache: "no-store" };
     if (body) {
@@ -46,14 +48,21 @@
       options.body = JSON.stringify(body);
     }
     return withTimeout(fetch(data.agentUrl + path, options), AGENT_TIMEOUT_MS)
-      .then(function (response) {
-        if (!response.ok) {
-          throw new Error("agent " + response.status);
-        }
-        return response.json();
-      })
       .catch(function () {
         throw new Failure(data.notFound);
+      })
+      .then(function (response) {
+        if (response.ok) {
+          return response.json().catch(function () {
+            throw new Failure(data.notFound);
+          });
+        }
+        return response.json().catch(function () { return {}; }).then(function (answer) {
+          if (answer.error === "origin_refused") {
+            throw new Failure(data.originRefused.split("{origin}").join(window.location.origin));
+          }
+          throw new Failure(data.notFound);
+        });
       });
   }
 

@@ -9,6 +9,13 @@ strings so that the README can give them. Three Re-Up cards of the demo
 chain CornerMart have fixed PINs for the same reason: two sold at the till,
 one still on the shelf (which no one can redeem until it is sold), and the
 till's demo API key is fixed too.
+
+Whatever was done in the demo since (the preferred email changed, a device
+released, transferred or renumbered, cards redeemed, an account closed, a
+boxed device activated...), running it again puts the demo back in the state
+the README describes, and prints one "reset: ..." line for each thing it put
+back. The demo accounts are found by their original email, which stays on an
+account for good.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from datetime import timedelta
 from typing import Any
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -32,16 +40,18 @@ from plugline.billing.services import subscription_for_device
 from plugline.core.csv_import import ImportReport
 from plugline.devices import keys
 from plugline.devices.importing import devices_import, orders_import
-from plugline.devices.models import Device
-from plugline.devices.services import device_assign, device_model_default
-from plugline.reup.models import RetailerApiKey, ReupBatch
+from plugline.devices.models import Device, DeviceStatus
+from plugline.devices.services import device_assign, device_model_default, device_release
+from plugline.reup.models import RetailerApiKey, ReupBatch, ReupCardStatus
 from plugline.reup.pins import pin_hash, pin_normalize
 from plugline.reup.services import batch_create, card_activate
 from plugline.stores.importing import demo_stores_import
 from plugline.stores.models import RetailChain
 from plugline.telephony.importing import numbers_import
-from plugline.telephony.services import number_mark_assigned
+from plugline.telephony.services import number_mark_assigned, number_quarantine
 
+# Where the device agent looks for the portal unless told otherwise (PORT or --portal).
+DEFAULT_SITE_URL = "http://127.0.0.1:8000"
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "plugline-demo"  # demo only, printed by `make run`
 STAFF_EMAIL = "staff@example.com"
@@ -59,6 +69,7 @@ DEMO_REUP_CHAIN = "cornermart"
 DEMO_REUP_NOTE = "Demo cards (PINs in the README)"
 DEMO_REUP_PINS = ["1111 2222 3333 4444", "5555 6666 7777 8888", "9999 0000 1111 2222"]
 DEMO_REUP_SOLD = 2  # the first two are sold; the last one is still on the shelf
+DEMO_REUP_REPLACED_NOTE = "Demo cards, replaced by seed_demo"
 DEMO_TILL_KEY_PREFIX = "demo"
 DEMO_TILL_KEY_SECRET = "cornermart-demo-till"
 # Fictional numbers (555-0100 to 555-0199 are reserved for fiction).
@@ -106,15 +117,34 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG:
             raise CommandError("seed_demo creates known passwords: it runs only with DEBUG on.")
+        resets: list[str] = []
         with transaction.atomic():
-            demo = self._user(DEMO_EMAIL, first_name="Dana", last_name="Demo")
-            for serial, number, nickname in DEMO_DEVICES:
-                device_assign(serial=serial, owner=demo, phone_number=number, nickname=nickname)
-            self._user(STAFF_EMAIL, first_name="Sam", last_name="Staff", staff=True)
+            seeded_before = RetailerApiKey.objects.filter(prefix=DEMO_TILL_KEY_PREFIX).exists()
+            demo = self._user(
+                DEMO_EMAIL,
+                first_name="Dana",
+                last_name="Demo",
+                who="demo subscriber",
+                resets=resets,
+                seeded_before=seeded_before,
+            )
+            self._user(
+                STAFF_EMAIL,
+                first_name="Sam",
+                last_name="Staff",
+                staff=True,
+                who="demo staff member",
+                resets=resets,
+                seeded_before=seeded_before,
+            )
+            self._demo_devices(demo, resets=resets)
             self._inventory()
+            self._boxed_devices(resets=resets)
             self._billing(demo)
             stores = demo_stores_import()
-            till_key, cards = self._reup()
+            till_key, cards = self._reup(resets=resets)
+        for line in resets:
+            self.stdout.write(f"reset: {line}")
         self.stdout.write(
             "Demo subscriber: demo@example.com (or (212) 555-0147 / (416) 555-0148), "
             f"password {DEMO_PASSWORD}\n"
@@ -136,11 +166,19 @@ class Command(BaseCommand):
                 f"  {serial} ({sold}), label code {demo_label_code(serial)}:\n"
                 f"    .venv/bin/plugline-device --serial {serial} --key {demo_device_key(serial)}"
             )
+        if settings.SITE_URL != DEFAULT_SITE_URL:
+            # The agent answers only the portal's pages: by default, those on port 8000.
+            self.stdout.write(
+                f"  The portal is at {settings.SITE_URL}: add --portal {settings.SITE_URL} "
+                "to the command (or start it with the same PORT as the portal)."
+            )
 
-    def _reup(self) -> tuple[str, list[tuple[str, str, str]]]:
+    def _reup(self, *, resets: list[str]) -> tuple[str, list[tuple[str, str, str]]]:
         """The demo till key and Re-Up cards: (the key, [(serial, PIN, status)]).
 
-        Made once; later runs only list them (with their status then).
+        Made once; later runs list them, unless one was redeemed, voided or
+        sold since: then the batch is retired (its PINs no longer redeem) and
+        fresh cards with the same PINs take its place.
         """
         chain = RetailChain.objects.get(code=DEMO_REUP_CHAIN)
         key, _ = RetailerApiKey.objects.get_or_create(
@@ -152,6 +190,23 @@ class Command(BaseCommand):
             },
         )
         batch = ReupBatch.objects.filter(chain=chain, note=DEMO_REUP_NOTE).first()
+        if batch is not None:
+            documented = [ReupCardStatus.ACTIVATED] * DEMO_REUP_SOLD
+            documented += [ReupCardStatus.PRINTED] * (len(DEMO_REUP_PINS) - DEMO_REUP_SOLD)
+            changed = [
+                f"{card.serial} {card.get_status_display()}"
+                for card, status in zip(batch.cards.order_by("pk"), documented, strict=True)
+                if card.status != status
+            ]
+            if changed:
+                resets.append(
+                    "demo Re-Up cards replaced by new ones with the same PINs "
+                    f"({', '.join(changed)})"
+                )
+                batch.cards.update(pin_hash=None)
+                batch.note = DEMO_REUP_REPLACED_NOTE
+                batch.save(update_fields=["note"])
+                batch = None
         if batch is None:
             plan = Plan.objects.get(code=DEMO_PLANS[0][0])
             batch = batch_create(
@@ -172,19 +227,105 @@ class Command(BaseCommand):
         ]
         return f"plr_{DEMO_TILL_KEY_PREFIX}_{DEMO_TILL_KEY_SECRET}", listed
 
-    def _user(self, email: str, *, first_name: str, last_name: str, staff: bool = False) -> User:
-        user, _ = User.objects.get_or_create(
-            email=email,
-            defaults={"first_name": first_name, "last_name": last_name},
+    def _user(
+        self,
+        email: str,
+        *,
+        first_name: str,
+        last_name: str,
+        who: str,
+        resets: list[str],
+        seeded_before: bool,
+        staff: bool = False,
+    ) -> User:
+        """The demo account registered with `email`, as the README describes it."""
+        user = (
+            User.objects.filter(original_email=email).order_by("pk").first()
+            or User.objects.filter(email__iexact=email).first()
+            or User.objects.filter(emailaddress__email__iexact=email).first()
         )
-        user.first_name, user.last_name = first_name, last_name
-        user.is_staff = user.is_superuser = staff
-        user.set_password(DEMO_PASSWORD)
+        if user is None:
+            user = User.objects.create_user(
+                email,
+                DEMO_PASSWORD,
+                first_name=first_name,
+                last_name=last_name,
+                is_staff=staff,
+                is_superuser=staff,
+            )
+            if seeded_before:
+                resets.append(f"{who} {email} made again (the account was closed)")
+        if user.original_email != email:
+            resets.append(f"{who}'s original email back to {email}")
+            user.original_email = email
+        if user.email != email:
+            resets.append(f"{who}'s preferred email back to {email}")
+            user.email = email
+        if (user.first_name, user.last_name) != (first_name, last_name):
+            resets.append(f"{who}'s name back to {first_name} {last_name}")
+            user.first_name, user.last_name = first_name, last_name
+        if (user.is_staff, user.is_superuser, user.is_active) != (staff, staff, True):
+            resets.append(f"{who}'s access back to {'staff' if staff else 'subscriber'}")
+            user.is_staff = user.is_superuser = staff
+            user.is_active = True
+        if not user.check_password(DEMO_PASSWORD):
+            resets.append(f"{who}'s password back to {DEMO_PASSWORD}")
+            user.set_password(DEMO_PASSWORD)
         user.save()
-        EmailAddress.objects.update_or_create(
+        # The email belongs to this account alone, preferred, and the only one.
+        taken = EmailAddress.objects.filter(email__iexact=email).exclude(user=user)
+        others = EmailAddress.objects.filter(user=user).exclude(email__iexact=email)
+        for address in [*taken.select_related("user"), *others]:
+            owner = "" if address.user_id == user.pk else f" from {address.user.email}"
+            resets.append(f"removed email {address.email}{owner} ({who}'s demo emails)")
+        taken.delete()
+        others.delete()
+        address, created = EmailAddress.objects.get_or_create(
             user=user, email=email, defaults={"verified": True, "primary": True}
         )
+        if not created and not (address.verified and address.primary):
+            address.verified = address.primary = True
+            address.save(update_fields=["verified", "primary"])
+        # Two-factor sign-in would ask the demo for a code nobody has.
+        two_factor = Authenticator.objects.filter(user=user)
+        if two_factor.exists():
+            resets.append(f"{who}'s two-factor sign-in turned off")
+            two_factor.delete()
         return user
+
+    def _demo_devices(self, demo: User, *, resets: list[str]) -> None:
+        """The demo subscriber's two devices, with their numbers and nicknames."""
+        for serial, number, nickname in DEMO_DEVICES:
+            device = Device.objects.select_for_update().filter(serial=serial).first()
+            if device is not None and device.owner_id not in (None, demo.pk):
+                resets.append(f"device {serial} taken back from {device.owner}'s account")
+                device_release(device=device, keep_number=False)
+            elif device is not None and device.owner_id is None:
+                resets.append(f"device {serial} back on the demo subscriber's account")
+            elif device is not None:
+                if device.phone_number != number:
+                    resets.append(f"device {serial}'s number back to {number}")
+                    if device.phone_number:
+                        number_quarantine(e164=device.phone_number)
+                if device.nickname != nickname:
+                    resets.append(f"device {serial}'s name back to {nickname}")
+            device_assign(serial=serial, owner=demo, phone_number=number, nickname=nickname)
+            number_mark_assigned(e164=number)
+
+    def _boxed_devices(self, *, resets: list[str]) -> None:
+        """The boxed demo devices are on no account: activated in the demo, they go back."""
+        statuses = {serial: DeviceStatus.SOLD_IN_STORE for serial in DEMO_STORE_SERIALS}
+        statuses[DEMO_ORDER_SERIAL] = DeviceStatus.SOLD_ONLINE
+        for serial, status in statuses.items():
+            device = Device.objects.select_for_update().get(serial=serial)
+            if device.owner_id is None and device.status == status:
+                continue
+            if device.owner_id is not None:
+                resets.append(f"device {serial} taken off {device.owner}'s account, boxed again")
+                device_release(device=device, keep_number=False)
+            else:
+                resets.append(f"device {serial} back in its box")
+            Device.objects.filter(pk=device.pk).update(status=status, activated_at=None)
 
     def _inventory(self) -> None:
         """Numbers, boxed devices and a web order, through the operator's imports."""
