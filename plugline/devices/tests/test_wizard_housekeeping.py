@@ -7,12 +7,18 @@ deleted by periodic jobs.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+import time_machine
 from django.contrib.sessions.models import Session
 from django.test import Client
+from django.utils import timezone
 
-from plugline.devices.models import Activation
+from plugline.core.scheduling import periodic_jobs, scheduler_tick
+from plugline.devices.models import Activation, ActivationStatus
 from plugline.devices.tests.presence_factory import make_boxed_device
+from plugline.devices.tests.wizard_factory import make_device
 from plugline.devices.wizard.state import SESSION_KEY
 
 pytestmark = pytest.mark.django_db
@@ -70,3 +76,52 @@ def test_start_trial_turns_the_wizard_under_way_into_a_trial(client: Client):
     assert client.get("/trial/")["Location"] == "/activate/"
     activation = Activation.objects.get()
     assert activation.trial and activation.device == boxed.device
+
+
+def _wizard(status: str, *, days_ago: float, trial: bool = False, **fields) -> Activation:
+    activation = Activation.objects.create(status=status, trial=trial, **fields)
+    Activation.objects.filter(pk=activation.pk).update(
+        updated_at=timezone.now() - timedelta(days=days_ago)
+    )
+    return activation
+
+
+def test_the_hourly_job_deletes_wizards_abandoned_longer_than_the_setting(settings):
+    settings.ABANDONED_ACTIVATION_DAYS = 30
+    device = make_device("PLW40000001")
+    old = _wizard(ActivationStatus.ABANDONED, days_ago=31)
+    old_trial = _wizard(ActivationStatus.ABANDONED, days_ago=45, trial=True)
+    recent = _wizard(ActivationStatus.ABANDONED, days_ago=29)
+    open_idle = _wizard(ActivationStatus.OPEN, days_ago=31)
+    completed = _wizard(ActivationStatus.COMPLETED, days_ago=400, device=device)
+    completed_trial = _wizard(
+        ActivationStatus.COMPLETED,
+        days_ago=400,
+        trial=True,
+        device=make_device("PLW40000002"),
+        trial_card_fingerprint="fp-1",
+    )
+
+    jobs = {job.name: job for job in periodic_jobs()}
+    job = jobs["devices.activations_delete_abandoned"]
+    assert job.every == timedelta(hours=1)
+    job.func()
+
+    left = set(Activation.objects.values_list("pk", flat=True))
+    assert left == {recent.pk, open_idle.pk, completed.pk, completed_trial.pk}
+    assert not {old.pk, old_trial.pk} & left
+
+    settings.ABANDONED_ACTIVATION_DAYS = 7
+    job.func()
+    assert not Activation.objects.filter(pk=recent.pk).exists()
+
+
+def test_an_idle_wizard_is_abandoned_then_deleted_by_the_scheduler(settings):
+    settings.ABANDONED_ACTIVATION_DAYS = 30
+    idle = _wizard(ActivationStatus.OPEN, days_ago=2)
+    start = timezone.now()
+    scheduler_tick(now=start, scheduler_id="a")
+    assert Activation.objects.get(pk=idle.pk).status == ActivationStatus.ABANDONED
+    with time_machine.travel(start + timedelta(days=31)):
+        scheduler_tick(now=timezone.now(), scheduler_id="a")
+    assert not Activation.objects.filter(pk=idle.pk).exists()

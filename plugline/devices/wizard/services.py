@@ -508,3 +508,21 @@ def activations_abandon_idle(*, idle_for: timedelta = IDLE_BEFORE_ABANDONED) -> 
     for activation_id in ids:
         number_release_reservations(holder=Activation(pk=activation_id).holder)
     return abandoned
+
+
+@transaction.atomic
+def activations_abandoned_delete(*, older_than: timedelta, limit: int = 1000) -> int:
+    """Delete wizards abandoned more than `older_than` ago (at most `limit`); how many.
+
+    Only abandoned ones: a completed wizard is the record of an activation
+    (and holds the one trial per device and per card). Nothing refers to an
+    abandoned wizard: its number went back when it was abandoned.
+    """
+    cutoff = timezone.now() - older_than
+    ids = list(
+        Activation.objects.select_for_update(skip_locked=True)
+        .filter(status=ActivationStatus.ABANDONED, updated_at__lt=cutoff)
+        .values_list("pk", flat=True)[:limit]
+    )
+    deleted, _ = Activation.objects.filter(pk__in=ids, status=ActivationStatus.ABANDONED).delete()
+    return deleted
