@@ -15,8 +15,14 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 from django.utils import timezone
 
+from conftest import Subscriber
 from plugline.core.scheduling import periodic_jobs, scheduler_tick
-from plugline.devices.models import Activation, ActivationStatus
+from plugline.devices.models import (
+    Activation,
+    ActivationStatus,
+    TransferRequest,
+    TransferStatus,
+)
 from plugline.devices.tests.presence_factory import make_boxed_device
 from plugline.devices.tests.wizard_factory import make_device
 from plugline.devices.wizard.state import SESSION_KEY
@@ -86,7 +92,9 @@ def _wizard(status: str, *, days_ago: float, trial: bool = False, **fields) -> A
     return activation
 
 
-def test_the_hourly_job_deletes_wizards_abandoned_longer_than_the_setting(settings):
+def test_the_hourly_job_deletes_wizards_abandoned_longer_than_the_setting(
+    settings, alice: Subscriber
+):
     settings.ABANDONED_ACTIVATION_DAYS = 30
     device = make_device("PLW40000001")
     old = _wizard(ActivationStatus.ABANDONED, days_ago=31)
@@ -102,13 +110,26 @@ def test_the_hourly_job_deletes_wizards_abandoned_longer_than_the_setting(settin
         trial_card_fingerprint="fp-1",
     )
 
+    # A wizard that asked an owner to release a used device: kept with its request.
+    used = make_device("PLW40000003")
+    asked = _wizard(ActivationStatus.ABANDONED, days_ago=60, device=used)
+    TransferRequest.objects.create(
+        device=used,
+        owner=alice.user,
+        activation=asked,
+        token_hash="0" * 64,
+        status=TransferStatus.DECLINED,
+        expires_at=timezone.now() - timedelta(days=53),
+    )
+
     jobs = {job.name: job for job in periodic_jobs()}
     job = jobs["devices.activations_delete_abandoned"]
     assert job.every == timedelta(hours=1)
     job.func()
 
     left = set(Activation.objects.values_list("pk", flat=True))
-    assert left == {recent.pk, open_idle.pk, completed.pk, completed_trial.pk}
+    assert left == {recent.pk, open_idle.pk, completed.pk, completed_trial.pk, asked.pk}
+    assert TransferRequest.objects.filter(activation=asked).exists()
     assert not {old.pk, old_trial.pk} & left
 
     settings.ABANDONED_ACTIVATION_DAYS = 7
