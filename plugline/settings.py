@@ -306,6 +306,9 @@ DEVICE_AGENT_PORT = env_int("DEVICE_AGENT_PORT", 7447, minimum=1)
 # How long an emailed activation code works, and how many wrong tries it takes.
 ACTIVATION_CODE_MINUTES = env_int("ACTIVATION_CODE_MINUTES", 15, minimum=1)
 ACTIVATION_CODE_MAX_FAILURES = 5
+# How long an abandoned activation wizard (a free trial's too) is kept before
+# it is deleted; completed ones are kept.
+ABANDONED_ACTIVATION_DAYS = env_int("ABANDONED_ACTIVATION_DAYS", 30, minimum=1)
 # How long a number chosen in the wizard stays held, and how long a number
 # left by a subscriber rests before someone else can have it.
 NUMBER_RESERVATION_MINUTES = env_int("NUMBER_RESERVATION_MINUTES", 30, minimum=1)

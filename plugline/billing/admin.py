@@ -30,6 +30,7 @@ from plugline.billing.models import (
 )
 from plugline.billing.payments import payment_refundable
 from plugline.billing.periods import subscription_status
+from plugline.core.admin_numbers import StaffNumbersAdmin, StaffNumbersInline
 from plugline.core.models import AuditAction
 from plugline.core.money import money_format
 from plugline.core.services import audit_record
@@ -75,14 +76,14 @@ class ReadOnlyInline(admin.TabularInline):
 # Plans and prices
 
 
-class PlanPriceInline(admin.TabularInline):
+class PlanPriceInline(StaffNumbersInline):
     model = PlanPrice
     extra = 1
     fields = ["currency", "amount"]
 
 
 @admin.register(Plan)
-class PlanAdmin(admin.ModelAdmin):
+class PlanAdmin(StaffNumbersAdmin):
     list_display = ["code", "name", "months", "prices", "autorenew_allowed", "active"]
     list_filter = ["active", "autorenew_allowed"]
     search_fields = ["code", "name"]

@@ -8,7 +8,8 @@ in front of the admin's own URLs; PaymentAdmin links to it.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal
 from typing import Any
 
 from babel.numbers import get_currency_precision
@@ -25,6 +26,10 @@ from plugline.billing.models import Payment
 from plugline.billing.payments import PaymentRefused, payment_refund, payment_refundable
 from plugline.core.money import money_amount, money_format
 
+# Digits 0-9, and a decimal point or comma: never an exponent, NaN, infinity or
+# another script's digits, which Decimal() would take.
+AMOUNT = re.compile(r"[0-9]{1,12}(?:[.,][0-9]{1,6})?")
+
 
 class RefundForm(forms.Form):
     amount = forms.CharField(label=_("Amount to refund"), max_length=20)
@@ -36,12 +41,12 @@ class RefundForm(forms.Form):
         self.left = left
 
     def clean_amount(self) -> int:
-        text = self.cleaned_data["amount"].strip().replace(",", ".")
-        try:
-            value = Decimal(text)
-        except InvalidOperation:
-            raise forms.ValidationError(_("Enter an amount such as 10.00.")) from None
-        minor = value.scaleb(get_currency_precision(self.payment.currency))
+        text = self.cleaned_data["amount"].strip()
+        if not AMOUNT.fullmatch(text):
+            raise forms.ValidationError(_("Enter an amount such as 10.00."))
+        minor = Decimal(text.replace(",", ".")).scaleb(
+            get_currency_precision(self.payment.currency)
+        )
         if minor != minor.to_integral_value() or minor <= 0:
             raise forms.ValidationError(_("Enter an amount such as 10.00."))
         if minor > self.left:

@@ -9,8 +9,15 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from datetime import timedelta
 
-        from plugline.core.scheduling import periodic_claims_prune, register_periodic_job
+        from plugline.core.scheduling import (
+            periodic_claims_prune,
+            register_periodic_job,
+            sessions_clear_expired,
+        )
 
         register_periodic_job(
             "core.prune_periodic_claims", every=timedelta(hours=1), func=periodic_claims_prune
+        )
+        register_periodic_job(
+            "core.clear_expired_sessions", every=timedelta(hours=1), func=sessions_clear_expired
         )

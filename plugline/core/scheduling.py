@@ -12,7 +12,9 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from importlib import import_module
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from plugline.core.models import PeriodicJobClaim
@@ -68,6 +70,11 @@ def scheduler_tick(*, now: datetime, scheduler_id: str) -> list[str]:
             logger.exception("periodic job %s failed", job.name)
         ran.append(job.name)
     return ran
+
+
+def sessions_clear_expired() -> None:
+    """Delete expired sessions, as `manage.py clearsessions` does, whatever the session engine."""
+    import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
 
 
 def periodic_claims_prune(*, older_than: timedelta = timedelta(days=2)) -> int:

@@ -15,6 +15,7 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from plugline.core.admin_numbers import StaffNumbersAdmin
 from plugline.core.phones import normalize_phone_number
 from plugline.devices.models import (
     Activation,
@@ -27,7 +28,7 @@ from plugline.devices.models import (
 
 
 @admin.register(DeviceModel)
-class DeviceModelAdmin(admin.ModelAdmin):
+class DeviceModelAdmin(StaffNumbersAdmin):
     list_display = ["code", "name", "included_months", "picture", "device_count"]
     search_fields = ["code", "name"]
 

@@ -26,6 +26,11 @@ class DevicesConfig(AppConfig):
             func=wizard_tasks.abandon_idle_activations,
         )
         register_periodic_job(
+            wizard_tasks.DELETE_JOB_NAME,
+            every=wizard_tasks.DELETE_JOB_EVERY,
+            func=wizard_tasks.delete_abandoned_activations,
+        )
+        register_periodic_job(
             "devices.delete_expired_challenges",
             every=timedelta(minutes=10),
             func=challenges_expired_delete,

@@ -35,6 +35,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from plugline.core.admin_numbers import StaffIntegerField, StaffNumbersAdmin
 from plugline.reup.models import RetailerApiKey, ReupBatch, ReupCard, ReupCardStatus
 from plugline.reup.services import (
     BATCH_MAX_CARDS,
@@ -70,7 +71,7 @@ def _printer_file_stream(printer_file: PrinterFile) -> Iterator[str]:
 
 
 class ReupBatchAddForm(forms.ModelForm):
-    count = forms.IntegerField(
+    count = StaffIntegerField(
         label=gettext_lazy("number of cards"),
         validators=[MinValueValidator(1), MaxValueValidator(BATCH_MAX_CARDS)],
         help_text=gettext_lazy("From 1 to 100,000 cards."),
@@ -82,7 +83,7 @@ class ReupBatchAddForm(forms.ModelForm):
 
 
 @admin.register(ReupBatch)
-class ReupBatchAdmin(admin.ModelAdmin):
+class ReupBatchAdmin(StaffNumbersAdmin):
     list_display = [
         "__str__",
         "created_at",

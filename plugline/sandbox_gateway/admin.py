@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.db import models
+from django.forms import Field
 from django.http import HttpRequest
 
+from plugline.core.admin_numbers import StaffNumbersAdmin
 from plugline.sandbox_gateway.models import (
     SandboxCard,
     SandboxCharge,
@@ -14,10 +19,28 @@ from plugline.sandbox_gateway.models import (
     SandboxRefund,
 )
 
+# Shares of calls, as the table's check constraints allow them.
+RATE_FIELDS = ("timeout_rate", "failure_rate")
+
 
 @admin.register(SandboxConfig)
-class SandboxConfigAdmin(admin.ModelAdmin):
+class SandboxConfigAdmin(StaffNumbersAdmin):
     list_display = ["__str__", "webhooks_enabled"]
+
+    def formfield_for_dbfield(
+        self, db_field: models.Field[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> Field | None:
+        if db_field.name in RATE_FIELDS:
+            kwargs.update(min_value=0, max_value=1)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # One row (pk 1): once it exists, it is changed, not added again.
+        return not SandboxConfig.objects.exists() and super().has_add_permission(request)
+
+    def save_model(self, request: HttpRequest, obj: SandboxConfig, form: Any, change: bool) -> None:
+        obj.pk = 1
+        super().save_model(request, obj, form, change)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

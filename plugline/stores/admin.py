@@ -17,6 +17,7 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from plugline.core.admin_numbers import StaffNumbersAdmin
 from plugline.stores.hours import HoursError, hours_parse
 from plugline.stores.importing import COUNTRY, POSTAL_CODES
 from plugline.stores.models import RetailChain, Store
@@ -111,7 +112,7 @@ class StoreAdminForm(forms.ModelForm):
 
 
 @admin.register(Store)
-class StoreAdmin(admin.ModelAdmin):
+class StoreAdmin(StaffNumbersAdmin):
     form = StoreAdminForm
     list_display = [
         "name",

@@ -99,3 +99,42 @@ def test_a_subscriber_cannot_reach_the_refund_page(paid: Payment, alice: Subscri
     client.force_login(alice.user)
     response = client.get(refund_url(paid))
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+@pytest.mark.parametrize(
+    "amount",
+    [
+        "sNaN",
+        "NaN",
+        "-inf",
+        "Infinity",
+        "1e999999999",
+        "1e-999999999",
+        "99999999999999999999999",
+        "-1",
+        "\uff11\uff12",  # full-width 12
+        " ",
+        "0x10",
+        "1e1",
+        "9" * 10_000,
+    ],
+)
+def test_it_answers_an_amount_that_is_not_one_with_a_form_error(
+    paid: Payment, gateway: SandboxGateway, django_user_model, amount: str
+) -> None:
+    client = staff_client(django_user_model, allowed=True)
+    response = client.post(refund_url(paid), {"amount": amount, "reason": "Moved abroad"})
+    assert response.status_code == 200
+    assert response.context["form"].errors["amount"]
+    assert not SandboxRefund.objects.exists()
+    paid.refresh_from_db()
+    assert (paid.status, paid.refunded_amount) == ("succeeded", 0)
+
+
+def test_it_tells_staff_in_their_language_that_an_amount_is_not_one(
+    paid: Payment, gateway: SandboxGateway, django_user_model
+) -> None:
+    client = staff_client(django_user_model, allowed=True)
+    django_user_model.objects.filter(email="billing@example.com").update(language="fr")
+    page = client.post(refund_url(paid), {"amount": "sNaN", "reason": "x"}).content.decode()
+    assert "Saisissez un montant comme 10.00." in page

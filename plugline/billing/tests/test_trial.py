@@ -23,6 +23,7 @@ from plugline.billing.periods import SubscriptionStatus, add_months, subscriptio
 from plugline.billing.tests.factories import make_plan
 from plugline.billing.trials import trial_conversions_run
 from plugline.core.models import AuditAction, AuditEvent
+from plugline.devices.keys import label_code_generate, label_code_hash
 from plugline.devices.models import Activation, Device, DeviceStatus
 from plugline.devices.tests.wizard_factory import (
     NEW_PASSWORD,
@@ -31,7 +32,7 @@ from plugline.devices.tests.wizard_factory import (
     make_device,
     make_numbers,
 )
-from plugline.devices.wizard.state import PRESENCE_MINUTES, SESSION_KEY
+from plugline.devices.wizard.state import SESSION_KEY
 from plugline.notifications.models import OutboxMessage
 from plugline.sandbox_gateway.models import SandboxCharge
 from plugline.telephony.models import PhoneNumber
@@ -49,14 +50,16 @@ def _local(url: str) -> str:
 
 
 def start_trial(client: Client, device: Device) -> Activation:
-    """ "Start Trial" on the sign-in page, then the device proved present (as step 1 does)."""
+    """ "Start Trial" on the sign-in page, then step 1's serial and label code."""
     response = client.get("/trial/")
-    assert response["Location"] == "/activate/"
+    assert response["Location"] == "/activate/?trial=1"
+    code = label_code_generate()
+    device.label_code_hash = label_code_hash(serial=device.serial, code=code)
+    device.save(update_fields=["label_code_hash"])
+    response = client.post(response["Location"], {"serial": device.serial, "label_code": code})
+    assert response["Location"] == "/activate/", response.content.decode()
     activation = Activation.objects.get(pk=client.session[SESSION_KEY])
-    assert activation.trial
-    activation.device = device
-    activation.present_until = timezone.now() + timedelta(minutes=PRESENCE_MINUTES)
-    activation.save()
+    assert activation.trial and activation.device == device
     return activation
 
 

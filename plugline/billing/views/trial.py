@@ -37,7 +37,11 @@ from plugline.billing.trials import (
 )
 from plugline.core.money import money_format
 from plugline.devices.models import Activation
-from plugline.devices.wizard.state import activation_start, device_sold_online
+from plugline.devices.wizard.state import (
+    TRIAL_PARAMETER,
+    activation_for_request,
+    device_sold_online,
+)
 from plugline.devices.wizard.steps import wizard_step
 
 # "amount/period/per": per wizard ("key") and per client address ("ip").
@@ -57,8 +61,15 @@ class TrialPlanForm(forms.Form):
 
 @never_cache
 def start(request: HttpRequest) -> HttpResponse:
-    """ "Start Trial" on the sign-in page: the activation wizard, as a free trial."""
-    activation = activation_start(request)
+    """ "Start Trial" on the sign-in page: the activation wizard, as a free trial.
+
+    A browser with a wizard under way turns it into a trial; any other is
+    sent to step 1 with `?trial=1`, and its wizard is made (as a trial's) by
+    step 1's first answer: a visit alone writes nothing.
+    """
+    activation = activation_for_request(request)
+    if activation is None:
+        return redirect(f"{reverse('devices:activate_detect')}?{TRIAL_PARAMETER}=1")
     activation_trial_begin(activation=activation)
     return redirect("devices:activate_detect")
 

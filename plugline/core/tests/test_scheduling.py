@@ -12,7 +12,11 @@ from urllib.parse import quote
 
 import pytest
 import time_machine
+from django.conf import settings
+from django.contrib.sessions.backends.db import SessionStore
+from django.contrib.sessions.models import Session
 from django.db import connection
+from django.test import Client
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -32,7 +36,7 @@ from plugline.notifications.services import email_send
 from plugline.notifications.tests.worker import queued_deliveries
 
 ROOT = Path(__file__).resolve().parents[3]
-JOBS = ["core.prune_periodic_claims", "notifications.outbox_sweep"]
+JOBS = ["core.clear_expired_sessions", "core.prune_periodic_claims", "notifications.outbox_sweep"]
 NOON = datetime(2026, 3, 2, 12, 0, 30, tzinfo=UTC)
 
 
@@ -80,9 +84,11 @@ def test_it_runs_each_job_once_per_slot(alice: Subscriber):
     assert scheduler_tick(now=NOON + timedelta(hours=1), scheduler_id="a") == JOBS
     claims = PeriodicJobClaim.objects.values_list("job", "claimed_by").order_by("id")
     assert list(claims) == [
+        ("core.clear_expired_sessions", "a"),
         ("core.prune_periodic_claims", "a"),
         ("notifications.outbox_sweep", "a"),
         ("notifications.outbox_sweep", "b"),
+        ("core.clear_expired_sessions", "a"),
         ("core.prune_periodic_claims", "a"),
         ("notifications.outbox_sweep", "a"),
     ]
@@ -121,8 +127,26 @@ def test_it_prunes_claims_older_than_two_days(db):
         traveller.shift(timedelta(days=1))
         scheduler_tick(now=timezone.now(), scheduler_id="a")
         traveller.shift(timedelta(days=1, seconds=1))
-        assert periodic_claims_prune() == 2
-    assert PeriodicJobClaim.objects.count() == 2
+        assert periodic_claims_prune() == len(JOBS)
+    assert PeriodicJobClaim.objects.count() == len(JOBS)
+
+
+@pytest.mark.usefixtures("core_jobs_only")
+def test_it_deletes_expired_sessions_hourly(alice: Subscriber, client: Client):
+    with time_machine.travel(NOON - timedelta(seconds=settings.SESSION_COOKIE_AGE + 60)):
+        expired = SessionStore()
+        expired["visited"] = True
+        expired.create()
+    client.force_login(alice.user)
+
+    assert "core.clear_expired_sessions" in scheduler_tick(now=NOON, scheduler_id="a")
+
+    assert not Session.objects.filter(session_key=expired.session_key).exists()
+    assert Session.objects.count() == 1
+    assert client.get("/account/").status_code == 200  # still signed in
+    assert {job.name: job.every for job in periodic_jobs()}["core.clear_expired_sessions"] == (
+        timedelta(hours=1)
+    )
 
 
 @pytest.mark.django_db(transaction=True)

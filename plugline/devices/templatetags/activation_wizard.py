@@ -48,12 +48,14 @@ def current_step(context: template.Context) -> str | None:
 def wizard_progress(context: template.Context) -> dict[str, Any]:
     step = current_step(context)
     activation = context.get("activation")
+    # A free trial's wizard, or "Start Trial" before its wizard is made (step 1).
+    trial = bool(context.get("wizard_trial")) or (
+        isinstance(activation, Activation) and activation.trial
+    )
     steps = [
         {
             "name": name,
-            "label": TRIAL_STEP_LABELS.get(name, STEP_LABELS[name])
-            if isinstance(activation, Activation) and activation.trial
-            else STEP_LABELS[name],
+            "label": TRIAL_STEP_LABELS.get(name, STEP_LABELS[name]) if trial else STEP_LABELS[name],
             "current": name == step,
             "done": isinstance(activation, Activation) and activation_step_done(activation, name),
         }

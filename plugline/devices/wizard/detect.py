@@ -49,6 +49,7 @@ from plugline.devices.wizard.state import (
     activation_for_request,
     activation_mark_present,
     activation_start,
+    activation_trial_requested,
 )
 
 if TYPE_CHECKING:
@@ -125,8 +126,12 @@ def detect_result(activation: Activation | None) -> DetectResult | None:
 
 @never_cache
 def detect(request: HttpRequest) -> HttpResponse:
-    """Step 1's page; its form takes the serial and label code when there is no agent."""
+    """Step 1's page; its form takes the serial and label code when there is no agent.
+
+    Showing it writes nothing; the first right serial and code make the wizard.
+    """
     activation = activation_for_request(request)
+    trial = activation_trial_requested(request)
     form = LabelCodeForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -139,7 +144,7 @@ def detect(request: HttpRequest) -> HttpResponse:
             if device is None:
                 form.add_error(None, NO_MATCH)
             else:
-                activation = activation_start(request)
+                activation = activation_start(request, trial=trial)
                 activation_mark_present(activation=activation, device=device)
                 return redirect("devices:activate_detect")
     context = {
@@ -147,6 +152,8 @@ def detect(request: HttpRequest) -> HttpResponse:
         "result": detect_result(activation),
         "form": form,
         "agent_url": f"http://127.0.0.1:{settings.DEVICE_AGENT_PORT}",
+        # A free trial not begun yet: the page's form and script keep saying so.
+        "wizard_trial": trial and activation is None,
     }
     return render(request, "devices/activate/detect.html", context, status=status)
 
@@ -179,7 +186,7 @@ def detect_challenge(request: HttpRequest) -> JsonResponse:
     serial = fields["serial"]
     if not rate_limit_consume(request, action="activate_challenge", serial=serial):
         return _error(TOO_MANY_TRIES, 429)
-    activation = activation_start(request)
+    activation = activation_start(request, trial=activation_trial_requested(request))
     expires_at = timezone.now() + CHALLENGE_LIFETIME
     device = device_for_serial(serial)
     if device is None:

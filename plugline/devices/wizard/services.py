@@ -24,7 +24,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -44,6 +44,7 @@ from plugline.devices.models import (
     DeviceStatus,
     PurchaseChannel,
     TermsAcceptance,
+    TransferRequest,
 )
 from plugline.devices.signals import activation_completing, device_activated
 from plugline.devices.wizard.state import (
@@ -508,3 +509,24 @@ def activations_abandon_idle(*, idle_for: timedelta = IDLE_BEFORE_ABANDONED) -> 
     for activation_id in ids:
         number_release_reservations(holder=Activation(pk=activation_id).holder)
     return abandoned
+
+
+@transaction.atomic
+def activations_abandoned_delete(*, older_than: timedelta, limit: int = 1000) -> int:
+    """Delete wizards abandoned more than `older_than` ago (at most `limit`); how many.
+
+    Only abandoned ones: a completed wizard is the record of an activation
+    (and holds the one trial per device and per card). An abandoned wizard
+    that asked an owner to release a used device is kept with its transfer
+    request, which staff read as that device's history. Nothing else refers
+    to an abandoned wizard: its number went back when it was abandoned.
+    """
+    cutoff = timezone.now() - older_than
+    ids = list(
+        Activation.objects.select_for_update(skip_locked=True)
+        .filter(status=ActivationStatus.ABANDONED, updated_at__lt=cutoff)
+        .filter(~Exists(TransferRequest.objects.filter(activation=OuterRef("pk"))))
+        .values_list("pk", flat=True)[:limit]
+    )
+    deleted, _ = Activation.objects.filter(pk__in=ids, status=ActivationStatus.ABANDONED).delete()
+    return deleted

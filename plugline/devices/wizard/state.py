@@ -2,7 +2,9 @@
 
 A browser's wizard is the Activation whose id is in its session; it is saved
 after every step, so a customer can leave and come back (in the same
-browser) where they stopped. The steps are done in order: a step's page
+browser) where they stopped. The wizard (and the session) are made by the
+first answer posted to step 1, never by looking at a page: crawlers and
+visitors who only look leave no row behind. The steps are done in order: a step's page
 sends the customer back to the first step not done yet.
 """
 
@@ -24,6 +26,9 @@ from plugline.devices.models import (
 from plugline.telephony.models import NumberStatus, PhoneNumber
 
 SESSION_KEY = "plugline_activation"
+# Step 1's address for a free trial ("Start Trial" before any wizard exists):
+# the query string carries the choice until step 1's first answer makes the wizard.
+TRIAL_PARAMETER = "trial"
 # How long a proof of presence lasts: long enough to fill in the wizard.
 PRESENCE_MINUTES = 60
 
@@ -51,14 +56,22 @@ def activation_for_request(request: HttpRequest) -> Activation | None:
     return activation
 
 
+def activation_trial_requested(request: HttpRequest) -> bool:
+    """Whether step 1 was reached from "Start Trial" (`?trial=1`)."""
+    return request.GET.get(TRIAL_PARAMETER) == "1"
+
+
 @transaction.atomic
-def activation_start(request: HttpRequest) -> Activation:
-    """This browser's open wizard, or a new one."""
+def activation_start(request: HttpRequest, *, trial: bool = False) -> Activation:
+    """This browser's open wizard, or a new one (a free trial's if `trial`).
+
+    Only for a POST: a wizard is made by the customer's first answer.
+    """
     activation = activation_for_request(request)
     if activation is not None:
         return activation
     activation = Activation.objects.create(
-        user=request.user if request.user.is_authenticated else None
+        user=request.user if request.user.is_authenticated else None, trial=trial
     )
     request.session[SESSION_KEY] = str(activation.pk)
     return activation
