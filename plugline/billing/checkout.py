@@ -147,10 +147,14 @@ def _checkout_payment_claim(
     """
     lines = cart_lines(user=user)
     if not lines:
-        raise PaymentRefused("no_items")
+        # Emptied meanwhile: by this same form's payment (a double click that raced), or not.
+        own = Payment.objects.filter(user_id=user.pk, idempotency_key=idempotency_key).first()
+        if own is None:
+            raise PaymentRefused("no_items")
+        return own
     holder = cart_payment_open(user=user)
     if holder is not None:
-        raise CartBeingPaid(holder)
+        return _same_intent_or_refuse(holder, idempotency_key)
     if any(line.amount is None for line in lines):
         raise PaymentRefused("no_price")
     payment, created = payment_get_or_create(
@@ -170,10 +174,19 @@ def _checkout_payment_claim(
         payment=payment
     )
     if claimed != len(lines):
-        holder = cart_payment_open(user=user)
         # Raising rolls the payment back: it never existed.
-        raise CartBeingPaid(holder) if holder is not None else PaymentRefused("cart_changed")
+        holder = cart_payment_open(user=user)
+        if holder is None:
+            raise PaymentRefused("cart_changed")
+        raise CartBeingPaid(holder)
     return payment
+
+
+def _same_intent_or_refuse(holder: Payment, idempotency_key: str) -> Payment:
+    """The payment holding the cart is this form's own (a double click that raced): use it."""
+    if holder.idempotency_key == idempotency_key:
+        return holder
+    raise CartBeingPaid(holder)
 
 
 def checkout_settle(*, payment: Payment) -> ChargeAnswer:

@@ -216,13 +216,15 @@ def checkout(request: HttpRequest, user: User) -> HttpResponse:
         # A new intent: refused at once if the cart is being paid, empty or changed
         # (checkout_pay decides for good, in the database, if two tabs race).
         paying = cart_payment_open(user=user)
-        if paying is not None:
+        if paying is not None and paying.idempotency_key != key:
             return _being_paid(request, paying)
         lines = cart_lines(user=user)
-        if not lines:
-            return _cart_empty(request)
-        if form.cleaned_data["total"] != sum(line.amount or 0 for line in lines):
-            return _cart_changed(request, user)
+        total = sum(line.amount or 0 for line in lines)
+        if (not lines or form.cleaned_data["total"] != total) and not checkout_payment_exists(
+            user=user, idempotency_key=key
+        ):
+            # (Unless this form's own payment, from a double click, emptied the cart.)
+            return _cart_changed(request, user) if lines else _cart_empty(request)
     try:
         answer = checkout_pay(
             user=user, payment_method=form.cards[form.cleaned_data["card"]], idempotency_key=key
