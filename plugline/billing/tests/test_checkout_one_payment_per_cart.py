@@ -239,3 +239,24 @@ def test_autorenew_payments_are_recorded_without_reading_the_cart(shop: dict) ->
     assert not [q["sql"] for q in queries.captured_queries if "billing_cartitem" in q["sql"]]
     # The cart's own line for that device is not the renewal's business.
     assert CartItem.objects.get().payment is None
+
+
+def test_it_offers_the_banks_page_again_for_a_payment_left_unapproved(
+    shop: dict, client: Client
+) -> None:
+    strict = card_on_file(shop["dana"].user, CARD_NEEDS_AUTHENTICATION)
+    to_bank = _pay(client, _pay_form(client, strict.pk))
+    # The cardholder closed the bank's page; later the cart sends them to "Check again".
+    payment = Payment.objects.get()
+    check_again = reverse("checkout:payment_return", kwargs={"payment_id": payment.pk})
+    assert check_again in client.get(reverse("checkout:cart")).content.decode()
+    page = client.get(check_again).content.decode()
+    assert "Approve it at your bank" in page and WAITING in page
+    bank = re.search(r'href="([^"]*/authenticate/[^"]*)"', page)
+    assert bank, page
+    assert bank.group(1).replace("&amp;", "&") == to_bank["Location"]
+    approved = client.post(to_bank["Location"], {"answer": "approve"})
+    assert client.get(approved["Location"])["Location"] == reverse(
+        "checkout:done", kwargs={"payment_id": payment.pk}
+    )
+    _renewed_once(shop)

@@ -156,9 +156,28 @@ def cart_item_remove(request: HttpRequest, user: User, item_id: int) -> HttpResp
     return redirect("checkout:cart")
 
 
-def _pending_page(request: HttpRequest, payment: Payment, status: int = 200) -> HttpResponse:
-    """The payment holding the cart: waiting for its outcome, "Check again", no Pay."""
-    return render(request, "billing/payment_pending.html", {"payment": payment}, status=status)
+def _pending_page(
+    request: HttpRequest, payment: Payment, status: int = 200, bank_url: str = ""
+) -> HttpResponse:
+    """The payment holding the cart: waiting for its outcome, "Check again", no Pay.
+
+    `bank_url`: where the cardholder approves a charge that waits for them.
+    """
+    return render(
+        request,
+        "billing/payment_pending.html",
+        {"payment": payment, "bank_url": bank_url},
+        status=status,
+    )
+
+
+def _bank_url(request: HttpRequest, payment: Payment, action_url: str) -> str:
+    """The gateway's page to approve a charge, which sends the cardholder back here."""
+    back = request.build_absolute_uri(
+        reverse("checkout:payment_return", kwargs={"payment_id": payment.pk})
+    )
+    separator = "&" if "?" in action_url else "?"
+    return f"{action_url}{separator}{urlencode({'return_url': back})}"
 
 
 def _checkout_page(
@@ -274,11 +293,7 @@ def _after_charge(
         # A new key: this one's payment is settled as declined.
         return _checkout_page(request, user)
     if payment.status == PaymentStatus.REQUIRES_ACTION and action_url:
-        back = request.build_absolute_uri(
-            reverse("checkout:payment_return", kwargs={"payment_id": payment.pk})
-        )
-        separator = "&" if "?" in action_url else "?"
-        return HttpResponseRedirect(f"{action_url}{separator}{urlencode({'return_url': back})}")
+        return HttpResponseRedirect(_bank_url(request, payment, action_url))
     # The gateway's answer was lost: never charge again, settle it instead.
     return _pending_page(request, payment)
 
@@ -290,7 +305,10 @@ def payment_return(request: HttpRequest, user: User, payment_id: str) -> HttpRes
     payment = payment_get_for_user(user=user, payment_id=payment_id)
     answer = checkout_settle(payment=payment)
     if answer.payment.status == PaymentStatus.REQUIRES_ACTION:
-        return _pending_page(request, answer.payment)
+        # The cart waits for this approval: offer the bank's page again, not a new payment.
+        action_url = answer.action_url
+        bank_url = _bank_url(request, answer.payment, action_url) if action_url else ""
+        return _pending_page(request, answer.payment, bank_url=bank_url)
     return _after_charge(request, user, answer.payment, "")
 
 
