@@ -9,6 +9,7 @@ was charged is read from its own records.
 
 from __future__ import annotations
 
+import importlib
 import re
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -22,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from conftest import make_subscriber
+from plugline.billing.checkout import cart_add
 from plugline.billing.gateways.base import ChargeResult, Outcome
 from plugline.billing.gateways.sandbox import SandboxGateway
 from plugline.billing.models import (
@@ -36,6 +38,7 @@ from plugline.billing.payments import payment_create, payment_record, payments_s
 from plugline.billing.tests.factories import (
     CARD_NEEDS_AUTHENTICATION,
     card_on_file,
+    make_paid_item,
     plan_make,
     subscription_make,
 )
@@ -260,3 +263,27 @@ def test_it_offers_the_banks_page_again_for_a_payment_left_unapproved(
         "checkout:done", kwargs={"payment_id": payment.pk}
     )
     _renewed_once(shop)
+
+
+def test_the_upgrade_holds_the_cart_lines_of_checkout_payments_still_open(shop: dict) -> None:
+    """Payments made before carts were held: those still open hold their devices' lines."""
+    from django.apps import apps
+
+    migration = importlib.import_module("plugline.billing.migrations.0003_cart_item_payment")
+    dana, plan = shop["dana"], CartItem.objects.get().plan
+    second = Subscription.objects.get(device=dana.devices[1])
+    cart_add(user=dana.user, device=dana.devices[1], plan=plan)
+    unknown = make_paid_item(
+        user=dana.user, subscription=shop["first"], plan=plan, status=PaymentStatus.UNKNOWN
+    ).payment
+    declined = make_paid_item(
+        user=dana.user, subscription=second, plan=plan, status=PaymentStatus.DECLINED
+    ).payment
+    renewal = make_paid_item(
+        user=dana.user, subscription=second, plan=plan, status=PaymentStatus.PENDING
+    ).payment
+    Payment.objects.filter(pk=renewal.pk).update(kind=PaymentKind.AUTORENEW)
+    migration.claim_lines_of_open_payments(apps, None)
+    held = {item.subscription_id: item.payment_id for item in CartItem.objects.all()}
+    assert held == {shop["first"].pk: unknown.pk, second.pk: None}
+    assert declined.pk not in held.values()
