@@ -114,6 +114,14 @@ def cart_lines(*, user: AbstractBaseUser) -> list[CartLine]:
     ]
 
 
+def cart_payment_open(*, user: AbstractBaseUser) -> Payment | None:
+    """The payment paying the account's cart right now (its outcome not settled yet), if any."""
+    if not user.pk:
+        return None
+    held_by = CartItem.objects.filter(user_id=user.pk, payment__isnull=False).values("payment_id")
+    return Payment.objects.filter(user_id=user.pk, pk__in=held_by).order_by("created_at").first()
+
+
 def cards_on_file(*, user: AbstractBaseUser) -> QuerySet[PaymentMethod]:
     """The account's cards, the default first."""
     return PaymentMethod.objects.filter(user_id=user.pk, removed_at__isnull=True).order_by(

@@ -290,13 +290,23 @@ class Refund(models.Model):
 
 
 class CartItem(models.Model):
-    """A renewal waiting in the account's cart: one plan for one device."""
+    """A renewal waiting in the account's cart: one plan for one device.
+
+    `payment` is the checkout payment paying this line right now. Paying
+    claims the lines with a conditional update (only lines no payment holds),
+    so a cart can be paid by one payment at a time, whichever page or tab
+    asks; the line is deleted when that payment succeeds and released when it
+    is declined, in the transaction that records the answer.
+    """
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cart"
     )
     subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="+")
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="+")
+    payment = models.ForeignKey(
+        Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     added_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

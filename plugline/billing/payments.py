@@ -11,6 +11,9 @@ Checkout, AutoRenew and the end of a free trial all pay the same way:
 3. The answer is recorded under a lock on the payment's row: a success gets
    the next invoice number and each item is applied to its subscription
    (one period per item, unique in the database), a decline changes nothing.
+   A checkout payment's cart lines (claimed when it was written, see
+   billing.checkout) are deleted with a success and released with a decline,
+   in the same transaction; an unknown outcome keeps them claimed.
    An answer that never came (GatewayError) leaves the payment UNKNOWN.
 4. `payment_settle` asks the gateway what became of the key and records the
    real outcome: for unknown or forgotten payments (a worker killed between
@@ -40,6 +43,7 @@ from django.utils import timezone
 from plugline.billing.gateways import gateway_get
 from plugline.billing.gateways.base import ChargeResult, GatewayError, Outcome
 from plugline.billing.models import (
+    CartItem,
     CustomerAccount,
     Payment,
     PaymentItem,
@@ -123,9 +127,28 @@ def payment_create(
     Raises PaymentRefused for an empty list, a plan without a price in the
     billing currency, or a card that is not the account's.
     """
+    payment, _created = payment_get_or_create(
+        user=user,
+        kind=kind,
+        items=items,
+        payment_method=payment_method,
+        idempotency_key=idempotency_key,
+    )
+    return payment
+
+
+def payment_get_or_create(
+    *,
+    user: AbstractBaseUser,
+    kind: PaymentKind | str,
+    items: Sequence[tuple[Subscription, Plan]],
+    payment_method: PaymentMethod,
+    idempotency_key: str,
+) -> tuple[Payment, bool]:
+    """`payment_create`, also saying whether this call wrote the payment (False: the key's own)."""
     existing = Payment.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
-        return _payment_for_key(existing, user)
+        return _payment_for_key(existing, user), False
     if not items:
         raise PaymentRefused("no_items")
     if payment_method.user_id != user.pk or payment_method.removed_at is not None:
@@ -156,8 +179,8 @@ def payment_create(
             )
     except IntegrityError:
         # The same intent, submitted twice at once: the other request wrote it.
-        return _payment_for_key(Payment.objects.get(idempotency_key=idempotency_key), user)
-    return payment
+        return _payment_for_key(Payment.objects.get(idempotency_key=idempotency_key), user), False
+    return payment, True
 
 
 def _payment_for_key(payment: Payment, user: AbstractBaseUser) -> Payment:
@@ -314,6 +337,10 @@ def _payment_record_locked(*, payment_id: Any, result: ChargeResult) -> ChargeAn
             # Two payments succeeded at once and took the same number.
             raise _InvoiceNumberTaken from taken
         _payment_apply(payment)
+        if payment.kind == PaymentKind.CHECKOUT:
+            # Paid: out of the cart in this same transaction, so that no tab
+            # reads a cart that is paid already.
+            CartItem.objects.filter(payment=payment).delete()
         return ChargeAnswer(payment)
     if result.outcome == Outcome.DECLINED:
         payment.status = PaymentStatus.DECLINED
@@ -321,6 +348,9 @@ def _payment_record_locked(*, payment_id: Any, result: ChargeResult) -> ChargeAn
         payment.gateway_charge_id = result.charge_id[:64]
         payment.settled_at = now
         payment.save()
+        if payment.kind == PaymentKind.CHECKOUT:
+            # Nothing was charged: the cart can be paid again, with another card.
+            CartItem.objects.filter(payment=payment).update(payment=None)
         _audit(
             payment,
             AuditAction.PAYMENT_FAILED,

@@ -4,7 +4,8 @@
 with DATABASE_URL naming the test database: signs the user in on a test
 client, says it is ready (a file in SYNC_DIR), waits for the test's go (another
 file), then posts the checkout form with that card and idempotency key and
-prints one JSON line: the status code and where it was sent. With
+prints one JSON line: the status code, where it was sent, and whether the page
+says to wait (a lost answer) or that the cart is being paid already. With
 PLUGLINE_TEST_KILL_AFTER_CHARGE=1 the process kills itself (SIGKILL) right
 after the gateway answers, before anything is recorded.
 """
@@ -44,13 +45,15 @@ def main(name: str, sync_dir: str, user_id: str, card_id: str, key: str) -> None
     response = client.post(
         reverse("checkout:checkout"), {"card": card_id, "idempotency_key": key, "total": total}
     )
-    text = response.content.decode() if response.status_code == 200 else ""
+    text = response.content.decode() if response.status_code in (200, 409) else ""
     print(
         json.dumps(
             {
                 "status": response.status_code,
                 "location": response.get("Location", ""),
                 "pending": "Do not pay again" in text,
+                # Refused: the cart is held by a payment still waiting for its outcome.
+                "being_paid": response.status_code == 409 and "Check again" in text,
             }
         ),
         flush=True,

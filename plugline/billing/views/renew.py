@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from plugline.accounts.models import User
 from plugline.billing.checkout import (
+    CartBeingPaid,
     cart_add,
     cart_remove,
     checkout_pay,
@@ -35,13 +36,14 @@ from plugline.billing.checkout_forms import PayForm, RenewForm
 from plugline.billing.checkout_selectors import (
     cards_on_file,
     cart_lines,
+    cart_payment_open,
     payment_get_for_user,
     plans_for_sale,
     renewable_devices,
 )
 from plugline.billing.gateways import gateway_get
 from plugline.billing.gateways.base import GatewayError
-from plugline.billing.models import PaymentStatus
+from plugline.billing.models import Payment, PaymentStatus
 from plugline.billing.payments import PaymentRefused, idempotency_key_new
 from plugline.billing.receipts import invoice_lines
 from plugline.billing.services import card_add_from_session, customer_for_user
@@ -80,6 +82,13 @@ def declined_message() -> str:
     return gettext("Your card was declined. Nothing was charged. Try another card.")
 
 
+def being_paid_message() -> str:
+    return gettext(
+        "Your cart is being paid: it cannot be changed or paid again until the payment is "
+        "settled. Nothing more was charged."
+    )
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 @checkout_access(signed_out_page="billing/renew_signed_out.html")
@@ -94,6 +103,8 @@ def renew(request: HttpRequest, user: User) -> HttpResponse:
         priced = form.plans[form.cleaned_data["plan"]]
         try:
             cart_add(user=user, device=row.device, plan=priced.plan)
+        except CartBeingPaid:
+            form.add_error("device", being_paid_message())
         except PaymentRefused:
             form.add_error("plan", gettext("This plan cannot be bought now. Choose another."))
         else:
@@ -123,21 +134,59 @@ def cart(request: HttpRequest, user: User) -> HttpResponse:
     return render(
         request,
         "billing/cart.html",
-        {"lines": lines, "total": total, "currency": settings.BILLING_CURRENCY},
+        {
+            "lines": lines,
+            "total": total,
+            "currency": settings.BILLING_CURRENCY,
+            "paying": cart_payment_open(user=user),
+        },
     )
 
 
 @require_POST
 @checkout_access()
 def cart_item_remove(request: HttpRequest, user: User, item_id: int) -> HttpResponse:
-    if cart_remove(user=user, item_id=item_id):
-        messages.success(request, gettext("Removed from your cart."))
+    try:
+        removed = cart_remove(user=user, item_id=item_id)
+    except CartBeingPaid:
+        messages.error(request, being_paid_message())
+    else:
+        if removed:
+            messages.success(request, gettext("Removed from your cart."))
     return redirect("checkout:cart")
+
+
+def _pending_page(
+    request: HttpRequest, payment: Payment, status: int = 200, bank_url: str = ""
+) -> HttpResponse:
+    """The payment holding the cart: waiting for its outcome, "Check again", no Pay.
+
+    `bank_url`: where the cardholder approves a charge that waits for them.
+    """
+    return render(
+        request,
+        "billing/payment_pending.html",
+        {"payment": payment, "bank_url": bank_url},
+        status=status,
+    )
+
+
+def _bank_url(request: HttpRequest, payment: Payment, action_url: str) -> str:
+    """The gateway's page to approve a charge, which sends the cardholder back here."""
+    back = request.build_absolute_uri(
+        reverse("checkout:payment_return", kwargs={"payment_id": payment.pk})
+    )
+    separator = "&" if "?" in action_url else "?"
+    return f"{action_url}{separator}{urlencode({'return_url': back})}"
 
 
 def _checkout_page(
     request: HttpRequest, user: User, form: PayForm | None = None, status: int = 200
 ) -> HttpResponse:
+    paying = cart_payment_open(user=user)
+    if paying is not None:
+        # A cart being paid offers no Pay until that payment is settled.
+        return _pending_page(request, paying)
     lines = cart_lines(user=user)
     cards = list(cards_on_file(user=user))
     if form is None:
@@ -181,21 +230,31 @@ def checkout(request: HttpRequest, user: User) -> HttpResponse:
     form = PayForm(request.POST, cards=cards)
     if not form.is_valid():
         return _checkout_page(request, user, form)
-    if not checkout_payment_exists(
-        user=user, idempotency_key=form.cleaned_data["idempotency_key"]
-    ) and form.cleaned_data["total"] != sum(line.amount or 0 for line in cart_lines(user=user)):
-        messages.error(request, gettext("Your cart changed meanwhile. Check the total, then pay."))
-        return _checkout_page(request, user)
+    key = form.cleaned_data["idempotency_key"]
+    if not checkout_payment_exists(user=user, idempotency_key=key):
+        # A new intent: refused at once if the cart is being paid, empty or changed
+        # (checkout_pay decides for good, in the database, if two tabs race).
+        paying = cart_payment_open(user=user)
+        if paying is not None and paying.idempotency_key != key:
+            return _being_paid(request, paying)
+        lines = cart_lines(user=user)
+        total = sum(line.amount or 0 for line in lines)
+        if (not lines or form.cleaned_data["total"] != total) and not checkout_payment_exists(
+            user=user, idempotency_key=key
+        ):
+            # (Unless this form's own payment, from a double click, emptied the cart.)
+            return _cart_changed(request, user) if lines else _cart_empty(request)
     try:
         answer = checkout_pay(
-            user=user,
-            payment_method=form.cards[form.cleaned_data["card"]],
-            idempotency_key=form.cleaned_data["idempotency_key"],
+            user=user, payment_method=form.cards[form.cleaned_data["card"]], idempotency_key=key
         )
+    except CartBeingPaid as being_paid:
+        return _being_paid(request, being_paid.payment)
     except PaymentRefused as refused:
-        if refused.reason == "no_items":
-            messages.info(request, gettext("Your cart is empty."))
-            return redirect("checkout:cart")
+        if refused.reason in ("no_items", "cart_changed") and not cart_lines(user=user):
+            return _cart_empty(request)
+        if refused.reason == "cart_changed":
+            return _cart_changed(request, user)
         messages.error(
             request, gettext("Something in your cart cannot be bought now. Check the cart.")
         )
@@ -203,7 +262,30 @@ def checkout(request: HttpRequest, user: User) -> HttpResponse:
     return _after_charge(request, user, answer.payment, answer.action_url)
 
 
-def _after_charge(request: HttpRequest, user: User, payment: Any, action_url: str) -> HttpResponse:
+def _being_paid(request: HttpRequest, payment: Payment) -> HttpResponse:
+    messages.error(request, being_paid_message())
+    return _pending_page(request, payment, status=409)
+
+
+def _cart_empty(request: HttpRequest) -> HttpResponse:
+    messages.info(
+        request,
+        gettext(
+            "Your cart is empty, and nothing was charged. If you paid it in another window, "
+            "the payment is in your invoices."
+        ),
+    )
+    return redirect("checkout:cart")
+
+
+def _cart_changed(request: HttpRequest, user: User) -> HttpResponse:
+    messages.error(request, gettext("Your cart changed meanwhile. Check the total, then pay."))
+    return _checkout_page(request, user)
+
+
+def _after_charge(
+    request: HttpRequest, user: User, payment: Payment, action_url: str
+) -> HttpResponse:
     if payment.status == PaymentStatus.SUCCEEDED:
         return redirect("checkout:done", payment_id=payment.pk)
     if payment.status == PaymentStatus.DECLINED:
@@ -211,13 +293,9 @@ def _after_charge(request: HttpRequest, user: User, payment: Any, action_url: st
         # A new key: this one's payment is settled as declined.
         return _checkout_page(request, user)
     if payment.status == PaymentStatus.REQUIRES_ACTION and action_url:
-        back = request.build_absolute_uri(
-            reverse("checkout:payment_return", kwargs={"payment_id": payment.pk})
-        )
-        separator = "&" if "?" in action_url else "?"
-        return HttpResponseRedirect(f"{action_url}{separator}{urlencode({'return_url': back})}")
+        return HttpResponseRedirect(_bank_url(request, payment, action_url))
     # The gateway's answer was lost: never charge again, settle it instead.
-    return render(request, "billing/payment_pending.html", {"payment": payment})
+    return _pending_page(request, payment)
 
 
 @never_cache
@@ -227,7 +305,10 @@ def payment_return(request: HttpRequest, user: User, payment_id: str) -> HttpRes
     payment = payment_get_for_user(user=user, payment_id=payment_id)
     answer = checkout_settle(payment=payment)
     if answer.payment.status == PaymentStatus.REQUIRES_ACTION:
-        return render(request, "billing/payment_pending.html", {"payment": answer.payment})
+        # The cart waits for this approval: offer the bank's page again, not a new payment.
+        action_url = answer.action_url
+        bank_url = _bank_url(request, answer.payment, action_url) if action_url else ""
+        return _pending_page(request, answer.payment, bank_url=bank_url)
     return _after_charge(request, user, answer.payment, "")
 
 
