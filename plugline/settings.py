@@ -66,6 +66,9 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # The development server leaves static files to WhiteNoise, as in production
+    # (Django's own runserver handler answers "/static/..%2F..." with a 500).
+    "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "allauth",
     "allauth.account",
