@@ -84,7 +84,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "plugline.core.headers.ContentSecurityPolicyMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -402,8 +402,9 @@ X_FRAME_OPTIONS = "DENY"
 # files (no inline script, no inline event handler; data for a script is
 # json_script, which is not run), style only from the site's own stylesheets,
 # and forms post only to the site (the sandbox gateway's card page included).
-# The device agent answers the activation page on 127.0.0.1; "Find a store"
-# adds the operator's STORE_MAP_TILE_URL server to img-src on its own page.
+# plugline.core.headers adds the device agent (127.0.0.1:DEVICE_AGENT_PORT) to
+# connect-src for the activation page; "Find a store" adds the operator's
+# STORE_MAP_TILE_URL server to img-src on its own page.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
@@ -412,7 +413,7 @@ CONTENT_SECURITY_POLICY = {
         # data: for the small images the API docs' stylesheet holds inline.
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
-        "connect-src": [SELF, f"http://127.0.0.1:{DEVICE_AGENT_PORT}"],
+        "connect-src": [SELF],
         "object-src": [NONE],
         "base-uri": [SELF],
         "form-action": [SELF],

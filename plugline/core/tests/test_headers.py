@@ -281,9 +281,13 @@ def test_it_sends_the_policy_on_the_admin_pages_and_they_pass_it(staff_client: C
     assert_page_passes_the_policy(created, "the new API key's page")
 
 
-def test_it_lets_the_activation_page_reach_the_device_agent(db: None, settings):
+def test_it_lets_the_activation_page_reach_the_device_agent_on_its_port(db: None, settings):
+    settings.DEVICE_AGENT_PORT = 7447
     response = Client().get("/activate/")
-    assert f"http://127.0.0.1:{settings.DEVICE_AGENT_PORT}" in policy(response)["connect-src"]
+    assert policy(response)["connect-src"] == ["'self'", "http://127.0.0.1:7447"]
+    settings.DEVICE_AGENT_PORT = 7500
+    response = Client().get("/activate/")
+    assert policy(response)["connect-src"] == ["'self'", "http://127.0.0.1:7500"]
 
 
 def test_it_turns_off_camera_microphone_and_geolocation_everywhere_but_the_store_finder(
