@@ -129,11 +129,18 @@ def test_a_subscriber_renews_on_the_card_page_with_nothing_refused(
         "/account/privacy/",
         "/accounts/email/",
         "/accounts/sessions/",
+        "/accounts/2fa/",
         "/account/cards/",
         "/account/autorenew/",
         "/account/reup/",
     ]:
         visit(page, url)
+    # Turning on two-factor sign-in: the password again, then the QR code (a data: image).
+    page.goto("/accounts/2fa/totp/activate/")
+    page.get_by_label("Password").fill(subscriber.password)
+    page.get_by_label("Password").press("Enter")
+    qr = page.get_by_role("img", name="QR code to scan with your authenticator app")
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=qr.element_handle())
 
     page.goto("/renew/")
     page.get_by_role("radio", name=f"({first.serial})").check()
