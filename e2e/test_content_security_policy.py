@@ -21,6 +21,7 @@ from pytest_django.live_server_helper import LiveServer
 from conftest import PASSWORD, Subscriber, make_subscriber
 from e2e.helpers import sign_in
 from plugline.accounts.models import User
+from plugline.billing.gateways.sandbox import SandboxGateway
 from plugline.billing.models import Payment, Plan, PlanPrice, Subscription
 from plugline.devices.tests.presence_factory import (
     BoxedDevice,
@@ -28,6 +29,7 @@ from plugline.devices.tests.presence_factory import (
     make_boxed_device,
     running_agent,
 )
+from plugline.sandbox_gateway.tests.helpers import card_saved
 from plugline.stores.tests.factories import make_chain, make_store
 
 NEAR_MONTREAL: Geolocation = {"latitude": 45.5080, "longitude": -73.5540}
@@ -177,6 +179,9 @@ def test_the_store_finder_draws_its_map_and_uses_the_location_with_nothing_refus
     page.get_by_role("button", name="Search").click()
     page.wait_for_function("() => window.storeMapReady === true")
     expect(page.locator(".leaflet-marker-icon.store-pin")).to_have_count(3)
+    page.locator(".leaflet-marker-icon.store-pin").first.click()
+    expect(page.locator(".leaflet-popup-content")).to_contain_text("CornerMart")
+    page.get_by_role("button", name="Zoom in").click()
 
     page.get_by_role("button", name="Use my location").click()
     page.wait_for_url(re.compile(r"lat=45\.508"))
@@ -203,6 +208,28 @@ def test_the_store_map_loads_tiles_from_the_configured_server_with_nothing_refus
     page.wait_for_function("() => window.storeMapReady === true")
     page.wait_for_function("() => document.querySelectorAll('img.leaflet-tile-loaded').length > 0")
     assert tiles_asked
+    assert violations == []
+
+
+def test_the_cardholder_approves_on_the_sandbox_bank_page_with_nothing_refused(
+    watched: Page, violations: Violations, live_server: LiveServer, transactional_db: None
+) -> None:
+    gateway = SandboxGateway()
+    customer_id = gateway.customer_create(email="demo@example.com", idempotency_key="c1")
+    card = card_saved(gateway, customer_id, "4000 0027 6000 3184")
+    result = gateway.charge(
+        customer_id=customer_id,
+        token=card.token,
+        amount=2999,
+        currency="USD",
+        idempotency_key="pay-1",
+        description="Plugline yearly plan",
+    )
+    page = watched
+    page.goto(f"{result.action_url}?return_url={live_server.url}/accounts/login/")
+    page.get_by_role("button", name="Approve").click()
+    # The form posts to the gateway, whose answer sends the browser back.
+    expect(page).to_have_url(re.compile(rf"/accounts/login/\?charge={result.charge_id}$"))
     assert violations == []
 
 
