@@ -410,7 +410,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        # data: for the small images the API docs' stylesheet holds inline.
+        # data: for the QR code of two-factor sign-in and the API docs' icons.
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
         "connect-src": [SELF],
