@@ -82,7 +82,7 @@ def listed(page: Page) -> tuple[list[str], list[float]]:
 
 def expect_map(page: Page, count: int) -> None:
     """The map is drawn: countries outlined, one numbered pin per store listed, the first first."""
-    page.wait_for_function("window.storeMapReady === true")
+    page.wait_for_function("() => window.storeMapReady === true")
     region = page.locator("#store-map")
     expect(region).to_be_visible()
     expect(region).to_have_attribute("role", "region")

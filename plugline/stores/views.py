@@ -11,15 +11,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import time
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from babel import Locale
 from babel.dates import get_day_names
 from babel.numbers import format_decimal
 from babel.units import format_unit
+from csp.decorators import csp_update
 from django.conf import settings
 from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import reverse
@@ -28,6 +30,7 @@ from django.utils.formats import time_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_safe
+from django_permissions_policy.decorators import permissions_policy_override
 
 from plugline.core.money import locale_for_language
 from plugline.stores.forms import SELLS_CHOICES, StoreSearchForm
@@ -57,8 +60,36 @@ class StoreRow:
     hours: list[tuple[str, str]] = field(default_factory=list)
 
 
+def tile_server_source(url_template: str) -> str | None:
+    """The CSP source of a tile layer's server ("https://tiles.example.com").
+
+    A subdomain placeholder as the first label ("https://{s}.tile.example.org/...")
+    becomes a wildcard ("https://*.tile.example.org"); a template that names no
+    http(s) server gives None.
+    """
+    parts = urlsplit(url_template)
+    labels = parts.netloc.rpartition("@")[2].split(".")
+    if labels[0].startswith("{") and labels[0].endswith("}") and len(labels) > 2:
+        labels[0] = "*"
+    host = ".".join(labels)
+    if parts.scheme not in ("http", "https") or not host or "{" in host:
+        return None
+    return f"{parts.scheme}://{host}"
+
+
 @require_safe
-def find(request: HttpRequest) -> HttpResponse:
+# "Use my location" asks the browser where it is: the one page allowed to.
+@permissions_policy_override({**settings.PERMISSIONS_POLICY, "geolocation": ["self"]})
+def find(request: HttpRequest) -> HttpResponseBase:
+    source = tile_server_source(settings.STORE_MAP_TILE_URL)
+    if not source:
+        return _find(request)
+    # The map fetches its tiles from the operator's tile server: this page's
+    # Content-Security-Policy lets its images come from there.
+    return csp_update({"img-src": [source]})(_find)(request)
+
+
+def _find(request: HttpRequest) -> HttpResponse:
     searched = any(request.GET.get(name) is not None for name in ("q", "lat", "lon"))
     if searched:
         form = StoreSearchForm(request.GET)
