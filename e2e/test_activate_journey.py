@@ -103,7 +103,7 @@ def test_a_store_bought_device_goes_from_detect_device_to_an_active_line(
     fresh = open_page(width=360)
     sign_in(fresh, "(212) 555-0171", PASSWORD)
     expect(fresh.get_by_role("heading", name="My account", level=1)).to_be_visible()
-    expect(fresh.get_by_text("(212) 555-0171")).to_be_visible()
+    expect(fresh.get_by_role("link", name="(212) 555-0171", exact=True)).to_be_visible()
 
 
 def test_the_wizard_speaks_french_on_a_phone(

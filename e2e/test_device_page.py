@@ -41,7 +41,7 @@ def test_the_owner_names_the_device_sets_its_e911_address_then_releases_it(
     page = phone_page
     serial = alice.devices[0].serial
     sign_in(page, alice.email, alice.password)
-    tab_to(page, page.get_by_role("link", name="(212) 555-0147"), limit=60)
+    tab_to(page, page.get_by_role("link", name="(212) 555-0147", exact=True), limit=60)
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="(212) 555-0147", level=1)).to_be_visible()
     expect(page.get_by_role("img", name="Plugline USB")).to_be_visible()
