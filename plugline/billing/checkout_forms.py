@@ -43,7 +43,7 @@ class RenewForm(forms.Form):
         _choice_field(self, "plan").choices = [
             (
                 priced.plan.code,
-                f"{priced.plan.name}: {money_format(priced.amount, priced.currency)}",
+                f"{priced.plan.display_name()}: {money_format(priced.amount, priced.currency)}",
             )
             for priced in plans
         ]

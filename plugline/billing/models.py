@@ -14,13 +14,21 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+# The languages other than English that a plan's name is kept in (`name_<code>`).
+TRANSLATED_NAME_LANGUAGES = ("fr", "da")
 
 
 class Plan(models.Model):
     code = models.SlugField(_("code"), max_length=40, unique=True)
+    # The name customers read: `name` in English (and in any language without
+    # its own), `name_fr` and `name_da` in French and Danish.
     name = models.CharField(_("name"), max_length=80)
+    name_fr = models.CharField(_("name in French"), max_length=80, blank=True)
+    name_da = models.CharField(_("name in Danish"), max_length=80, blank=True)
     months = models.PositiveSmallIntegerField(_("length in months"))
     autorenew_allowed = models.BooleanField(_("AutoRenew allowed"), default=True)
     active = models.BooleanField(_("active"), default=True)
@@ -35,7 +43,13 @@ class Plan(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name()
+
+    def display_name(self, language: str | None = None) -> str:
+        """The plan's name in `language` (the active language by default), else `name`."""
+        code = (language or translation.get_language() or "").split("-")[0].lower()
+        translated = getattr(self, f"name_{code}", "") if code in TRANSLATED_NAME_LANGUAGES else ""
+        return str(translated or self.name)
 
 
 class PlanPrice(models.Model):
