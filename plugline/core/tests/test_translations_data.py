@@ -8,6 +8,7 @@ staff's admin pages; the English words of that data must not show there.
 from __future__ import annotations
 
 import re
+import zlib
 from io import StringIO
 
 import pytest
@@ -71,6 +72,12 @@ def _text(response) -> str:
     return response.content.decode()
 
 
+def _pdf_text(pdf: bytes) -> str:
+    """The text drawn on a PDF's pages (fpdf2 compresses each page's content stream)."""
+    streams = re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S)
+    return "".join(zlib.decompress(stream).decode("latin-1") for stream in streams)
+
+
 def _assert_no_english_plan(page: str, where: str) -> None:
     found = ENGLISH_PLAN.search(page)
     assert found is None, f"{where} shows the English plan name {found.group(0)!r}"
@@ -117,6 +124,10 @@ def test_it_names_the_plans_in_the_customers_language_from_renew_to_receipt(
         page = _text(client.get(reverse(name, kwargs=kwargs)))
         assert expected in page
         _assert_no_english_plan(page, name)
+
+    pdf = _pdf_text(client.get(reverse("checkout:invoice_pdf", kwargs={"number": number})).content)
+    assert expected in pdf
+    _assert_no_english_plan(pdf, "the invoice's PDF")
 
     receipt = OutboxMessage.objects.get(template="billing/email/receipt")
     assert expected in receipt.body_text
