@@ -7,6 +7,7 @@ the others by their city and zone name from the Unicode CLDR (babel).
 from __future__ import annotations
 
 import functools
+import unicodedata
 import zoneinfo
 from typing import TYPE_CHECKING
 
@@ -93,6 +94,12 @@ def time_zone_label(name: str) -> str:
     return _label(name, translation.get_language() or settings.LANGUAGE_CODE)
 
 
+def _sort_key(label: str) -> str:
+    # Letters with accents sort with their base letter (Ø/Å after Z in Danish is lost,
+    # a small price for "Île" beside "Iqaluit" in French).
+    return unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode().casefold()
+
+
 def time_zone_choices(
     current: str = "",
 ) -> list[tuple[StrOrPromise, list[tuple[str, StrOrPromise]]]]:
@@ -103,9 +110,11 @@ def time_zone_choices(
     """
     available = _available()
     common = [(name, label) for name, label in COMMON_TIME_ZONES if name in available]
-    others: list[tuple[str, StrOrPromise]] = [
-        (name, time_zone_label(name)) for name in _other_time_zones()
-    ]
+    # By their name in this language, so that typing a city's first letters finds it.
+    others: list[tuple[str, StrOrPromise]] = sorted(
+        ((name, time_zone_label(name)) for name in _other_time_zones()),
+        key=lambda choice: _sort_key(str(choice[1])),
+    )
     listed = {name for name, _label in common} | {name for name, _label in others}
     if current and current not in listed and is_time_zone(current):
         others.insert(0, (current, time_zone_label(current)))

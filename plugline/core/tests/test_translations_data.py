@@ -167,6 +167,9 @@ def test_it_names_the_time_zones_of_the_profile_in_the_persons_language(
     assert EXPECTED[language]["other_time_zone"] in options
     for english in ENGLISH_TIME_ZONES:
         assert english not in re.sub(r'value="[^"]*"', "", options), english
+    # The other zones by their name, not by continent: Paris before Tokyo.
+    values = re.findall(r'<option value="([^"]+)"', options)
+    assert values.index("Europe/Paris") < values.index("Asia/Tokyo")
 
 
 @pytest.mark.parametrize("language", ["fr", "da"])
