@@ -33,11 +33,13 @@ class PhoneNumber(models.Model):
     )
     # Who holds a reservation (an opaque string such as "activation:<uuid>")
     # and until when; a lapsed reservation counts as available.
-    reserved_for = models.CharField(max_length=64, blank=True)
-    reserved_until = models.DateTimeField(null=True, blank=True)
+    reserved_for = models.CharField(max_length=64, blank=True, verbose_name=_("reserved for"))
+    reserved_until = models.DateTimeField(null=True, blank=True, verbose_name=_("reserved until"))
     # A quarantined number becomes available again after this time.
-    quarantined_until = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    quarantined_until = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("quarantined until")
+    )
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("phone number")

@@ -113,7 +113,7 @@ def renew(request: HttpRequest, user: User) -> HttpResponse:
             messages.success(
                 request,
                 gettext("%(plan)s for %(device)s is in your cart.")
-                % {"plan": priced.plan.name, "device": row.name},
+                % {"plan": priced.plan.display_name(), "device": row.name},
             )
             return redirect("checkout:cart")
     return render(
