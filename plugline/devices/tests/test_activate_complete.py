@@ -118,7 +118,9 @@ def test_the_new_account_signs_in_with_its_number_in_any_format(client: Client, 
     response = client.post("/accounts/login/", {"login": number, "password": NEW_PASSWORD})
     assert response.status_code == 302
     assert response["Location"] == "/"
-    assert client.get("/").content.decode().count("(212) 555-0110") == 1
+    # One device on My account, linked by its number.
+    assert client.get("/").content.decode().count('class="number"') == 1
+    assert client.get("/").content.decode().count(">(212) 555-0110</a>") == 1
 
 
 def test_it_adds_the_device_to_an_existing_account(client: Client, alice: Subscriber):
