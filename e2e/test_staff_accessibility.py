@@ -1,0 +1,115 @@
+"""The staff pages (the admin) pass axe-core too: every list and add form of Plugline's
+models, a payment with its refund form, in English on a desktop, and a staff member's
+daily pages on a phone in French and Danish, where they also fit the screen."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.contrib import admin
+from django.urls import reverse
+from playwright.sync_api import Page, expect
+
+from conftest import PASSWORD
+from e2e.helpers import OpenPage, fits, sign_in
+from plugline.accounts.models import User
+from plugline.billing.models import Payment, Plan, PlanPrice, Subscription
+from plugline.billing.tests.factories import card_on_file
+
+AXE_OPTIONS = {
+    "runOnly": {
+        "type": "tag",
+        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"],
+    },
+    "resultTypes": ["violations"],
+}
+
+
+def violations(page: Page, name: str) -> list[str]:
+    found: list[dict[str, Any]] = Axe().run(page, options=AXE_OPTIONS).response["violations"]
+    return [
+        f"{name}: {v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:5]}" for v in found
+    ]
+
+
+def staff_admin_pages() -> list[str]:
+    """Every changelist and add form of the admin's registered models."""
+    urls = [reverse("admin:index")]
+    for model in admin.site._registry:
+        meta = model._meta
+        urls.append(reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist"))
+        urls.append(reverse(f"admin:{meta.app_label}_{meta.model_name}_add"))
+    return urls
+
+
+@pytest.fixture
+def paid(staff: User) -> Payment:
+    """A subscriber's payment that succeeded, so that its page and refund form exist."""
+    from conftest import make_subscriber
+    from plugline.billing.payments import payment_charge, payment_create
+
+    subscriber = make_subscriber("carol@example.com", numbers=("+13125550100",))
+    subscription = Subscription.objects.create(device=subscriber.devices[0])
+    plan = Plan.objects.create(
+        code="year", name="1 year", name_fr="1 an", name_da="1 år", months=12
+    )
+    PlanPrice.objects.create(plan=plan, currency="USD", amount=4999)
+    card = card_on_file(subscriber.user)
+    payment = payment_create(
+        user=subscriber.user,
+        kind="checkout",
+        items=[(subscription, plan)],
+        payment_method=card,
+        idempotency_key="pay_staff_a11y",
+    )
+    return payment_charge(payment=payment).payment
+
+
+def test_every_admin_list_and_add_form_has_no_violation(
+    staff: User, paid: Payment, open_page: OpenPage
+) -> None:
+    page = open_page()
+    sign_in(page, staff.email, PASSWORD)
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    found: list[str] = []
+    pages = [
+        *staff_admin_pages(),
+        reverse("admin:billing_payment_change", args=[paid.pk]),
+        reverse("billing_payment_refund", args=[paid.pk]),
+    ]
+    for url in pages:
+        response = page.goto(url)
+        assert response is not None, url
+        if response.status == 403 and url.endswith("/add/"):
+            continue  # a model that staff never add by hand (payments, cards ...)
+        assert response.status == 200, (url, response.status)
+        found += violations(page, url)
+    assert not found, "\n".join(found)
+
+
+@pytest.mark.parametrize("language", ["fr", "da"])
+def test_a_staff_members_daily_pages_fit_a_phone_in_french_and_danish(
+    staff: User, paid: Payment, open_page: OpenPage, language: str
+) -> None:
+    staff.language = language
+    staff.save(update_fields=["language"])
+    page = open_page(width=360, height=780)
+    sign_in(page, staff.email, PASSWORD)
+    expect(page.locator("html")).to_have_attribute("lang", language)
+    found: list[str] = []
+    for url in (
+        reverse("admin:index"),
+        reverse("admin:accounts_user_changelist"),
+        reverse("admin:billing_payment_changelist"),
+        reverse("admin:billing_payment_change", args=[paid.pk]),
+        reverse("billing_payment_refund", args=[paid.pk]),
+        reverse("admin:billing_plan_add"),
+    ):
+        page.goto(url)
+        expect(page.locator("html")).to_have_attribute("lang", language)
+        found += violations(page, f"{url} ({language}, 360 px)")
+        if not fits(page):
+            found.append(f"{url} ({language}, 360 px): scrolls sideways")
+    assert not found, "\n".join(found)
