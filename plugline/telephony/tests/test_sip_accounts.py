@@ -81,8 +81,8 @@ def test_it_lists_the_line_for_kamailio_while_the_service_allows_it(settings):
     sip_subscriber_view_write(connection)
     alice = make_subscriber(numbers=())
     paid = make_line(alice.user, serial="PLS1", number="+12125550101", days_left=20)
-    in_grace = make_line(alice.user, serial="PLS2", number="+12125550102", days_left=-6)
-    past_grace = make_line(alice.user, serial="PLS3", number="+12125550103", days_left=-8)
+    make_line(alice.user, serial="PLS2", number="+12125550102", days_left=-6)
+    make_line(alice.user, serial="PLS3", number="+12125550103", days_left=-8)
     trial = make_line(alice.user, serial="PLS4", number="+12125550104", days_left=-30)
     trial.subscription.trial_ends_at = timezone.now() + timedelta(days=10)
     trial.subscription.save()
@@ -92,7 +92,6 @@ def test_it_lists_the_line_for_kamailio_while_the_service_allows_it(settings):
     row = subscribers_in_view()[0]
     account = SipAccount.objects.get(device=paid.boxed.device)
     assert row == ("12125550101", account.domain, "", account.ha1, account.ha1b)
-    assert in_grace and past_grace
 
 
 def test_it_takes_the_line_off_when_the_device_leaves_its_account(settings):
@@ -124,11 +123,10 @@ def test_it_gives_a_number_left_by_one_device_to_the_next_one():
     device_release(device=first.boxed.device, keep_number=False)
     bob = make_subscriber("bob@example.com", numbers=())
 
-    second = make_line(bob.user, serial="PLS2")
+    make_line(bob.user, serial="PLS2")
 
     assert list(SipAccount.objects.values_list("device__serial", "username")) == [("PLS2", ALICE)]
     assert usernames_in_view() == [ALICE]
-    assert second
 
 
 def test_it_rotates_the_credentials_and_audits_it_without_a_secret(staff):
@@ -171,19 +169,21 @@ def test_staff_rotate_a_devices_credentials_from_the_admin(staff_client: Client)
 
 def test_it_provisions_every_device_again_without_changing_passwords():
     alice = make_subscriber(numbers=())
-    line = make_line(alice.user)
-    sip_credentials_rotate(account=SipAccount.objects.get())
-    SipAccount.objects.all().delete()
+    make_line(alice.user)
     make_line(alice.user, serial="PLS2", number="+12125550148")
-    rotated_hashes = SipAccount.objects.filter(username="12125550148").values_list("ha1")
+    sip_credentials_rotate(account=SipAccount.objects.get(username="12125550148"))
+    rotated_ha1 = SipAccount.objects.get(username="12125550148").ha1
+    SipAccount.objects.filter(username=ALICE).delete()
+    released = make_line(alice.user, serial="PLS3", number="+12125550149")
+    device_release(device=released.boxed.device, keep_number=False)
 
     out = StringIO()
     call_command("sip_provision", stdout=out)
     first = dict(SipAccount.objects.values_list("username", "ha1"))
     call_command("sip_provision", stdout=StringIO())
 
-    assert "2 SIP accounts provisioned, 0 removed." in out.getvalue()
+    assert "2 SIP accounts provisioned, 1 removed." in out.getvalue()
     assert dict(SipAccount.objects.values_list("username", "ha1")) == first
     assert set(first) == {ALICE, "12125550148"}
-    assert list(rotated_hashes) == [(first["12125550148"],)]
-    assert line
+    # The rotated device keeps its new password.
+    assert first["12125550148"] == rotated_ha1

@@ -18,6 +18,9 @@ from django.test import Client
 from django.utils import timezone
 
 from conftest import make_subscriber
+from plugline.devices.tests.presence_factory import make_boxed_device
+from plugline.devices.tests.test_activate_code import at_code_step
+from plugline.devices.tests.wizard_factory import make_numbers
 from plugline.telephony.roles import sip_database_role_grant
 from plugline.telephony.tests.kamailio import (
     RunningKamailio,
@@ -81,6 +84,24 @@ def test_a_device_registers_with_the_credentials_it_fetched(
     assert outcome.as_expected, outcome.output + kamailio.log()
     bindings = kamailio.rpc("ul.dump", "brief")
     assert f"{sip['username']}@{DOMAIN}" in bindings.stdout
+
+
+def test_a_device_activated_through_the_wizard_registers(
+    kamailio: RunningKamailio, client: Client, settings
+):
+    settings.SIP_DOMAIN = DOMAIN
+    boxed = make_boxed_device("PLW20000001")
+    model = boxed.device.model
+    model.included_months = 12
+    model.save()
+    code = at_code_step(client, number=make_numbers("212", count=1)[0], device=boxed.device)
+    assert client.post("/activate/code/", {"code": code})["Location"] == "/activate/done/"
+
+    sip = fetch_sip_settings(Client(), boxed).json()
+
+    assert sip["username"] == "12125550110"
+    outcome = register(kamailio, sip, final=200)
+    assert outcome.as_expected, outcome.output + kamailio.log()
 
 
 def test_a_wrong_password_is_refused(kamailio: RunningKamailio, line: Line, client: Client):
