@@ -23,6 +23,7 @@ from plugline.telephony.models import SipAccount
 from plugline.telephony.services import sip_credentials_rotate
 from plugline.telephony.sip import sip_password
 from plugline.telephony.sipview import sip_subscriber_view_write
+from plugline.telephony.tests.kamailio import needs_postgres
 from plugline.telephony.tests.sip_factory import (
     fetch_sip_settings,
     make_line,
@@ -187,3 +188,24 @@ def test_it_provisions_every_device_again_without_changing_passwords():
     assert set(first) == {ALICE, "12125550148"}
     # The rotated device keeps its new password.
     assert first["12125550148"] == rotated_ha1
+
+
+@needs_postgres
+def test_it_gives_kamailio_exactly_the_columns_of_its_subscriber_table():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT column_name, data_type, character_maximum_length"
+            "  FROM information_schema.columns WHERE table_name = 'sip_subscriber'"
+            " ORDER BY ordinal_position"
+        )
+        columns = cursor.fetchall()
+
+    # As in Kamailio's auth_db-create.sql (subscriber, version 7).
+    assert columns == [
+        ("id", "integer", None),
+        ("username", "character varying", 64),
+        ("domain", "character varying", 64),
+        ("password", "character varying", 64),
+        ("ha1", "character varying", 128),
+        ("ha1b", "character varying", 128),
+    ]
