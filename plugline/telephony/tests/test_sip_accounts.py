@@ -117,6 +117,11 @@ def test_it_follows_a_changed_grace_setting_after_migrate_or_provisioning(settin
 
     assert usernames_in_view() == []
 
+    settings.BILLING_GRACE_DAYS = 5
+    call_command("migrate", verbosity=0)
+
+    assert usernames_in_view() == [ALICE]
+
 
 def test_it_gives_a_number_left_by_one_device_to_the_next_one():
     alice = make_subscriber(numbers=())
