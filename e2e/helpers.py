@@ -29,6 +29,14 @@ def expect_my_account(page: Page) -> None:
     expect(page.locator(".devices .number")).to_have_text([PHONE_NUMBER])
 
 
+def open_menu(page: Page) -> None:
+    """On a phone, open the top bar's menu (nav, language) if closed; on a desktop, nothing."""
+    menu = page.get_by_role("button", name="Menu")
+    if menu.is_visible() and menu.get_attribute("aria-expanded") == "false":
+        menu.click()
+        expect(menu).to_have_attribute("aria-expanded", "true")
+
+
 def tab_to(page: Page, target: Locator, limit: int = 30) -> None:
     """Press Tab until `target` has the focus, as someone without a mouse would."""
     for _ in range(limit):

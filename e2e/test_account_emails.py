@@ -11,7 +11,7 @@ from playwright.sync_api import Locator, Page, expect
 from pytest_django.fixtures import Settings
 
 from conftest import Subscriber
-from e2e.helpers import fits, sign_in, tab_to
+from e2e.helpers import fits, open_menu, sign_in, tab_to
 
 NEW_EMAIL = "alice.new@example.org"
 AXE_OPTIONS = {
@@ -63,6 +63,7 @@ def latest_mail(page: Page, to: str, subject: str) -> None:
 
 
 def choose_language(page: Page, name: str) -> None:
+    open_menu(page)
     page.locator("#language-select").select_option(label=name)
     page.locator("form.language").get_by_role("button").click()
 

@@ -11,7 +11,7 @@ from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from playwright.sync_api import Page, expect
 
 from conftest import Subscriber
-from e2e.helpers import PHONE_NUMBER, SIGN_IN_URL, OpenPage, fits, sign_in, tab_to
+from e2e.helpers import PHONE_NUMBER, SIGN_IN_URL, OpenPage, fits, open_menu, sign_in, tab_to
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -24,7 +24,10 @@ def totp_code(secret: str) -> str:
 
 
 def sign_out(page: Page) -> None:
-    page.get_by_role("button", name="Sign out").click()
+    open_menu(page)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign out").click()
+    open_menu(page)
     expect(page.get_by_role("link", name="Sign in")).to_be_visible()
 
 
@@ -88,6 +91,8 @@ def test_two_factor_sign_in_from_turning_it_on_to_a_used_recovery_code(
     expect(page.get_by_label("Code")).to_be_focused()
     page.keyboard.type(codes[0])
     page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="My account", level=1)).to_be_visible()
+    open_menu(page)
     expect(page.get_by_role("link", name="Account", exact=True)).to_be_visible()
     page.goto("/accounts/2fa/")
     expect(page.get_by_text("You have 9 unused recovery codes out of 10.")).to_be_visible()
@@ -98,9 +103,12 @@ def test_two_factor_sign_in_from_turning_it_on_to_a_used_recovery_code(
     page.get_by_label("Code").fill(codes[0])
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_text("Incorrect code.")).to_be_visible()
+    open_menu(page)
     expect(page.get_by_role("link", name="Sign in")).to_be_visible()  # still signed out
     page.get_by_label("Code").fill(totp_code(secret))
     page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="My account", level=1)).to_be_visible()
+    open_menu(page)
     expect(page.get_by_role("link", name="Account", exact=True)).to_be_visible()
 
 

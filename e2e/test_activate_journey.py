@@ -19,7 +19,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 from pytest_django.live_server_helper import LiveServer
 
-from e2e.helpers import OpenPage, activation_steps_3_to_7, sign_in
+from e2e.helpers import OpenPage, activation_steps_3_to_7, open_menu, sign_in
 from e2e.test_activate_steps import check_page
 from plugline.accounts.models import User
 from plugline.devices.keys import device_key_generate, label_code_generate
@@ -103,7 +103,7 @@ def test_a_store_bought_device_goes_from_detect_device_to_an_active_line(
     fresh = open_page(width=360)
     sign_in(fresh, "(212) 555-0171", PASSWORD)
     expect(fresh.get_by_role("heading", name="My account", level=1)).to_be_visible()
-    expect(fresh.get_by_text("(212) 555-0171")).to_be_visible()
+    expect(fresh.get_by_role("link", name="(212) 555-0171", exact=True)).to_be_visible()
 
 
 def test_the_wizard_speaks_french_on_a_phone(
@@ -111,8 +111,11 @@ def test_the_wizard_speaks_french_on_a_phone(
 ) -> None:
     page = open_page(width=360)
     page.goto("/accounts/login/")
+    open_menu(page)
     page.locator("#language-select").select_option("fr")
     page.get_by_role("button", name="Change").click()
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    open_menu(page)  # "Menu" in French too
     page.get_by_role("link", name="Activer").click()
     expect(page.get_by_text("Étape 1 sur 7")).to_be_visible()
     check_page(page, "étape 1")

@@ -226,7 +226,7 @@ def test_a_new_customer_goes_from_the_detected_device_to_an_active_line_on_a_pho
     tab_to(page, page.get_by_role("link", name="Go to My account"), limit=80)
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="My account", level=1)).to_be_visible()
-    expect(page.get_by_text("(212) 555-0111")).to_be_visible()
+    expect(page.get_by_role("link", name="(212) 555-0111", exact=True)).to_be_visible()
     user = User.objects.get(email=EMAIL)
     assert user.original_email == EMAIL
     assert Device.objects.get(serial=boxed.serial).owner_id == user.pk
@@ -291,6 +291,6 @@ def test_a_subscriber_signs_in_from_step_3_and_adds_the_device_to_their_account(
 
     expect(page.get_by_role("heading", name="Your device is active")).to_be_visible()
     page.get_by_role("link", name="Go to My account").click()
-    expect(page.get_by_text("(212) 555-0112")).to_be_visible()
-    expect(page.get_by_text("(212) 555-0147")).to_be_visible()
+    expect(page.get_by_role("link", name="(212) 555-0112", exact=True)).to_be_visible()
+    expect(page.get_by_role("link", name="(212) 555-0147", exact=True)).to_be_visible()
     assert Device.objects.get(serial=boxed.serial).owner_id == alice.user.pk

@@ -41,7 +41,7 @@ def test_the_owner_names_the_device_sets_its_e911_address_then_releases_it(
     page = phone_page
     serial = alice.devices[0].serial
     sign_in(page, alice.email, alice.password)
-    tab_to(page, page.get_by_role("link", name="(212) 555-0147"), limit=60)
+    tab_to(page, page.get_by_role("link", name="(212) 555-0147", exact=True), limit=60)
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="(212) 555-0147", level=1)).to_be_visible()
     expect(page.get_by_role("img", name="Plugline USB")).to_be_visible()
@@ -97,3 +97,23 @@ def test_the_owner_names_the_device_sets_its_e911_address_then_releases_it(
     expect(page.get_by_text("There is no device on your account yet.")).to_be_visible()
     released = Device.objects.get(serial=serial)
     assert (released.owner_id, released.phone_number, released.e911_postal_code) == (None, None, "")
+
+
+def test_it_takes_focus_and_the_view_to_the_summary_after_a_refused_e911_address(
+    alice: Subscriber, phone_page: Page
+) -> None:
+    page = phone_page
+    sign_in(page, alice.email, alice.password)
+    page.goto(f"/devices/{alice.devices[0].serial}/")
+    expect(page.get_by_role("heading", name="(212) 555-0147", level=1)).to_be_visible()
+    page.get_by_label("Country", exact=True).select_option("US")
+    page.get_by_label("Street address", exact=True).fill("350 Fifth Avenue")
+    page.get_by_label("City", exact=True).fill("New York")
+    page.get_by_label("State or province", exact=True).fill("NY")
+    page.get_by_label("ZIP or postal code", exact=True).fill("1011")
+    page.get_by_role("button", name="Save the E911 address").click()
+
+    summary = page.get_by_role("alert").filter(has_text="Some details need a change")
+    expect(summary).to_be_focused()
+    expect(summary).to_be_in_viewport()
+    expect(summary.get_by_role("link")).to_have_text(f"ZIP or postal code: {BAD_POSTAL_CODE}")

@@ -92,6 +92,7 @@ def test_the_subscriber_renews_one_of_two_devices_then_a_declined_card_changes_n
     second_end = Subscription.objects.get(device=second).ends_at
     assert first_end is not None and second_end is not None
     sign_in(page, demo.email, demo.password)
+    press(page, "button", "Menu")
     press(page, "link", "Renew")
     expect(page.get_by_role("heading", name="Renew", level=1)).to_be_visible()
     assert_accessible(page, "renew page")
@@ -142,6 +143,7 @@ def test_the_subscriber_renews_one_of_two_devices_then_a_declined_card_changes_n
     assert path is not None and path.read_bytes().startswith(b"%PDF")
 
     # A declined card: the provider's page says so, and nothing changes.
+    press(page, "button", "Menu")
     press(page, "link", "Renew")
     choose(page, f"({second.serial})")
     choose(page, "One year: $49.99")

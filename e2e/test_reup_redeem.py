@@ -67,6 +67,7 @@ def test_alice_redeems_a_card_on_her_phone_after_a_wrong_pin(db: None, phone_pag
     assert card.status == ReupCardStatus.REDEEMED
 
     # In Danish: the same refusal, in Danish, for the card already used.
+    press(page, "button", "Menu", limit=40)
     tab_to(page, page.locator("#language-select"), limit=40)
     page.keyboard.type("Dansk")
     press(page, "button", "Change", limit=5)

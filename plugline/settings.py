@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "plugline.stores",
     "plugline.reup",
     "plugline.portal",
+    "plugline.api",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -86,9 +86,9 @@ class PlanPriceInline(StaffNumbersInline):
 class PlanAdmin(StaffNumbersAdmin):
     list_display = ["code", "name", "months", "prices", "autorenew_allowed", "active"]
     list_filter = ["active", "autorenew_allowed"]
-    search_fields = ["code", "name"]
+    search_fields = ["code", "name", "name_fr", "name_da"]
     inlines = [PlanPriceInline]
-    fields = ["code", "name", "months", "autorenew_allowed", "active"]
+    fields = ["code", "name", "name_fr", "name_da", "months", "autorenew_allowed", "active"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Plan]:
         return super().get_queryset(request).prefetch_related("prices")

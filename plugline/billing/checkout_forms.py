@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.utils import formats
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from plugline.billing.checkout_selectors import PricedPlan, RenewableDevice
@@ -43,7 +44,11 @@ class RenewForm(forms.Form):
         _choice_field(self, "plan").choices = [
             (
                 priced.plan.code,
-                f"{priced.plan.name}: {money_format(priced.amount, priced.currency)}",
+                gettext("%(plan)s: %(price)s")
+                % {
+                    "plan": priced.plan.display_name(),
+                    "price": money_format(priced.amount, priced.currency),
+                },
             )
             for priced in plans
         ]

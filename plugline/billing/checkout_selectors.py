@@ -138,6 +138,17 @@ def payments_for_user(*, user: AbstractBaseUser) -> QuerySet[Payment]:
     )
 
 
+def invoice_latest_for_user(*, user: AbstractBaseUser) -> Payment | None:
+    """The account's newest invoice (a payment with an invoice number), if any."""
+    if not user.pk:
+        return None
+    return (
+        Payment.objects.filter(user_id=user.pk, invoice_number__isnull=False)
+        .order_by("-created_at", "-invoice_number")
+        .first()
+    )
+
+
 def payment_get_for_user(*, user: AbstractBaseUser, payment_id: str) -> Payment:
     payment = Payment.objects.filter(user_id=user.pk, pk=payment_id).first() if user.pk else None
     if payment is None:

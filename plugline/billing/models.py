@@ -14,17 +14,25 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+# The languages other than English that a plan's name is kept in (`name_<code>`).
+TRANSLATED_NAME_LANGUAGES = ("fr", "da")
 
 
 class Plan(models.Model):
     code = models.SlugField(_("code"), max_length=40, unique=True)
+    # The name customers read: `name` in English (and in any language without
+    # its own), `name_fr` and `name_da` in French and Danish.
     name = models.CharField(_("name"), max_length=80)
+    name_fr = models.CharField(_("name in French"), max_length=80, blank=True)
+    name_da = models.CharField(_("name in Danish"), max_length=80, blank=True)
     months = models.PositiveSmallIntegerField(_("length in months"))
     autorenew_allowed = models.BooleanField(_("AutoRenew allowed"), default=True)
     active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("plan")
@@ -35,11 +43,19 @@ class Plan(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name()
+
+    def display_name(self, language: str | None = None) -> str:
+        """The plan's name in `language` (the active language by default), else `name`."""
+        code = (language or translation.get_language() or "").split("-")[0].lower()
+        translated = getattr(self, f"name_{code}", "") if code in TRANSLATED_NAME_LANGUAGES else ""
+        return str(translated or self.name)
 
 
 class PlanPrice(models.Model):
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="prices")
+    plan = models.ForeignKey(
+        Plan, on_delete=models.CASCADE, related_name="prices", verbose_name=_("plan")
+    )
     currency = models.CharField(_("currency"), max_length=3)
     amount = models.PositiveIntegerField(_("amount in minor units"))
 
@@ -63,21 +79,36 @@ class Subscription(models.Model):
     """
 
     device = models.OneToOneField(
-        "devices.Device", on_delete=models.PROTECT, related_name="subscription"
+        "devices.Device",
+        on_delete=models.PROTECT,
+        related_name="subscription",
+        verbose_name=_("device"),
     )
     plan = models.ForeignKey(
-        Plan, null=True, blank=True, on_delete=models.PROTECT, related_name="subscriptions"
+        Plan,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="subscriptions",
+        verbose_name=_("plan"),
     )
     ends_at = models.DateTimeField(_("ends at"), null=True, blank=True)
     trial_ends_at = models.DateTimeField(_("trial ends at"), null=True, blank=True)
     autorenew = models.BooleanField(_("AutoRenew"), default=False)
     autorenew_plan = models.ForeignKey(
-        Plan, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Plan,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("AutoRenew plan"),
     )
     # A trial that the customer cancelled does not convert at its end.
-    trial_cancelled_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    trial_cancelled_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("trial cancelled at")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("subscription")
@@ -115,19 +146,24 @@ class PaymentMethod(models.Model):
     """A card on file: only the gateway's token, the brand, the last four digits and the expiry."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="payment_methods"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="payment_methods",
+        verbose_name=_("user"),
     )
-    gateway = models.CharField(max_length=20)
-    token = models.CharField(max_length=64)
+    gateway = models.CharField(max_length=20, verbose_name=_("gateway"))
+    token = models.CharField(max_length=64, verbose_name=_("token"))
     brand = models.CharField(_("brand"), max_length=20)
     last4 = models.CharField(_("last four digits"), max_length=4)
     exp_month = models.PositiveSmallIntegerField(_("expiry month"))
     exp_year = models.PositiveSmallIntegerField(_("expiry year"))
     # A fingerprint of the card from the gateway (one trial per card).
-    fingerprint = models.CharField(max_length=64, blank=True, db_index=True)
+    fingerprint = models.CharField(
+        max_length=64, blank=True, db_index=True, verbose_name=_("fingerprint")
+    )
     is_default = models.BooleanField(_("default"), default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    removed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    removed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("removed at"))
 
     class Meta:
         verbose_name = _("card")
@@ -162,36 +198,55 @@ class PaymentKind(models.TextChoices):
 
 
 class Payment(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(
+        primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID")
+    )
     # Kept when the account closes (payments are kept, unlinked).
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         on_delete=models.SET_NULL,
         related_name="payments",
+        verbose_name=_("user"),
     )
-    kind = models.CharField(max_length=20, choices=PaymentKind.choices)
+    kind = models.CharField(max_length=20, choices=PaymentKind.choices, verbose_name=_("kind"))
     # Written before the gateway is called; the gateway sees the same key on
     # every retry, so it charges at most once.
-    idempotency_key = models.CharField(max_length=80, unique=True)
+    idempotency_key = models.CharField(
+        max_length=80, unique=True, verbose_name=_("idempotency key")
+    )
     amount = models.PositiveIntegerField(_("amount in minor units"))
     currency = models.CharField(_("currency"), max_length=3)
     status = models.CharField(
-        max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.PENDING
+        max_length=20,
+        choices=PaymentStatus.choices,
+        default=PaymentStatus.PENDING,
+        verbose_name=_("status"),
     )
     payment_method = models.ForeignKey(
-        PaymentMethod, null=True, blank=True, on_delete=models.SET_NULL, related_name="payments"
+        PaymentMethod,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="payments",
+        verbose_name=_("card"),
     )
-    card_brand = models.CharField(max_length=20, blank=True)
-    card_last4 = models.CharField(max_length=4, blank=True)
-    gateway = models.CharField(max_length=20)
-    gateway_charge_id = models.CharField(max_length=64, blank=True)
-    decline_code = models.CharField(max_length=40, blank=True)
+    card_brand = models.CharField(max_length=20, blank=True, verbose_name=_("card brand"))
+    card_last4 = models.CharField(
+        max_length=4, blank=True, verbose_name=_("card's last four digits")
+    )
+    gateway = models.CharField(max_length=20, verbose_name=_("gateway"))
+    gateway_charge_id = models.CharField(
+        max_length=64, blank=True, verbose_name=_("gateway's charge ID")
+    )
+    decline_code = models.CharField(max_length=40, blank=True, verbose_name=_("decline code"))
     # Invoice numbers are given when a payment succeeds, in order.
-    invoice_number = models.PositiveIntegerField(null=True, blank=True, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    settled_at = models.DateTimeField(null=True, blank=True)
-    refunded_amount = models.PositiveIntegerField(default=0)
+    invoice_number = models.PositiveIntegerField(
+        null=True, blank=True, unique=True, verbose_name=_("invoice number")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    settled_at = models.DateTimeField(null=True, blank=True, verbose_name=_("settled at"))
+    refunded_amount = models.PositiveIntegerField(default=0, verbose_name=_("refunded amount"))
 
     class Meta:
         verbose_name = _("payment")
@@ -213,12 +268,19 @@ class Payment(models.Model):
 class PaymentItem(models.Model):
     """What one payment pays for: a plan's period on one device."""
 
-    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="items")
-    subscription = models.ForeignKey(
-        Subscription, on_delete=models.PROTECT, related_name="payment_items"
+    payment = models.ForeignKey(
+        Payment, on_delete=models.CASCADE, related_name="items", verbose_name=_("payment")
     )
-    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="+")
-    amount = models.PositiveIntegerField()
+    subscription = models.ForeignKey(
+        Subscription,
+        on_delete=models.PROTECT,
+        related_name="payment_items",
+        verbose_name=_("subscription"),
+    )
+    plan = models.ForeignKey(
+        Plan, on_delete=models.PROTECT, related_name="+", verbose_name=_("plan")
+    )
+    amount = models.PositiveIntegerField(verbose_name=_("amount"))
 
     class Meta:
         constraints = [
@@ -242,17 +304,32 @@ class PeriodSource(models.TextChoices):
 class SubscriptionPeriod(models.Model):
     """One extension of a subscription, with what paid for it. Applied exactly once."""
 
-    subscription = models.ForeignKey(Subscription, on_delete=models.PROTECT, related_name="periods")
+    subscription = models.ForeignKey(
+        Subscription,
+        on_delete=models.PROTECT,
+        related_name="periods",
+        verbose_name=_("subscription"),
+    )
     plan = models.ForeignKey(
-        Plan, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Plan,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("plan"),
     )
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField()
-    source = models.CharField(max_length=10, choices=PeriodSource.choices)
+    starts_at = models.DateTimeField(verbose_name=_("starts at"))
+    ends_at = models.DateTimeField(verbose_name=_("ends at"))
+    source = models.CharField(max_length=10, choices=PeriodSource.choices, verbose_name=_("source"))
     payment_item = models.OneToOneField(
-        PaymentItem, null=True, blank=True, on_delete=models.PROTECT, related_name="period"
+        PaymentItem,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="period",
+        verbose_name=_("payment item"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["starts_at"]

@@ -85,7 +85,7 @@ def notice_send(
             "name": user.get_short_name(),
             "device": device.nickname or device.phone_number_display or device.serial,
             "serial": device.serial,
-            "plan": plan.name if plan is not None else "",
+            "plan": plan.display_name(language) if plan is not None else "",
             "amount": money_format(amount, settings.BILLING_CURRENCY, language)
             if amount is not None
             else "",

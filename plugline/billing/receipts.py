@@ -38,7 +38,7 @@ def invoice_lines(payment: Payment, language: str | None = None) -> list[Invoice
             InvoiceLine(
                 device=device.nickname or _number_display(device) or device.serial,
                 serial=device.serial,
-                plan=item.plan.name,
+                plan=item.plan.display_name(language),
                 amount=money_format(item.amount, payment.currency, language),
                 ends_at=period.ends_at if period is not None else None,
             )

@@ -7,6 +7,7 @@ from plugline.billing.views import invoices, renew, renew_link
 app_name = "checkout"
 urlpatterns = [
     path("renew/", renew.renew, name="renew"),
+    path("renew/devices/<str:serial>/", renew.renew_device, name="renew_device"),
     path("renew/cart/", renew.cart, name="cart"),
     path("renew/cart/<int:item_id>/remove/", renew.cart_item_remove, name="cart_remove"),
     path("renew/checkout/", renew.checkout, name="checkout"),

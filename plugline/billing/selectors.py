@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from plugline.billing.models import PaymentMethod, Subscription
+from plugline.billing.models import PaymentMethod, Plan, PlanPrice, Subscription
 from plugline.billing.periods import (
     CardExpiry,
     SubscriptionStatus,
@@ -80,6 +80,64 @@ def subscriptions_for_devices(devices: Iterable[Device]) -> dict[int, ServiceSum
     return {device_id: service_summary(found.get(device_id), now) for device_id in ids}
 
 
+@dataclass(frozen=True)
+class DeviceRenewal:
+    """A device's service, its AutoRenew plan, and the plan "Renew" buys for it."""
+
+    service: ServiceSummary
+    # The plan AutoRenew renews with, when AutoRenew is on.
+    autorenew_plan: Plan | None
+    # Its usual plan, if for sale: the AutoRenew plan, else the last plan bought,
+    # else the cheapest plan for sale. None: nothing can be bought for it now.
+    renew_plan: Plan | None
+
+
+def renewals_for_devices(devices: Iterable[Device]) -> dict[int, DeviceRenewal]:
+    """Each device's DeviceRenewal, by device id, in two queries whatever their number.
+
+    The caller has already scoped `devices` to the account asking.
+    """
+    ids = [device.pk for device in devices]
+    found = {
+        subscription.device_id: subscription
+        for subscription in Subscription.objects.filter(device_id__in=ids).select_related(
+            "plan", "autorenew_plan"
+        )
+    }
+    for_sale = {
+        price.plan_id: price
+        for price in PlanPrice.objects.filter(
+            currency=settings.BILLING_CURRENCY, plan__active=True
+        ).select_related("plan")
+    }
+    cheapest = min(
+        for_sale.values(),
+        key=lambda price: (price.amount, price.plan.months, price.plan.code),
+        default=None,
+    )
+    now = timezone.now()
+    renewals = {}
+    for device_id in ids:
+        subscription = found.get(device_id)
+        autorenew_plan = None
+        usual: list[int | None] = []
+        if subscription is not None:
+            if subscription.autorenew:
+                autorenew_plan = subscription.autorenew_plan
+                usual.append(subscription.autorenew_plan_id)
+            usual.append(subscription.plan_id)
+        renew_plan = next(
+            (for_sale[plan_id].plan for plan_id in usual if plan_id in for_sale),
+            cheapest.plan if cheapest is not None else None,
+        )
+        renewals[device_id] = DeviceRenewal(
+            service=service_summary(subscription, now),
+            autorenew_plan=autorenew_plan,
+            renew_plan=renew_plan,
+        )
+    return renewals
+
+
 def autorenew_device_count(*, user: AbstractBaseUser) -> int:
     """How many of the account's devices renew themselves with the card on file."""
     return Subscription.objects.filter(device__owner_id=user.pk, autorenew=True).count()
@@ -116,6 +174,14 @@ def cards_on_file(*, user: AbstractBaseUser) -> list[CardOnFile]:
         CardOnFile(card=card, expiry=card_expiry(card.exp_month, card.exp_year, now))
         for card in cards_for_user(user=user)
     ]
+
+
+def card_on_file_for_user(*, user: AbstractBaseUser) -> CardOnFile | None:
+    """The card the account pays with (its default, else its newest), with its expiry."""
+    card = cards_for_user(user=user).first()
+    if card is None:
+        return None
+    return CardOnFile(card=card, expiry=card_expiry(card.exp_month, card.exp_year, timezone.now()))
 
 
 def card_default_for_user(*, user: AbstractBaseUser) -> PaymentMethod | None:

@@ -312,7 +312,7 @@ def _email(
         context={
             "name": user.get_short_name(),
             "serial": subscription.device.serial,
-            "plan": plan.name if plan is not None else "",
+            "plan": plan.display_name(language) if plan is not None else "",
             "price": price,
             "trial_ends_at": subscription.trial_ends_at,
             "renew_url": f"{settings.SITE_URL}{reverse('checkout:renew')}",
@@ -385,7 +385,7 @@ def trial_summary(*, device: Device) -> TrialSummary | None:
     amount = plan_price(plan=plan) if plan is not None else None
     return TrialSummary(
         ends_at=subscription.trial_ends_at,
-        plan=plan.name if plan is not None else "",
+        plan=plan.display_name() if plan is not None else "",
         price=money_format(amount, settings.BILLING_CURRENCY) if amount else "",
         cancellable=trial_cancellable(subscription),
         cancelled=subscription.trial_cancelled_at is not None,

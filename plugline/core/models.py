@@ -62,8 +62,10 @@ class AuditAction(models.TextChoices):
 class AuditEvent(models.Model):
     """One security-relevant event. Never holds a secret (password, token, code)."""
 
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    action = models.CharField(max_length=64, choices=AuditAction.choices)
+    created_at = models.DateTimeField(
+        auto_now_add=True, db_index=True, verbose_name=_("created at")
+    )
+    action = models.CharField(max_length=64, choices=AuditAction.choices, verbose_name=_("action"))
     # The account concerned; null when an identifier matched no account.
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -71,10 +73,13 @@ class AuditEvent(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="audit_events",
+        verbose_name=_("user"),
     )
     # The account's id, kept when the account itself is deleted (closing an
     # account keeps its audit trail, unlinked from the person).
-    subject_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    subject_id = models.BigIntegerField(
+        null=True, blank=True, db_index=True, verbose_name=_("subject ID")
+    )
     # Staff member acting on someone else's account (back office).
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -82,15 +87,20 @@ class AuditEvent(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        verbose_name=_("actor"),
     )
     # What was typed to identify the account, kept only when it is a
     # well-formed email or phone number (normalised), never free text.
-    identifier = models.CharField(max_length=254, blank=True)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-    user_agent = models.CharField(max_length=300, blank=True)
-    data = models.JSONField(default=dict, blank=True)
+    identifier = models.CharField(max_length=254, blank=True, verbose_name=_("identifier"))
+    ip_address = models.GenericIPAddressField(null=True, blank=True, verbose_name=_("IP address"))
+    user_agent = models.CharField(
+        max_length=300, blank=True, verbose_name=_("browser (user agent)")
+    )
+    data = models.JSONField(default=dict, blank=True, verbose_name=_("details"))
 
     class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["user", "-created_at"])]
 
@@ -128,8 +138,8 @@ class StaffAlert(models.Model):
 
     kind = models.CharField(_("kind"), max_length=60)
     message = models.CharField(_("message"), max_length=300)
-    data = models.JSONField(default=dict, blank=True)
-    dedupe_key = models.CharField(max_length=200, unique=True)
+    data = models.JSONField(default=dict, blank=True, verbose_name=_("details"))
+    dedupe_key = models.CharField(max_length=200, unique=True, verbose_name=_("deduplication key"))
     repeats = models.PositiveIntegerField(_("repeats"), default=0)
     created_at = models.DateTimeField(_("raised at"), auto_now_add=True)
     last_seen_at = models.DateTimeField(_("last seen at"), auto_now=True)
@@ -140,6 +150,7 @@ class StaffAlert(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        verbose_name=_("acknowledged by"),
     )
 
     class Meta:

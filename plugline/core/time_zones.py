@@ -1,11 +1,21 @@
-"""Time zones people can choose: IANA names from zoneinfo, the usual ones first."""
+"""Time zones people can choose: IANA names from zoneinfo, the usual ones first.
+
+Every zone is shown in the reader's language: the usual ones by the catalog,
+the others by their city and zone name from the Unicode CLDR (babel).
+"""
 
 from __future__ import annotations
 
 import functools
+import unicodedata
 import zoneinfo
 from typing import TYPE_CHECKING
 
+from babel import Locale, UnknownLocaleError
+from babel.dates import get_timezone_location, get_timezone_name
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
@@ -58,22 +68,56 @@ def _other_time_zones() -> tuple[str, ...]:
     )
 
 
+@functools.cache
+def _locale(language: str) -> Locale:
+    try:
+        return Locale.parse(translation.to_locale(language))
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse(translation.to_locale(settings.LANGUAGE_CODE))
+
+
+@functools.cache
+def _label(name: str, language: str) -> str:
+    """`name` in `language`, e.g. Europe/Vienna: "Wien (Centraleuropæisk tid)" in Danish."""
+    locale = _locale(language)
+    try:
+        city = get_timezone_location(name, locale=locale, return_city=True)
+        zone = get_timezone_name(name, locale=locale)
+    except (LookupError, ValueError):
+        return name.replace("_", " ")
+    with translation.override(language):
+        return gettext("%(city)s (%(zone)s)") % {"city": city, "zone": zone}
+
+
+def time_zone_label(name: str) -> str:
+    """The zone called `name` as people read it, in the active language."""
+    return _label(name, translation.get_language() or settings.LANGUAGE_CODE)
+
+
+def _sort_key(label: str) -> str:
+    # Letters with accents sort with their base letter (Ø/Å after Z in Danish is lost,
+    # a small price for "Île" beside "Iqaluit" in French).
+    return unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode().casefold()
+
+
 def time_zone_choices(
     current: str = "",
 ) -> list[tuple[StrOrPromise, list[tuple[str, StrOrPromise]]]]:
-    """Choices for a select: the common zones, then every other by its name.
+    """Choices for a select: the common zones, then every other, in the active language.
 
     `current` (a stored zone that the lists leave out) is offered too, so
     that saving a form never changes it behind the person's back.
     """
     available = _available()
     common = [(name, label) for name, label in COMMON_TIME_ZONES if name in available]
-    others: list[tuple[str, StrOrPromise]] = [
-        (name, name.replace("_", " ")) for name in _other_time_zones()
-    ]
+    # By their name in this language, so that typing a city's first letters finds it.
+    others: list[tuple[str, StrOrPromise]] = sorted(
+        ((name, time_zone_label(name)) for name in _other_time_zones()),
+        key=lambda choice: _sort_key(str(choice[1])),
+    )
     listed = {name for name, _label in common} | {name for name, _label in others}
     if current and current not in listed and is_time_zone(current):
-        others.insert(0, (current, current.replace("_", " ")))
+        others.insert(0, (current, time_zone_label(current)))
     return [(_("Common time zones"), common), (_("All time zones"), others)]
 
 

@@ -1,12 +1,13 @@
 from datetime import timedelta
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DevicesConfig(AppConfig):
     name = "plugline.devices"
     label = "devices"
-    verbose_name = "Devices"
+    verbose_name = _("Devices")
 
     def ready(self) -> None:
         from plugline.accounts.closing import register_account_closing_hook

@@ -59,7 +59,7 @@ class WebOrder(models.Model):
     number = models.CharField(_("order number"), max_length=40, unique=True)
     email = models.EmailField(_("buyer's email"))
     ordered_at = models.DateTimeField(_("ordered at"), null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("web order")
@@ -81,7 +81,9 @@ class Device(models.Model):
     # Ed25519 public key (32 bytes, base64) derived from the device key.
     public_key = models.CharField(_("public key"), max_length=64, blank=True)
     # Keyed hash of the code printed on the label (devices.keys.label_code_hash).
-    label_code_hash = models.CharField(max_length=64, blank=True)
+    label_code_hash = models.CharField(
+        max_length=64, blank=True, verbose_name=_("label code (hash)")
+    )
     web_order = models.ForeignKey(
         WebOrder,
         null=True,
@@ -111,14 +113,22 @@ class Device(models.Model):
     nickname = models.CharField(_("nickname"), max_length=60, blank=True)
     # The E911 address: where emergency services are sent for calls from
     # this device (core.addresses.ADDRESS_FIELDS, prefixed).
-    e911_street_address = models.CharField(max_length=200, blank=True)
-    e911_street_address_2 = models.CharField(max_length=200, blank=True)
-    e911_city = models.CharField(max_length=100, blank=True)
-    e911_country_area = models.CharField(max_length=100, blank=True)
-    e911_postal_code = models.CharField(max_length=20, blank=True)
-    e911_country = models.CharField(max_length=2, blank=True)
+    e911_street_address = models.CharField(
+        max_length=200, blank=True, verbose_name=_("E911 street address")
+    )
+    e911_street_address_2 = models.CharField(
+        max_length=200, blank=True, verbose_name=_("E911 street address, line 2")
+    )
+    e911_city = models.CharField(max_length=100, blank=True, verbose_name=_("E911 city"))
+    e911_country_area = models.CharField(
+        max_length=100, blank=True, verbose_name=_("E911 state or province")
+    )
+    e911_postal_code = models.CharField(
+        max_length=20, blank=True, verbose_name=_("E911 postal code")
+    )
+    e911_country = models.CharField(max_length=2, blank=True, verbose_name=_("E911 country"))
     activated_at = models.DateTimeField(_("activated at"), null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("device")
@@ -189,18 +199,35 @@ class Activation(models.Model):
     email, and only then become an account.
     """
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(
+        primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID")
+    )
     status = models.CharField(
-        max_length=12, choices=ActivationStatus.choices, default=ActivationStatus.OPEN
+        max_length=12,
+        choices=ActivationStatus.choices,
+        default=ActivationStatus.OPEN,
+        verbose_name=_("status"),
     )
     device = models.ForeignKey(
-        Device, null=True, blank=True, on_delete=models.CASCADE, related_name="activations"
+        Device,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="activations",
+        verbose_name=_("device"),
     )
     # Until when the device counts as present (proved by signature, or by
     # serial and label code).
-    present_until = models.DateTimeField(null=True, blank=True)
-    purchase_channel = models.CharField(max_length=8, choices=PurchaseChannel.choices, blank=True)
-    order_email_matched_at = models.DateTimeField(null=True, blank=True)
+    present_until = models.DateTimeField(null=True, blank=True, verbose_name=_("present until"))
+    purchase_channel = models.CharField(
+        max_length=8,
+        choices=PurchaseChannel.choices,
+        blank=True,
+        verbose_name=_("purchase channel"),
+    )
+    order_email_matched_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("order email matched at")
+    )
     # An existing account that signed in to add the device...
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -208,37 +235,42 @@ class Activation(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="activations",
+        verbose_name=_("user"),
     )
     # ... or the new account to create.
-    first_name = models.CharField(max_length=150, blank=True)
-    last_name = models.CharField(max_length=150, blank=True)
-    email = models.EmailField(blank=True)
-    password_hash = models.CharField(max_length=256, blank=True)
+    first_name = models.CharField(max_length=150, blank=True, verbose_name=_("first name"))
+    last_name = models.CharField(max_length=150, blank=True, verbose_name=_("last name"))
+    email = models.EmailField(blank=True, verbose_name=_("email"))
+    password_hash = models.CharField(max_length=256, blank=True, verbose_name=_("password (hash)"))
     # Contact address (the account's) and E911 address (the device's), as
     # core.addresses dicts.
-    contact_address = models.JSONField(default=dict, blank=True)
-    e911_address = models.JSONField(default=dict, blank=True)
+    contact_address = models.JSONField(default=dict, blank=True, verbose_name=_("contact address"))
+    e911_address = models.JSONField(default=dict, blank=True, verbose_name=_("E911 address"))
     # The number held for this wizard (telephony reserves it).
-    phone_number = models.CharField(max_length=16, blank=True)
-    terms_version = models.CharField(max_length=20, blank=True)
-    terms_accepted_at = models.DateTimeField(null=True, blank=True)
+    phone_number = models.CharField(max_length=16, blank=True, verbose_name=_("phone number"))
+    terms_version = models.CharField(max_length=20, blank=True, verbose_name=_("terms version"))
+    terms_accepted_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("terms accepted at")
+    )
     # The emailed activation code: a hash, when it was sent and stops
     # working, and the wrong tries against it.
-    code_hash = models.CharField(max_length=128, blank=True)
-    code_sent_at = models.DateTimeField(null=True, blank=True)
-    code_expires_at = models.DateTimeField(null=True, blank=True)
-    code_failures = models.PositiveSmallIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    completed_at = models.DateTimeField(null=True, blank=True)
+    code_hash = models.CharField(max_length=128, blank=True, verbose_name=_("code (hash)"))
+    code_sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("code sent at"))
+    code_expires_at = models.DateTimeField(null=True, blank=True, verbose_name=_("code expires at"))
+    code_failures = models.PositiveSmallIntegerField(default=0, verbose_name=_("wrong codes"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+    completed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("completed at"))
     # "Start Trial": the wizard signs a new account up for a free trial. Its
     # sign-up answers (plan, the gateway's customer and card token, brand,
     # last four, expiry) are billing's, kept here until the account exists;
     # the card's fingerprint is a column so that a completed trial holds it
     # once (one trial per card, and per device).
-    trial = models.BooleanField(default=False)
-    trial_signup = models.JSONField(default=dict, blank=True)
-    trial_card_fingerprint = models.CharField(max_length=64, blank=True)
+    trial = models.BooleanField(default=False, verbose_name=_("free trial"))
+    trial_signup = models.JSONField(default=dict, blank=True, verbose_name=_("free trial sign-up"))
+    trial_card_fingerprint = models.CharField(
+        max_length=64, blank=True, verbose_name=_("free trial card fingerprint")
+    )
 
     class Meta:
         verbose_name = _("activation")
@@ -293,29 +325,44 @@ class TransferStatus(models.TextChoices):
 class TransferRequest(models.Model):
     """A request, from someone holding a used device, that its owner release it to them."""
 
-    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="transfer_requests")
+    device = models.ForeignKey(
+        Device, on_delete=models.CASCADE, related_name="transfer_requests", verbose_name=_("device")
+    )
     # The owner at the time of the request: an approval counts only while
     # the device is still theirs.
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="transfer_requests"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="transfer_requests",
+        verbose_name=_("owner"),
     )
     activation = models.ForeignKey(
-        Activation, on_delete=models.CASCADE, related_name="transfer_requests"
+        Activation,
+        on_delete=models.CASCADE,
+        related_name="transfer_requests",
+        verbose_name=_("activation"),
     )
     # SHA-256 of the token in the owner's approve and decline links.
-    token_hash = models.CharField(max_length=64, unique=True)
+    token_hash = models.CharField(max_length=64, unique=True, verbose_name=_("token (hash)"))
     # Where to tell the person who asked of the answer (optional), and in
     # which language: they may have no account yet.
-    notify_email = models.EmailField(blank=True)
-    notify_language = models.CharField(max_length=10, blank=True)
-    status = models.CharField(
-        max_length=12, choices=TransferStatus.choices, default=TransferStatus.PENDING
+    notify_email = models.EmailField(blank=True, verbose_name=_("email to notify"))
+    notify_language = models.CharField(
+        max_length=10, blank=True, verbose_name=_("language of the notice")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField()
-    decided_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(
+        max_length=12,
+        choices=TransferStatus.choices,
+        default=TransferStatus.PENDING,
+        verbose_name=_("status"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    expires_at = models.DateTimeField(verbose_name=_("expires at"))
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
 
     class Meta:
+        verbose_name = _("transfer request")
+        verbose_name_plural = _("transfer requests")
         constraints = [
             models.UniqueConstraint(
                 fields=["device", "activation"],

@@ -22,31 +22,39 @@ class OutboxMessage(models.Model):
     a background task; the row records the address it was sent to.
     """
 
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(
+        auto_now_add=True, db_index=True, verbose_name=_("created at")
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="outbox_messages",
+        verbose_name=_("user"),
     )
-    to_email = models.EmailField(max_length=254)
-    template = models.CharField(max_length=200)
-    language = models.CharField(max_length=8)
-    subject = models.CharField(max_length=300)
-    body_text = models.TextField()
-    body_html = models.TextField(blank=True)
+    to_email = models.EmailField(max_length=254, verbose_name=_("to"))
+    template = models.CharField(max_length=200, verbose_name=_("template"))
+    language = models.CharField(max_length=8, verbose_name=_("language"))
+    subject = models.CharField(max_length=300, verbose_name=_("subject"))
+    body_text = models.TextField(verbose_name=_("text body"))
+    body_html = models.TextField(blank=True, verbose_name=_("HTML body"))
     status = models.CharField(
-        max_length=16, choices=OutboxStatus.choices, default=OutboxStatus.PENDING
+        max_length=16,
+        choices=OutboxStatus.choices,
+        default=OutboxStatus.PENDING,
+        verbose_name=_("status"),
     )
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
+    next_attempt_at = models.DateTimeField(default=timezone.now, verbose_name=_("next attempt at"))
     # While a worker holds the message; a claim past this time was abandoned.
-    claimed_until = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.CharField(max_length=500, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True, verbose_name=_("claimed until"))
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sent at"))
+    last_error = models.CharField(max_length=500, blank=True, verbose_name=_("last error"))
 
     class Meta:
+        verbose_name = _("email in the outbox")
+        verbose_name_plural = _("outbox")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["status", "next_attempt_at"])]
 

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PortalConfig(AppConfig):
     name = "plugline.portal"
     label = "portal"
-    verbose_name = "Portal"
+    verbose_name = _("Portal")

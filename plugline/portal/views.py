@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from allauth.core.ratelimit import consume_or_429
@@ -11,12 +13,21 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from plugline.accounts.models import User
-from plugline.billing.selectors import subscriptions_for_devices
+from plugline.billing.checkout_selectors import invoice_latest_for_user
+from plugline.billing.periods import SubscriptionStatus
+from plugline.billing.selectors import (
+    DeviceRenewal,
+    ServiceSummary,
+    card_on_file_for_user,
+    renewals_for_devices,
+    subscriptions_for_devices,
+)
 from plugline.billing.trials import trial_cancel, trial_summary
 from plugline.devices.models import Device
 from plugline.devices.selectors import device_get_for_user, device_list_for_user
@@ -29,15 +40,57 @@ def _user(request: HttpRequest) -> User:
     return request.user
 
 
+# A device's service that ends within this many days is shown "expires in N days".
+EXPIRY_WARNING_DAYS = 30
+
+
+@dataclass(frozen=True)
+class DashboardDevice:
+    """A device as "My account" shows it: its service, AutoRenew, its one-click Renew."""
+
+    device: Device
+    renewal: DeviceRenewal
+    today: dt.date  # in the account's time zone
+
+    @property
+    def service(self) -> ServiceSummary:
+        return self.renewal.service
+
+    @property
+    def name(self) -> str:
+        return self.device.nickname or self.device.phone_number_display or self.device.serial
+
+    @property
+    def days_left(self) -> int | None:
+        """Days until an active service ends, by the account's calendar, within the warning."""
+        ends_at = self.service.ends_at
+        if self.service.status != SubscriptionStatus.ACTIVE or ends_at is None:
+            return None
+        days = (timezone.localdate(ends_at) - self.today).days
+        return days if days <= EXPIRY_WARNING_DAYS else None
+
+    @property
+    def has_e911(self) -> bool:
+        return bool(self.device.e911_street_address)
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """ "My account": the account's devices, their numbers and until when they have service."""
-    devices = list(device_list_for_user(user=_user(request)))
-    services = subscriptions_for_devices(devices)
+    """ "My account": each device's state and what to do next, the card, the last invoice."""
+    user = _user(request)
+    devices = list(device_list_for_user(user=user))
+    renewals = renewals_for_devices(devices)
+    today = timezone.localdate()
+    rows = [DashboardDevice(device, renewals[device.pk], today) for device in devices]
     return render(
         request,
         "portal/home.html",
-        {"devices": [(device, services[device.pk]) for device in devices]},
+        {
+            "devices": rows,
+            "card": card_on_file_for_user(user=user),
+            "autorenew_on": any(row.service.autorenew for row in rows),
+            "invoice": invoice_latest_for_user(user=user),
+        },
     )
 
 

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ReupConfig(AppConfig):
     name = "plugline.reup"
     label = "reup"
-    verbose_name = "Re-Up cards"
+    verbose_name = _("Re-Up cards")
 
     def ready(self) -> None:
         from plugline.core.scheduling import register_periodic_job

@@ -31,10 +31,15 @@ class RetailerApiKey(models.Model):
     name = models.CharField(_("name"), max_length=100, help_text=_("Where it is used."))
     # The key's public part ("plr_" + prefix + "_" + secret): finds the row without the secret.
     prefix = models.CharField(_("prefix"), max_length=16, unique=True, editable=False)
-    secret_hash = models.CharField(max_length=64, editable=False)
+    secret_hash = models.CharField(max_length=64, editable=False, verbose_name=_("secret (hash)"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
@@ -59,12 +64,22 @@ class ReupBatch(models.Model):
     note = models.CharField(_("note"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     # Set when the printer file was downloaded: the PINs were made then, and cannot be again.
     exported_at = models.DateTimeField(_("printer file downloaded at"), null=True, blank=True)
     exported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("exported by"),
     )
 
     class Meta:
@@ -87,21 +102,40 @@ class ReupCardStatus(models.TextChoices):
 
 
 class ReupCard(models.Model):
-    batch = models.ForeignKey(ReupBatch, on_delete=models.PROTECT, related_name="cards")
+    batch = models.ForeignKey(
+        ReupBatch, on_delete=models.PROTECT, related_name="cards", verbose_name=_("batch")
+    )
     serial = models.CharField(_("serial"), max_length=20, unique=True)
     # HMAC of the PIN (plugline.reup.pins.pin_hash); empty until the printer file is made.
-    pin_hash = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
+    pin_hash = models.CharField(
+        max_length=64,
+        null=True,
+        blank=True,
+        unique=True,
+        editable=False,
+        verbose_name=_("PIN (hash)"),
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=ReupCardStatus.choices, default=ReupCardStatus.PRINTED
     )
     activated_at = models.DateTimeField(_("activated at"), null=True, blank=True)
     activated_by = models.ForeignKey(
-        RetailerApiKey, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        RetailerApiKey,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("activated by"),
     )
     voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
     redeemed_at = models.DateTimeField(_("redeemed at"), null=True, blank=True)
     redeemed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("redeemed by"),
     )
     period = models.OneToOneField(
         SubscriptionPeriod,
@@ -109,8 +143,9 @@ class ReupCard(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="reup_card",
+        verbose_name=_("service period"),
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("Re-Up card")

@@ -183,7 +183,7 @@ def _receipt_send(
         context: dict[str, Any] = {
             "name": user.get_short_name(),
             "card_serial": card.serial,
-            "plan": card.batch.plan.name,
+            "plan": card.batch.plan.display_name(language),
             "months": card.batch.plan.months,
             "device": device_name(device),
             "serial": device.serial,

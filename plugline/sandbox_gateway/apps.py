@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SandboxGatewayConfig(AppConfig):
@@ -10,4 +11,4 @@ class SandboxGatewayConfig(AppConfig):
 
     name = "plugline.sandbox_gateway"
     label = "sandbox_gateway"
-    verbose_name = "Sandbox payment gateway"
+    verbose_name = _("Sandbox payment gateway")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from plugline.sandbox_gateway.cards import Behaviour
 
@@ -18,26 +19,31 @@ class SandboxConfig(models.Model):
     """How the sandbox misbehaves, for tests and benchmarks: one row (pk 1)."""
 
     latency_ms = models.PositiveIntegerField(
-        default=0, help_text="Added to every call, as a network and bank would."
+        default=0,
+        help_text=_("Added to every call, as a network and bank would."),
+        verbose_name=_("latency (ms)"),
     )
     timeout_rate = models.FloatField(
         default=0.0,
-        help_text="Share of charges and refunds (0 to 1) done but whose answer is lost.",
+        help_text=_("Share of charges and refunds (0 to 1) done but whose answer is lost."),
+        verbose_name=_("timeout rate"),
     )
     failure_rate = models.FloatField(
         default=0.0,
-        help_text="Share of calls (0 to 1) that fail before reaching the sandbox.",
+        help_text=_("Share of calls (0 to 1) that fail before reaching the sandbox."),
+        verbose_name=_("failure rate"),
     )
     webhook_url = models.CharField(
         max_length=300,
         blank=True,
-        help_text="Where events are posted; empty: SITE_URL + /billing/webhooks/sandbox/.",
+        help_text=_("Where events are posted; empty: SITE_URL + /billing/webhooks/sandbox/."),
+        verbose_name=_("webhook URL"),
     )
-    webhooks_enabled = models.BooleanField(default=True)
+    webhooks_enabled = models.BooleanField(default=True, verbose_name=_("webhooks enabled"))
 
     class Meta:
-        verbose_name = "configuration"
-        verbose_name_plural = "configuration"
+        verbose_name = _("sandbox configuration")
+        verbose_name_plural = _("sandbox configuration")
         constraints = [
             models.CheckConstraint(condition=Q(pk=1), name="sandbox_config_single_row"),
             models.CheckConstraint(
@@ -58,26 +64,40 @@ class SandboxConfig(models.Model):
 
 
 class SandboxCustomer(models.Model):
-    id = models.CharField(primary_key=True, max_length=40)
-    email = models.EmailField()
-    idempotency_key = models.CharField(max_length=80, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    id = models.CharField(primary_key=True, max_length=40, verbose_name=_("ID"))
+    email = models.EmailField(verbose_name=_("email"))
+    idempotency_key = models.CharField(
+        max_length=80, unique=True, verbose_name=_("idempotency key")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+
+    class Meta:
+        verbose_name = _("sandbox customer")
+        verbose_name_plural = _("sandbox customers")
 
     def __str__(self) -> str:
         return self.id
 
 
 class SandboxCard(models.Model):
-    token = models.CharField(primary_key=True, max_length=40)
-    customer = models.ForeignKey(SandboxCustomer, on_delete=models.CASCADE, related_name="cards")
-    brand = models.CharField(max_length=20)
-    last4 = models.CharField(max_length=4)
-    exp_month = models.PositiveSmallIntegerField()
-    exp_year = models.PositiveSmallIntegerField()
-    fingerprint = models.CharField(max_length=64, db_index=True)
-    behaviour = models.CharField(max_length=20, choices=Behaviour.choices)
-    created_at = models.DateTimeField(auto_now_add=True)
-    removed_at = models.DateTimeField(null=True, blank=True)
+    token = models.CharField(primary_key=True, max_length=40, verbose_name=_("token"))
+    customer = models.ForeignKey(
+        SandboxCustomer, on_delete=models.CASCADE, related_name="cards", verbose_name=_("customer")
+    )
+    brand = models.CharField(max_length=20, verbose_name=_("brand"))
+    last4 = models.CharField(max_length=4, verbose_name=_("last four digits"))
+    exp_month = models.PositiveSmallIntegerField(verbose_name=_("expiry month"))
+    exp_year = models.PositiveSmallIntegerField(verbose_name=_("expiry year"))
+    fingerprint = models.CharField(max_length=64, db_index=True, verbose_name=_("fingerprint"))
+    behaviour = models.CharField(
+        max_length=20, choices=Behaviour.choices, verbose_name=_("behaviour")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    removed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("removed at"))
+
+    class Meta:
+        verbose_name = _("sandbox card")
+        verbose_name_plural = _("sandbox cards")
 
     def __str__(self) -> str:
         return f"{self.brand} •••• {self.last4}"
@@ -120,21 +140,29 @@ class ChargeStatus(models.TextChoices):
 
 
 class SandboxCharge(models.Model):
-    id = models.CharField(primary_key=True, max_length=40)
-    idempotency_key = models.CharField(max_length=80, unique=True)
-    customer = models.ForeignKey(SandboxCustomer, on_delete=models.PROTECT, related_name="+")
-    card = models.ForeignKey(SandboxCard, null=True, on_delete=models.PROTECT, related_name="+")
-    amount = models.PositiveIntegerField()
-    currency = models.CharField(max_length=3)
-    description = models.CharField(max_length=200, blank=True)
-    status = models.CharField(max_length=20, choices=ChargeStatus.choices)
-    decline_code = models.CharField(max_length=40, blank=True)
-    hard_decline = models.BooleanField(default=False)
-    refunded_amount = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    id = models.CharField(primary_key=True, max_length=40, verbose_name=_("ID"))
+    idempotency_key = models.CharField(
+        max_length=80, unique=True, verbose_name=_("idempotency key")
+    )
+    customer = models.ForeignKey(
+        SandboxCustomer, on_delete=models.PROTECT, related_name="+", verbose_name=_("customer")
+    )
+    card = models.ForeignKey(
+        SandboxCard, null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("card")
+    )
+    amount = models.PositiveIntegerField(verbose_name=_("amount"))
+    currency = models.CharField(max_length=3, verbose_name=_("currency"))
+    description = models.CharField(max_length=200, blank=True, verbose_name=_("description"))
+    status = models.CharField(max_length=20, choices=ChargeStatus.choices, verbose_name=_("status"))
+    decline_code = models.CharField(max_length=40, blank=True, verbose_name=_("decline code"))
+    hard_decline = models.BooleanField(default=False, verbose_name=_("hard decline"))
+    refunded_amount = models.PositiveIntegerField(default=0, verbose_name=_("refunded amount"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("sandbox charge")
+        verbose_name_plural = _("sandbox charges")
         constraints = [
             models.CheckConstraint(
                 condition=Q(refunded_amount__lte=F("amount")),
@@ -147,13 +175,21 @@ class SandboxCharge(models.Model):
 
 
 class SandboxRefund(models.Model):
-    id = models.CharField(primary_key=True, max_length=40)
-    idempotency_key = models.CharField(max_length=80, unique=True)
-    charge = models.ForeignKey(SandboxCharge, on_delete=models.PROTECT, related_name="refunds")
-    amount = models.PositiveIntegerField()
-    reason = models.CharField(max_length=200, blank=True)
-    succeeded = models.BooleanField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    id = models.CharField(primary_key=True, max_length=40, verbose_name=_("ID"))
+    idempotency_key = models.CharField(
+        max_length=80, unique=True, verbose_name=_("idempotency key")
+    )
+    charge = models.ForeignKey(
+        SandboxCharge, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("charge")
+    )
+    amount = models.PositiveIntegerField(verbose_name=_("amount"))
+    reason = models.CharField(max_length=200, blank=True, verbose_name=_("reason"))
+    succeeded = models.BooleanField(verbose_name=_("succeeded"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+
+    class Meta:
+        verbose_name = _("sandbox refund")
+        verbose_name_plural = _("sandbox refunds")
 
     def __str__(self) -> str:
         return f"{self.id} {self.amount} of {self.charge_id}"
@@ -162,13 +198,17 @@ class SandboxRefund(models.Model):
 class SandboxEvent(models.Model):
     """A webhook event, written with what it tells and posted after the commit."""
 
-    id = models.CharField(primary_key=True, max_length=40)
-    type = models.CharField(max_length=60)
-    data = models.JSONField()
-    created_at = models.DateTimeField(auto_now_add=True)
-    delivered_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_response = models.CharField(max_length=200, blank=True)
+    id = models.CharField(primary_key=True, max_length=40, verbose_name=_("ID"))
+    type = models.CharField(max_length=60, verbose_name=_("type"))
+    data = models.JSONField(verbose_name=_("details"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    delivered_at = models.DateTimeField(null=True, blank=True, verbose_name=_("delivered at"))
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
+    last_response = models.CharField(max_length=200, blank=True, verbose_name=_("last response"))
+
+    class Meta:
+        verbose_name = _("sandbox event")
+        verbose_name_plural = _("sandbox events")
 
     def __str__(self) -> str:
         return f"{self.id} {self.type}"

@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.formats import number_format
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods
@@ -27,14 +27,14 @@ from plugline.sandbox_gateway.models import SessionStatus
 
 # What each test card does, as the page lists them.
 TEST_CARD_DESCRIPTIONS = [
-    ("4242424242424242", _lazy("succeeds")),
-    ("4000000000000002", _lazy("is declined")),
-    ("4000000000000341", _lazy("is saved, then declined when charged")),
-    ("4000002760003184", _lazy("asks the cardholder to approve each charge")),
-    ("4000000000009995", _lazy("is declined for insufficient funds (try again later)")),
-    ("4000000000000069", _lazy("is declined as expired when charged")),
+    ("4242424242424242", _("succeeds")),
+    ("4000000000000002", _("is declined")),
+    ("4000000000000341", _("is saved, then declined when charged")),
+    ("4000002760003184", _("asks the cardholder to approve each charge")),
+    ("4000000000009995", _("is declined for insufficient funds (try again later)")),
+    ("4000000000000069", _("is declined as expired when charged")),
 ]
-assert {number for number, _ in TEST_CARD_DESCRIPTIONS} == set(TEST_CARDS)
+assert {number for number, _description in TEST_CARD_DESCRIPTIONS} == set(TEST_CARDS)
 
 
 def with_query(url: str, **params: str) -> str:

@@ -18,7 +18,7 @@ class RetailChain(models.Model):
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=100)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("retail chain")
@@ -42,7 +42,9 @@ class Store(models.Model):
     region = models.CharField(_("state or province"), max_length=100, blank=True)
     postal_code = models.CharField(_("postal code"), max_length=20)
     # Upper case, no spaces or dashes ("H2X 1Y4" -> "H2X1Y4"): what searches compare.
-    postal_code_key = models.CharField(max_length=20, editable=False)
+    postal_code_key = models.CharField(
+        max_length=20, editable=False, verbose_name=_("postal code (for search)")
+    )
     country = models.CharField(_("country"), max_length=2)
     latitude = models.FloatField(
         _("latitude"), validators=[MinValueValidator(-90), MaxValueValidator(90)]
@@ -57,7 +59,7 @@ class Store(models.Model):
     sells_devices = models.BooleanField(_("sells devices"), default=False)
     sells_reup_cards = models.BooleanField(_("sells Re-Up cards"), default=False)
     active = models.BooleanField(_("active"), default=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("store")

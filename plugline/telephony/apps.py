@@ -3,6 +3,7 @@ from typing import Any
 from django.apps import AppConfig
 from django.db import connections
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 def _sip_subscriber_view_refresh(using: str = "default", **kwargs: Any) -> None:
@@ -13,14 +14,14 @@ def _sip_subscriber_view_refresh(using: str = "default", **kwargs: Any) -> None:
 
     connection = connections[using]
     applied = MigrationRecorder(connection).applied_migrations()
-    if ("telephony", "0003_sip_subscriber_view") in applied:
+    if ("telephony", "0004_sip_subscriber_view") in applied:
         sip_subscriber_view_write(connection)
 
 
 class TelephonyConfig(AppConfig):
     name = "plugline.telephony"
     label = "telephony"
-    verbose_name = "Telephony"
+    verbose_name = _("Telephony")
 
     def ready(self) -> None:
         post_migrate.connect(_sip_subscriber_view_refresh, sender=self)

@@ -33,11 +33,13 @@ class PhoneNumber(models.Model):
     )
     # Who holds a reservation (an opaque string such as "activation:<uuid>")
     # and until when; a lapsed reservation counts as available.
-    reserved_for = models.CharField(max_length=64, blank=True)
-    reserved_until = models.DateTimeField(null=True, blank=True)
+    reserved_for = models.CharField(max_length=64, blank=True, verbose_name=_("reserved for"))
+    reserved_until = models.DateTimeField(null=True, blank=True, verbose_name=_("reserved until"))
     # A quarantined number becomes available again after this time.
-    quarantined_until = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    quarantined_until = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("quarantined until")
+    )
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("phone number")
@@ -73,16 +75,19 @@ class SipAccount(models.Model):
 
     # No import of devices (it sits above telephony): the link is by name.
     device = models.OneToOneField(
-        "devices.Device", on_delete=models.CASCADE, related_name="sip_account"
+        "devices.Device",
+        on_delete=models.CASCADE,
+        related_name="sip_account",
+        verbose_name=_("device"),
     )
     username = models.CharField(_("SIP user"), max_length=64)
     domain = models.CharField(_("SIP domain"), max_length=64)
-    ha1 = models.CharField(max_length=32)
-    ha1b = models.CharField(max_length=32)
+    ha1 = models.CharField(_("digest hash (HA1)"), max_length=32)
+    ha1b = models.CharField(_("digest hash with domain (HA1B)"), max_length=32)
     # Bumped by every rotation; the password is derived from it.
     generation = models.PositiveIntegerField(_("generation"), default=1)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("SIP account")

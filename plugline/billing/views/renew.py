@@ -46,7 +46,9 @@ from plugline.billing.gateways.base import GatewayError
 from plugline.billing.models import Payment, PaymentStatus
 from plugline.billing.payments import PaymentRefused, idempotency_key_new
 from plugline.billing.receipts import invoice_lines
+from plugline.billing.selectors import renewals_for_devices
 from plugline.billing.services import card_add_from_session, customer_for_user
+from plugline.devices.selectors import device_get_for_user
 
 View = Callable[..., HttpResponse]
 
@@ -111,7 +113,7 @@ def renew(request: HttpRequest, user: User) -> HttpResponse:
             messages.success(
                 request,
                 gettext("%(plan)s for %(device)s is in your cart.")
-                % {"plan": priced.plan.name, "device": row.name},
+                % {"plan": priced.plan.display_name(), "device": row.name},
             )
             return redirect("checkout:cart")
     return render(
@@ -363,3 +365,32 @@ def card_added(request: HttpRequest, user: User) -> HttpResponse:
         % {"last4": card.last4},
     )
     return redirect(reverse("checkout:checkout") + "?" + urlencode({"card": card.pk}))
+
+
+@require_POST
+@checkout_access()
+def renew_device(request: HttpRequest, user: User, serial: str) -> HttpResponse:
+    """One-click "Renew" for a device: its usual plan in the cart, then checkout.
+
+    The usual plan is the device's AutoRenew plan, else the last plan bought
+    for it, else the cheapest plan for sale. When none can be bought now, the
+    renew page opens with the device chosen, to choose a plan there.
+    """
+    device = device_get_for_user(user=user, serial=serial)
+    plan = renewals_for_devices([device])[device.pk].renew_plan
+    choose_plan = reverse("checkout:renew") + "?" + urlencode({"device": device.serial})
+    try:
+        if plan is None:
+            raise PaymentRefused("no_price")
+        cart_add(user=user, device=device, plan=plan)
+    except CartBeingPaid as being_paid:
+        return _being_paid(request, being_paid.payment)
+    except PaymentRefused:
+        messages.error(request, gettext("This plan cannot be bought now. Choose another."))
+        return redirect(choose_plan)
+    name = device.nickname or device.phone_number_display or device.serial
+    messages.success(
+        request,
+        gettext("%(plan)s for %(device)s is in your cart.") % {"plan": plan.name, "device": name},
+    )
+    return redirect("checkout:checkout")

@@ -79,7 +79,10 @@ def _plan_choices() -> list[tuple[str, str]]:
         (
             plan.code,
             gettext("%(plan)s: %(price)s")
-            % {"plan": plan.name, "price": money_format(amount, settings.BILLING_CURRENCY)},
+            % {
+                "plan": plan.display_name(),
+                "price": money_format(amount, settings.BILLING_CURRENCY),
+            },
         )
         for plan, amount in trial_plans()
     ]

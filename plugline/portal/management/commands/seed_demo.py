@@ -82,10 +82,16 @@ DEMO_NUMBER_PLACES = [
     ("312", "Chicago", "IL", "US"),
 ]
 DEMO_NUMBER_LINES = range(100, 106)
-# Plans: code, name, months, AutoRenew allowed, prices in minor units.
+# Plans: code, names (English, French, Danish), months, AutoRenew allowed, prices in minor units.
 DEMO_PLANS = [
-    ("1-year", "1 year", 12, True, {"USD": 4999, "CAD": 6499, "DKK": 39900}),
-    ("5-years", "5 years", 60, False, {"USD": 19999, "CAD": 25999, "DKK": 149900}),
+    ("1-year", ("1 year", "1 an", "1 år"), 12, True, {"USD": 4999, "CAD": 6499, "DKK": 39900}),
+    (
+        "5-years",
+        ("5 years", "5 ans", "5 år"),
+        60,
+        False,
+        {"USD": 19999, "CAD": 25999, "DKK": 149900},
+    ),
 ]
 # Days of service left on each demo device when first seeded.
 DEMO_DAYS_LEFT = [20, 240]
@@ -370,11 +376,13 @@ class Command(BaseCommand):
         model = device_model_default()
         model.included_months = 12
         model.save(update_fields=["included_months"])
-        for code, name, months, autorenew_allowed, prices in DEMO_PLANS:
+        for code, (name, name_fr, name_da), months, autorenew_allowed, prices in DEMO_PLANS:
             plan, _ = Plan.objects.update_or_create(
                 code=code,
                 defaults={
                     "name": name,
+                    "name_fr": name_fr,
+                    "name_da": name_da,
                     "months": months,
                     "autorenew_allowed": autorenew_allowed,
                     "active": True,

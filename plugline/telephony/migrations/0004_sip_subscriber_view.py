@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('billing', '0003_cart_item_payment'),
         ('devices', '0004_trial'),
-        ('telephony', '0002_sip_account'),
+        ('telephony', '0003_sip_account'),
     ]
 
     operations = [migrations.RunPython(create_view, drop_view)]

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('devices', '0004_trial'),
-        ('telephony', '0001_initial'),
+        ('telephony', '0002_labels'),
     ]
 
     operations = [
@@ -18,12 +18,12 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('username', models.CharField(max_length=64, verbose_name='SIP user')),
                 ('domain', models.CharField(max_length=64, verbose_name='SIP domain')),
-                ('ha1', models.CharField(max_length=32)),
-                ('ha1b', models.CharField(max_length=32)),
+                ('ha1', models.CharField(max_length=32, verbose_name='digest hash (HA1)')),
+                ('ha1b', models.CharField(max_length=32, verbose_name='digest hash with domain (HA1B)')),
                 ('generation', models.PositiveIntegerField(default=1, verbose_name='generation')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('device', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='sip_account', to='devices.device')),
+                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
+                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
+                ('device', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='sip_account', to='devices.device', verbose_name='device')),
             ],
             options={
                 'verbose_name': 'SIP account',
