@@ -326,6 +326,16 @@ NUMBER_QUARANTINE_DAYS = env_int("NUMBER_QUARANTINE_DAYS", 90, minimum=0)
 # How long the owner of a used device has to answer a transfer request.
 TRANSFER_REQUEST_DAYS = 7
 
+# The phone line (see plugline.telephony.sip and README "The phone line (SIP)").
+# The operator's SIP domain (the digest realm), the proxy devices send to
+# ("host:port") and its transport; the key that derives each device's SIP
+# password (empty: derived from SECRET_KEY). Changing the key changes every
+# device's password: run `manage.py sip_provision` after, and devices fetch theirs again.
+SIP_DOMAIN = env_str("SIP_DOMAIN", "sip.plugline.test")
+SIP_PROXY = env_str("SIP_PROXY", "127.0.0.1:5060")
+SIP_TRANSPORT = env_choice("SIP_TRANSPORT", "udp", {"udp", "tcp"})
+SIP_PASSWORD_KEY = env_str("SIP_PASSWORD_KEY")
+
 # Billing (see plugline.billing). The gateway, and the secret that signs the
 # sandbox's webhooks (empty: derived from SECRET_KEY).
 PAYMENT_GATEWAY = env_choice("PAYMENT_GATEWAY", "sandbox", {"sandbox"})

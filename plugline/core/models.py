@@ -56,6 +56,7 @@ class AuditAction(models.TextChoices):
     RETAILER_KEY_CREATED = "retailer_key_created", _("Retailer API key created")
     RETAILER_KEY_REVOKED = "retailer_key_revoked", _("Retailer API key revoked")
     STORES_IMPORTED = "stores_imported", _("Stores imported")
+    SIP_CREDENTIALS_ROTATED = "sip_credentials_rotated", _("SIP credentials rotated")
 
 
 class AuditEvent(models.Model):

@@ -32,6 +32,7 @@ from plugline.devices.presence import (
     device_for_serial,
 )
 from plugline.devices.ratelimits import rate_limit_consume
+from plugline.telephony.selectors import sip_settings_for_device
 
 router = Router(tags=["device"])
 
@@ -61,6 +62,14 @@ class StatusResponse(Schema):
     status: str = Field(description="in_stock, sold_online, sold_in_store, active, ...")
     phone_number: str | None = Field(description="The service number, E.164.")
     model: str
+
+
+class SipSettingsResponse(Schema):
+    username: str = Field(description="The SIP user: the number's E.164 digits without '+'.")
+    domain: str = Field(description="The SIP domain, also the digest realm.")
+    password: str = Field(description="The SIP password; keep it in the device, never log it.")
+    proxy: str = Field(description="Where to send REGISTER and INVITE: host:port.")
+    transport: str = Field(description="udp or tcp.")
 
 
 class ErrorResponse(Schema):
@@ -130,4 +139,49 @@ def device_status(request: HttpRequest, body: SignedRequest) -> Any:
         "status": device.status,
         "phone_number": device.phone_number,
         "model": device.model.name,
+    }
+
+
+@router.post(
+    "/sip",
+    response={200: SipSettingsResponse, 403: ErrorResponse, 404: ErrorResponse, 429: ErrorResponse},
+    summary="The device's SIP settings (its password included), for the device itself",
+)
+def device_sip_settings(request: HttpRequest, body: SignedRequest) -> Any:
+    if not rate_limit_consume(request, action="device_signed", serial=body.serial):
+        return _too_many()
+    device = challenge_verify(
+        serial=body.serial,
+        challenge=body.challenge,
+        signature=body.signature,
+        purpose=PURPOSE_AGENT,
+    )
+    if device is None:
+        return Status(
+            403,
+            ErrorResponse(
+                detail=_("The signature does not prove this device. Ask for a new challenge.")
+            ),
+        )
+    sip = (
+        sip_settings_for_device(device_id=device.pk)
+        if device.owner_id is not None and device.phone_number
+        else None
+    )
+    if sip is None:
+        return Status(
+            404,
+            ErrorResponse(
+                detail=_(
+                    "This device has no phone line yet. Activate it on an account "
+                    "and choose a number first."
+                )
+            ),
+        )
+    return {
+        "username": sip.username,
+        "domain": sip.domain,
+        "password": sip.password,
+        "proxy": sip.proxy,
+        "transport": sip.transport,
     }

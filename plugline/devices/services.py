@@ -25,7 +25,11 @@ from plugline.devices.models import (
     TransferStatus,
 )
 from plugline.notifications.services import email_send
-from plugline.telephony.services import number_mark_assigned, number_quarantine
+from plugline.telephony.services import (
+    number_mark_assigned,
+    number_quarantine,
+    sip_account_provision,
+)
 
 DEFAULT_MODEL_CODE = "plugline-usb"
 NICKNAME_MAX_LENGTH = Device._meta.get_field("nickname").max_length or 60
@@ -62,6 +66,9 @@ def device_assign(
     device.nickname = nickname
     device.full_clean()
     device.save()
+    sip_account_provision(
+        device_id=device.pk, serial=device.serial, phone_number=device.phone_number
+    )
     return device
 
 

@@ -1,8 +1,27 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.db import connections
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+
+def _sip_subscriber_view_refresh(using: str = "default", **kwargs: Any) -> None:
+    """After every migrate: the SIP view again, with today's BILLING_GRACE_DAYS."""
+    from django.db.migrations.recorder import MigrationRecorder
+
+    from plugline.telephony.sipview import sip_subscriber_view_write
+
+    connection = connections[using]
+    applied = MigrationRecorder(connection).applied_migrations()
+    if ("telephony", "0004_sip_subscriber_view") in applied:
+        sip_subscriber_view_write(connection)
 
 
 class TelephonyConfig(AppConfig):
     name = "plugline.telephony"
     label = "telephony"
     verbose_name = _("Telephony")
+
+    def ready(self) -> None:
+        post_migrate.connect(_sip_subscriber_view_refresh, sender=self)

@@ -62,3 +62,40 @@ class PhoneNumber(models.Model):
 
     def __str__(self) -> str:
         return self.e164
+
+
+class SipAccount(models.Model):
+    """A device's SIP credentials, as Kamailio reads them (through the view sip_subscriber).
+
+    Only the digest hashes are kept (see plugline.telephony.sip); the
+    password is derived again when the device asks for it. Whether the
+    account may register right now is not stored: the view decides it from
+    the device and its subscription at every REGISTER.
+    """
+
+    # No import of devices (it sits above telephony): the link is by name.
+    device = models.OneToOneField(
+        "devices.Device",
+        on_delete=models.CASCADE,
+        related_name="sip_account",
+        verbose_name=_("device"),
+    )
+    username = models.CharField(_("SIP user"), max_length=64)
+    domain = models.CharField(_("SIP domain"), max_length=64)
+    ha1 = models.CharField(_("digest hash (HA1)"), max_length=32)
+    ha1b = models.CharField(_("digest hash with domain (HA1B)"), max_length=32)
+    # Bumped by every rotation; the password is derived from it.
+    generation = models.PositiveIntegerField(_("generation"), default=1)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("SIP account")
+        verbose_name_plural = _("SIP accounts")
+        ordering = ["username"]
+        constraints = [
+            models.UniqueConstraint(fields=["username", "domain"], name="sip_account_user_domain"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username}@{self.domain}"

@@ -1,11 +1,15 @@
-"""Reads of the number inventory."""
+"""Reads of telephony: the number inventory, a device's SIP settings."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from django.conf import settings
 from django.db.models import QuerySet
 
-from plugline.telephony.models import PhoneNumber
+from plugline.telephony.models import PhoneNumber, SipAccount
 from plugline.telephony.services import _free_now
+from plugline.telephony.sip import sip_password
 
 
 def numbers_free(*, area_code: str = "", city: str = "", limit: int = 12) -> list[PhoneNumber]:
@@ -25,4 +29,32 @@ def number_cities(*, prefix: str = "", limit: int = 20) -> list[tuple[str, str, 
         numbers = numbers.filter(city__istartswith=prefix.strip())
     return list(
         numbers.values_list("city", "region", "country").distinct().order_by("city")[:limit]
+    )
+
+
+@dataclass(frozen=True)
+class SipSettings:
+    """What a device needs to register: its credentials and where to send them."""
+
+    username: str
+    domain: str
+    password: str
+    proxy: str
+    transport: str
+
+
+def sip_settings_for_device(*, device_id: int) -> SipSettings | None:
+    """The device's own SIP settings (password included), or None if it has no SIP account.
+
+    Only for the device itself, once it has proved it holds its key.
+    """
+    account = SipAccount.objects.select_related("device").filter(device_id=device_id).first()
+    if account is None:
+        return None
+    return SipSettings(
+        username=account.username,
+        domain=account.domain,
+        password=sip_password(serial=account.device.serial, generation=account.generation),
+        proxy=settings.SIP_PROXY,
+        transport=settings.SIP_TRANSPORT,
     )

@@ -1,16 +1,25 @@
-"""Writes of the number inventory. Every change of status is a conditional
-update, so that two customers racing for one number cannot both get it."""
+"""Writes of telephony: the number inventory and the devices' SIP accounts.
+
+Every change of a number's status is a conditional update, so that two
+customers racing for one number cannot both get it. SIP accounts hold only
+digest hashes (see plugline.telephony.sip).
+"""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Q
+from django.http import HttpRequest
 from django.utils import timezone
 
-from plugline.telephony.models import NumberStatus, PhoneNumber
+from plugline.core.models import AuditAction
+from plugline.core.services import audit_record
+from plugline.telephony.models import NumberStatus, PhoneNumber, SipAccount
+from plugline.telephony.sip import digest_ha1, digest_ha1b, sip_password, sip_username
 
 
 def _free_now() -> Q:
@@ -104,3 +113,96 @@ def number_mark_assigned(*, e164: str) -> None:
         quarantined_until=None,
         updated_at=timezone.now(),
     )
+
+
+@transaction.atomic
+def sip_account_provision(
+    *, device_id: int, serial: str, phone_number: str | None
+) -> SipAccount | None:
+    """Give the device SIP credentials for its number (idempotent); None if it has no number.
+
+    The user is the number's digits, the domain settings.SIP_DOMAIN; the
+    generation is kept, so the device's password does not change. A device
+    without a number loses its account. Another (older) account that still
+    names this number, left by a device that gave it up, is removed: a
+    number is one device's line.
+    """
+    if not phone_number:
+        SipAccount.objects.filter(device_id=device_id).delete()
+        return None
+    username, domain = sip_username(phone_number), settings.SIP_DOMAIN
+    SipAccount.objects.filter(username=username, domain=domain).exclude(
+        device_id=device_id
+    ).delete()
+    account = SipAccount.objects.select_for_update().filter(device_id=device_id).first()
+    if account is None:
+        account = SipAccount(device_id=device_id)
+    _sip_hashes_set(account, serial=serial, username=username, domain=domain)
+    account.save()
+    return account
+
+
+def _sip_hashes_set(account: SipAccount, *, serial: str, username: str, domain: str) -> None:
+    password = sip_password(serial=serial, generation=account.generation)
+    account.username, account.domain = username, domain
+    account.ha1 = digest_ha1(username=username, domain=domain, password=password)
+    account.ha1b = digest_ha1b(username=username, domain=domain, password=password)
+
+
+@transaction.atomic
+def sip_credentials_rotate(
+    *,
+    account: SipAccount,
+    actor: AbstractBaseUser | None = None,
+    request: HttpRequest | None = None,
+) -> SipAccount:
+    """New SIP credentials for the device: the old password stops working at its next REGISTER.
+
+    Audited (the device and the new generation, never a password or hash).
+    """
+    account = (
+        SipAccount.objects.select_for_update(of=("self",))
+        .select_related("device", "device__owner")
+        .get(pk=account.pk)
+    )
+    account.generation += 1
+    _sip_hashes_set(
+        account, serial=account.device.serial, username=account.username, domain=account.domain
+    )
+    account.save()
+    audit_record(
+        action=AuditAction.SIP_CREDENTIALS_ROTATED,
+        request=request,
+        user=account.device.owner,
+        actor=actor,
+        data={"serial": account.device.serial, "generation": account.generation},
+    )
+    return account
+
+
+@transaction.atomic
+def sip_accounts_provision_all() -> tuple[int, int]:
+    """SIP accounts for every device with a number, none for the others; (kept, removed).
+
+    Safe to run again and again: a device's generation, hence its password,
+    is kept. Also writes the view sip_subscriber again (the grace days may
+    have changed).
+    """
+    from django.db import connection
+
+    from plugline.telephony.sipview import sip_subscriber_view_write
+
+    # The devices app sits above telephony: its model is reached through the link.
+    device_model = SipAccount._meta.get_field("device").related_model
+    assert isinstance(device_model, type)
+    kept = 0
+    for device_id, serial, number in (
+        device_model._default_manager.exclude(phone_number__isnull=True)
+        .order_by("pk")
+        .values_list("pk", "serial", "phone_number")
+    ):
+        sip_account_provision(device_id=device_id, serial=serial, phone_number=number)
+        kept += 1
+    removed, _ = SipAccount.objects.filter(device__phone_number__isnull=True).delete()
+    sip_subscriber_view_write(connection)
+    return kept, removed

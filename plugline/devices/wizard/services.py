@@ -57,6 +57,7 @@ from plugline.telephony.services import (
     number_assign,
     number_release_reservations,
     number_reserve,
+    sip_account_provision,
 )
 
 CODE_DIGITS = 8
@@ -414,6 +415,9 @@ def activation_complete(
         setattr(device, f"e911_{field}", activation.e911_address.get(field, ""))
     device.activated_at = now
     device.save()
+    sip_account_provision(
+        device_id=device.pk, serial=device.serial, phone_number=device.phone_number
+    )
     TermsAcceptance.objects.create(
         user=user,
         device=device,

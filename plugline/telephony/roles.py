@@ -1,0 +1,41 @@
+"""Kamailio's read-only role on PostgreSQL: it reads the view, and nothing else."""
+
+from __future__ import annotations
+
+import re
+
+from django.db.backends.base.base import BaseDatabaseWrapper
+from psycopg import sql
+
+from plugline.telephony.sipview import VERSION_TABLE, VIEW_NAME
+
+_ROLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+
+
+def sip_database_role_grant(
+    connection: BaseDatabaseWrapper, *, role: str, password: str | None
+) -> bool:
+    """Create `role` if missing (LOGIN, `password`), grant it SELECT on the view and the
+    version table only; whether it was created."""
+    if not _ROLE_NAME.fullmatch(role):
+        raise ValueError(f"{role!r} is not a plain role name (a-z, 0-9, _)")
+    name = sql.Identifier(role)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role])
+        created = cursor.fetchone() is None
+        if created:
+            if not password:
+                raise ValueError(
+                    f"Role {role} does not exist: set KAMAILIO_DB_PASSWORD to create it."
+                )
+            cursor.execute(
+                sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(name, sql.Literal(password))
+            )
+        for table in (VIEW_NAME, VERSION_TABLE):
+            cursor.execute(sql.SQL("GRANT SELECT ON {} TO {}").format(sql.Identifier(table), name))
+        cursor.execute(
+            sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(
+                sql.Identifier(connection.settings_dict["NAME"]), name
+            )
+        )
+    return created

@@ -1,0 +1,42 @@
+"""deploy/kamailio/kamailio.cfg is a valid Kamailio configuration, as shipped and with the
+defines the tests and a deployment give it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from plugline.telephony.tests.kamailio import CONFIG, defines, kamailio_check
+
+
+def test_it_ships_a_valid_kamailio_configuration():
+    checked = kamailio_check()
+
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "udp: 127.0.0.1 [127.0.0.1]:5060" in checked.stdout + checked.stderr
+
+
+def test_it_takes_the_ports_domain_and_database_from_defines():
+    arguments = defines(
+        port=5999,
+        domain="sip.example.net",
+        db_url="postgres://kamailio:secret@db.example.net:5432/plugline",
+        ctl_socket=Path("/run/plugline-test/kamailio_ctl"),
+    )
+
+    checked = kamailio_check(*arguments)
+
+    output = checked.stdout + checked.stderr
+    assert checked.returncode == 0, output
+    assert "udp: 127.0.0.1 [127.0.0.1]:5999" in output
+    assert "tcp: 127.0.0.1 [127.0.0.1]:5999" in output
+    assert "sip.example.net" in output
+
+
+def test_it_authenticates_against_the_view_with_hashes_only():
+    text = CONFIG.read_text()
+
+    assert 'modparam("auth_db", "calculate_ha1", 0)' in text
+    assert 'modparam("auth_db", "password_column", "ha1")' in text
+    assert 'www_authorize("$td", "sip_subscriber")' in text
+    assert 'proxy_authorize("$fd", "sip_subscriber")' in text
+    assert 'version_table="kamailio_version"' in text
