@@ -18,7 +18,7 @@ from plugline.devices.services import device_release, device_resume, device_susp
 from plugline.devices.tests.test_transfer import LINK
 from plugline.devices.transfer import transfer_request_create
 from plugline.notifications.models import OutboxMessage
-from plugline.telephony.lines import sip_lines_check
+from plugline.telephony.lines import kamailio_rpc, sip_lines_check
 from plugline.telephony.models import SipAccount
 from plugline.telephony.services import sip_credentials_rotate
 from plugline.telephony.tests.kamailio import (
@@ -187,3 +187,13 @@ def test_without_an_rpc_url_the_registration_stays_until_it_expires(
     # Only the view refuses it: the next REGISTER, not the live registration.
     assert is_registered(kamailio, sip["username"])
     assert register(kamailio, sip, final=403).as_expected
+
+
+def test_kamailio_answers_rpc_on_its_rpc_port_only(kamailio: RunningKamailio, settings):
+    settings.KAMAILIO_RPC_URL = kamailio.rpc_url
+    assert kamailio_rpc("core.uptime")["uptime"] >= 0
+
+    # The same request to the SIP port (TCP) is refused: RPC is not for devices.
+    settings.KAMAILIO_RPC_URL = f"http://127.0.0.1:{kamailio.port}/RPC"
+    with pytest.raises(OSError, match="HTTP 403"):
+        kamailio_rpc("core.uptime")
