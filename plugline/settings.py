@@ -335,6 +335,11 @@ SIP_DOMAIN = env_str("SIP_DOMAIN", "sip.plugline.test")
 SIP_PROXY = env_str("SIP_PROXY", "127.0.0.1:5060")
 SIP_TRANSPORT = env_choice("SIP_TRANSPORT", "udp", {"udp", "tcp"})
 SIP_PASSWORD_KEY = env_str("SIP_PASSWORD_KEY")
+# Kamailio's JSON-RPC over HTTP (modules xhttp and jsonrpcs, on loopback), e.g.
+# "http://127.0.0.1:5064/RPC": Plugline ends a line's registrations through it
+# when the line ends (plugline.telephony.lines). Empty (`make run` without SIP):
+# nothing is sent.
+KAMAILIO_RPC_URL = env_str("KAMAILIO_RPC_URL")
 
 # Billing (see plugline.billing). The gateway, and the secret that signs the
 # sandbox's webhooks (empty: derived from SECRET_KEY).

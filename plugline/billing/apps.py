@@ -17,6 +17,11 @@ class BillingConfig(AppConfig):
         from plugline.core.scheduling import register_periodic_job
 
         register_data_export_section("billing", billing_export)
+        # The device API's /status: a device whose service is over is not "active".
+        from plugline.billing.selectors import device_service_over
+        from plugline.devices.line_status import register_service_over_lookup
+
+        register_service_over_lookup(device_service_over)
 
         register_periodic_job(
             tasks.SETTLE_JOB_NAME, every=tasks.SETTLE_JOB_EVERY, func=tasks.settle_unknown_payments

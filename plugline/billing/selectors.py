@@ -66,6 +66,12 @@ def service_summary(
     )
 
 
+def device_service_over(device: Device) -> bool:
+    """Whether the device's service is over (expired past its grace days, or never bought)."""
+    subscription = Subscription.objects.filter(device=device).first()
+    return service_summary(subscription).status is SubscriptionStatus.EXPIRED
+
+
 def subscriptions_for_devices(devices: Iterable[Device]) -> dict[int, ServiceSummary]:
     """Each device's service, by device id, in one query (devices without one: NO_SERVICE).
 

@@ -10,10 +10,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from plugline.core.admin_numbers import StaffNumbersAdmin
 from plugline.core.phones import normalize_phone_number
@@ -24,6 +30,11 @@ from plugline.devices.models import (
     DeviceStatus,
     TransferRequest,
     WebOrder,
+)
+from plugline.devices.services import (
+    SUSPENSION_REASON_MAX_LENGTH,
+    device_resume,
+    device_suspend,
 )
 
 
@@ -40,10 +51,42 @@ class DeviceModelAdmin(StaffNumbersAdmin):
         return int(model.device_count)
 
 
+class LineActionForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (kept in the audit log)"),
+        max_length=SUSPENSION_REASON_MAX_LENGTH,
+        widget=forms.TextInput(attrs={"size": 60}),
+    )
+
+
+class SuspendedFilter(admin.SimpleListFilter):
+    title = _("suspension")
+    parameter_name = "suspended"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("yes", _("suspended")), ("no", _("not suspended"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Device]) -> QuerySet[Device]:
+        if self.value() == "yes":
+            return queryset.filter(suspended_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(suspended_at__isnull=True)
+        return queryset
+
+
 @admin.register(Device)
 class DeviceAdmin(admin.ModelAdmin):
-    list_display = ["serial", "model", "status", "owner", "phone_number", "web_order", "created_at"]
-    list_filter = ["status", "model"]
+    list_display = [
+        "serial",
+        "model",
+        "status",
+        "owner",
+        "phone_number",
+        "suspended_at",
+        "web_order",
+        "created_at",
+    ]
+    list_filter = ["status", SuspendedFilter, "model"]
     search_fields = [
         "serial",
         "phone_number",
@@ -58,10 +101,13 @@ class DeviceAdmin(admin.ModelAdmin):
         "public_key",
         "label_code_hash",
         "activated_at",
+        "suspended_at",
+        "suspension_reason",
         "created_at",
     ]
     fieldsets = [
         (None, {"fields": ["serial", "model", "status", "nickname"]}),
+        (_("Suspension"), {"fields": ["suspended_at", "suspension_reason"]}),
         (_("Account"), {"fields": ["owner", "phone_number", "activated_at"]}),
         (_("Web order"), {"fields": ["web_order"]}),
         (
@@ -79,7 +125,74 @@ class DeviceAdmin(admin.ModelAdmin):
         ),
         (_("Device key"), {"fields": ["public_key", "label_code_hash", "created_at"]}),
     ]
-    actions: list[str] = []
+    actions = ["suspend_line", "resume_line"]
+
+    @admin.action(
+        description=_("Suspend the line (refused at once, whatever the service)"),
+        permissions=["change"],
+    )
+    def suspend_line(self, request: HttpRequest, queryset: QuerySet[Device]) -> Any:
+        return self._line_action(request, queryset, suspend=True)
+
+    @admin.action(description=_("Resume the line"), permissions=["change"])
+    def resume_line(self, request: HttpRequest, queryset: QuerySet[Device]) -> Any:
+        return self._line_action(request, queryset, suspend=False)
+
+    def _line_action(
+        self, request: HttpRequest, queryset: QuerySet[Device], *, suspend: bool
+    ) -> TemplateResponse | None:
+        """Ask for the reason on a page of its own, then suspend or resume each device."""
+        form = LineActionForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            assert isinstance(request.user, AbstractBaseUser)  # the admin is for staff only
+            service = device_suspend if suspend else device_resume
+            changed = 0
+            try:
+                for device in queryset.order_by("pk"):
+                    changed += service(
+                        device=device,
+                        reason=form.cleaned_data["reason"],
+                        actor=request.user,
+                        request=request,
+                    )
+            except ValidationError as error:
+                form.add_error("reason", error.message_dict.get("reason", error.messages))
+            else:
+                self.message_user(request, self._line_message(changed, suspend), messages.SUCCESS)
+                return None
+        return TemplateResponse(
+            request,
+            "admin/devices/device/line_action.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": _("Suspend the line") if suspend else _("Resume the line"),
+                "explanation": _(
+                    "These devices are refused at their next REGISTER and their live "
+                    "registrations are ended, whatever their service, until staff resume them."
+                )
+                if suspend
+                else _("These devices may register again, if their service allows it."),
+                "devices": list(queryset.order_by("pk")),
+                "form": form,
+                "action": "suspend_line" if suspend else "resume_line",
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
+
+    @staticmethod
+    def _line_message(count: int, suspend: bool) -> str:
+        if suspend:
+            return ngettext(
+                "Line suspended for %(count)d device.",
+                "Lines suspended for %(count)d devices.",
+                count,
+            ) % {"count": count}
+        return ngettext(
+            "Line resumed for %(count)d device.",
+            "Lines resumed for %(count)d devices.",
+            count,
+        ) % {"count": count}
 
     def get_readonly_fields(self, request: HttpRequest, obj: Device | None = None) -> list[str]:
         # The label code's hash is made with the serial: the serial stays.

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
+from plugline.devices.line_status import device_line_status
 from plugline.devices.presence import (
     CHALLENGE_LIFETIME,
     PURPOSE_AGENT,
@@ -59,7 +60,12 @@ class ProofResponse(Schema):
 
 
 class StatusResponse(Schema):
-    status: str = Field(description="in_stock, sold_online, sold_in_store, active, ...")
+    status: str = Field(
+        description=(
+            "active (the line works), suspended (by the operator), expired (the service "
+            "is over, past its grace days), in_stock, sold_online, sold_in_store, released, ..."
+        )
+    )
     phone_number: str | None = Field(description="The service number, E.164.")
     model: str
 
@@ -136,7 +142,7 @@ def device_status(request: HttpRequest, body: SignedRequest) -> Any:
             ),
         )
     return {
-        "status": device.status,
+        "status": device_line_status(device),
         "phone_number": device.phone_number,
         "model": device.model.name,
     }

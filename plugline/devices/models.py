@@ -128,6 +128,10 @@ class Device(models.Model):
     )
     e911_country = models.CharField(max_length=2, blank=True, verbose_name=_("E911 country"))
     activated_at = models.DateTimeField(_("activated at"), null=True, blank=True)
+    # Set by staff (devices.services.device_suspend): the line is refused
+    # whatever the service, until staff resume it. The reason is for staff.
+    suspended_at = models.DateTimeField(_("suspended at"), null=True, blank=True)
+    suspension_reason = models.CharField(_("reason for the suspension"), max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:

@@ -25,10 +25,12 @@ from plugline.devices.models import (
     TransferStatus,
 )
 from plugline.notifications.services import email_send
+from plugline.telephony.lines import sip_account_registrations_end
 from plugline.telephony.services import (
     number_mark_assigned,
     number_quarantine,
     sip_account_provision,
+    sip_line_end_for_new_owner,
 )
 
 DEFAULT_MODEL_CODE = "plugline-usb"
@@ -99,6 +101,8 @@ def device_release(
     """
     owner = device.owner
     number = device.phone_number
+    # The line ends with the release: new SIP credentials, registrations ended.
+    sip_line_end_for_new_owner(device_id=device.pk, request=request)
     if number:
         if keep_number:
             number_mark_assigned(e164=number)
@@ -108,6 +112,9 @@ def device_release(
     device.owner = None
     device.status = DeviceStatus.RELEASED
     device.nickname = ""
+    # A suspension was about its owner's use of the line; the next owner starts afresh.
+    device.suspended_at = None
+    device.suspension_reason = ""
     for field in ADDRESS_FIELDS:
         setattr(device, f"e911_{field}", "")
     device.save()
@@ -119,6 +126,99 @@ def device_release(
             data={"serial": device.serial, "number_kept": keep_number},
         )
     transfer_requests_settle(device=device, status=TransferStatus.CANCELLED)
+
+
+SUSPENSION_REASON_MAX_LENGTH = Device._meta.get_field("suspension_reason").max_length or 200
+
+
+def _suspension_reason(reason: str) -> str:
+    reason = " ".join(reason.split())
+    if not reason:
+        raise ValidationError(
+            {
+                "reason": ValidationError(
+                    _("Give the reason (it goes in the audit log)."),
+                    "required",
+                )
+            }
+        )
+    if len(reason) > SUSPENSION_REASON_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "reason": ValidationError(
+                    _("Keep the reason to %(limit)s characters or fewer."),
+                    code="max_length",
+                    params={"limit": SUSPENSION_REASON_MAX_LENGTH},
+                )
+            }
+        )
+    return reason
+
+
+@transaction.atomic
+def device_suspend(
+    *,
+    device: Device,
+    reason: str,
+    actor: AbstractBaseUser,
+    request: HttpRequest | None = None,
+) -> bool:
+    """Staff stop the device's line whatever its service; whether it was not suspended yet.
+
+    The next REGISTER and call are refused (the view sip_subscriber leaves
+    suspended devices out) and its live registrations are ended once this
+    commits. Audited with the reason.
+    """
+    reason = _suspension_reason(reason)
+    device = (
+        Device.objects.select_for_update(of=("self",)).select_related("owner").get(pk=device.pk)
+    )
+    if device.suspended_at is not None:
+        return False
+    device.suspended_at = timezone.now()
+    device.suspension_reason = reason
+    device.save(update_fields=["suspended_at", "suspension_reason"])
+    audit_record(
+        action=AuditAction.DEVICE_SUSPENDED,
+        request=request,
+        user=device.owner,
+        actor=actor,
+        data={"serial": device.serial, "reason": reason},
+    )
+    sip_account_registrations_end(device_id=device.pk)
+    return True
+
+
+@transaction.atomic
+def device_resume(
+    *,
+    device: Device,
+    reason: str,
+    actor: AbstractBaseUser,
+    request: HttpRequest | None = None,
+) -> bool:
+    """Staff lift the device's suspension; whether it was suspended.
+
+    The device registers again at its next REGISTER, if its service allows.
+    Audited with the reason.
+    """
+    reason = _suspension_reason(reason)
+    device = (
+        Device.objects.select_for_update(of=("self",)).select_related("owner").get(pk=device.pk)
+    )
+    if device.suspended_at is None:
+        return False
+    device.suspended_at = None
+    device.suspension_reason = ""
+    device.save(update_fields=["suspended_at", "suspension_reason"])
+    audit_record(
+        action=AuditAction.DEVICE_RESUMED,
+        request=request,
+        user=device.owner,
+        actor=actor,
+        data={"serial": device.serial, "reason": reason},
+    )
+    return True
 
 
 def transfer_requests_settle(*, device: Device, status: TransferStatus) -> int:

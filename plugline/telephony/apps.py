@@ -14,7 +14,7 @@ def _sip_subscriber_view_refresh(using: str = "default", **kwargs: Any) -> None:
 
     connection = connections[using]
     applied = MigrationRecorder(connection).applied_migrations()
-    if ("telephony", "0004_sip_subscriber_view") in applied:
+    if ("telephony", "0005_sip_line_open_and_suspension") in applied:
         sip_subscriber_view_write(connection)
 
 
@@ -24,4 +24,8 @@ class TelephonyConfig(AppConfig):
     verbose_name = _("Telephony")
 
     def ready(self) -> None:
+        from plugline.core.scheduling import register_periodic_job
+        from plugline.telephony.lines import CHECK_JOB_EVERY, CHECK_JOB_NAME, sip_lines_check
+
         post_migrate.connect(_sip_subscriber_view_refresh, sender=self)
+        register_periodic_job(CHECK_JOB_NAME, every=CHECK_JOB_EVERY, func=sip_lines_check)

@@ -86,6 +86,10 @@ class SipAccount(models.Model):
     ha1b = models.CharField(_("digest hash with domain (HA1B)"), max_length=32)
     # Bumped by every rotation; the password is derived from it.
     generation = models.PositiveIntegerField(_("generation"), default=1)
+    # Whether the view listed the account when the line check last ran
+    # (plugline.telephony.lines): a line that closed since then has its
+    # registrations ended once.
+    line_open = models.BooleanField(_("line open at the last check"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

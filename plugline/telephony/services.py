@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from plugline.core.models import AuditAction
 from plugline.core.services import audit_record
+from plugline.telephony.lines import sip_aor, sip_registrations_end_on_commit
 from plugline.telephony.models import NumberStatus, PhoneNumber, SipAccount
 from plugline.telephony.sip import digest_ha1, digest_ha1b, sip_password, sip_username
 
@@ -156,7 +157,8 @@ def sip_credentials_rotate(
     actor: AbstractBaseUser | None = None,
     request: HttpRequest | None = None,
 ) -> SipAccount:
-    """New SIP credentials for the device: the old password stops working at its next REGISTER.
+    """New SIP credentials for the device: the old password stops working at its next REGISTER,
+    and its live registrations are ended once this commits (plugline.telephony.lines).
 
     Audited (the device and the new generation, never a password or hash).
     """
@@ -177,7 +179,20 @@ def sip_credentials_rotate(
         actor=actor,
         data={"serial": account.device.serial, "generation": account.generation},
     )
+    sip_registrations_end_on_commit(aors=[sip_aor(account)])
     return account
+
+
+@transaction.atomic
+def sip_line_end_for_new_owner(*, device_id: int, request: HttpRequest | None = None) -> None:
+    """The device leaves its owner: new credentials, so that whoever has the device next
+    cannot be reached or impersonated with the old password, and its registrations ended.
+
+    Call it while the device is still its owner's (the audit event names them).
+    """
+    account = SipAccount.objects.filter(device_id=device_id).first()
+    if account is not None:
+        sip_credentials_rotate(account=account, request=request)
 
 
 @transaction.atomic

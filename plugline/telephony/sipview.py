@@ -3,7 +3,7 @@
 Kamailio's auth_db reads it as its `subscriber` table (same columns: id,
 username, domain, password, ha1, ha1b; the password is always empty, the
 hashes are checked). A device is listed only while it is active on an
-account, with the number its SIP account was made for, and while its
+account, not suspended by staff, with the number its SIP account was made for, and while its
 subscription is in trial, active or in its grace days (billing.periods'
 rules), compared with the database's clock in the view itself: when the
 service ends, the next REGISTER is refused without any job running.
@@ -38,6 +38,7 @@ SELECT account.id::integer AS id,
   JOIN billing_subscription subscription ON subscription.device_id = device.id
  WHERE device.owner_id IS NOT NULL
    AND device.status = 'active'
+   AND device.suspended_at IS NULL
    AND device.phone_number = '+' || account.username
    AND (subscription.trial_ends_at > now()
         OR subscription.ends_at + make_interval(days => {grace_days:d}) > now())
@@ -56,6 +57,7 @@ SELECT CAST(account.id AS INTEGER) AS id,
   JOIN billing_subscription subscription ON subscription.device_id = device.id
  WHERE device.owner_id IS NOT NULL
    AND device.status = 'active'
+   AND device.suspended_at IS NULL
    AND device.phone_number = '+' || account.username
    AND (datetime(subscription.trial_ends_at) > datetime('now')
         OR datetime(subscription.ends_at, '+{grace_days:d} days') > datetime('now'))

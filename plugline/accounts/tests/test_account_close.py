@@ -212,6 +212,7 @@ def test_it_keeps_the_audit_log_unlinked_from_the_person(
         AuditAction.EMAIL_ADDED,
         AuditAction.SIGN_IN,  # force_login
         AuditAction.DEVICE_RELEASED,  # her device leaves the account
+        AuditAction.SIP_CREDENTIALS_ROTATED,  # with new SIP credentials for its next owner
         AuditAction.ACCOUNT_CLOSED,
     }
     assert not trail.filter(user__isnull=False).exists()

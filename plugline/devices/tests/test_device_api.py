@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import os
 import subprocess
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import Client
+from django.utils import timezone
 
 from conftest import Subscriber
+from plugline.billing.models import Subscription
 from plugline.devices.keys import device_key_generate, presence_sign
-from plugline.devices.models import DeviceChallenge, DeviceStatus
+from plugline.devices.models import Device, DeviceChallenge, DeviceStatus
+from plugline.devices.services import device_suspend
 from plugline.devices.tests.presence_factory import AGENT, BoxedDevice, make_boxed_device
 
 pytestmark = pytest.mark.django_db
@@ -21,6 +26,12 @@ API = "/api/v1/device"
 
 def post(client: Client, path: str, data: dict[str, str], **extra: Any):
     return client.post(f"{API}{path}", data, content_type="application/json", **extra)
+
+
+def paid(device: Device, *, days_left: int = 30) -> Device:
+    """`device` with a service paid until `days_left` days from now (negative: ended)."""
+    Subscription.objects.create(device=device, ends_at=timezone.now() + timedelta(days=days_left))
+    return device
 
 
 def signed(client: Client, boxed: BoxedDevice, *, key: str | None = None) -> dict[str, str]:
@@ -92,10 +103,40 @@ def test_it_accepts_each_signed_challenge_once(client: Client) -> None:
     assert post(client, "/status", proof).status_code == 403
 
 
+def test_it_tells_a_device_in_its_grace_days_that_it_is_active(
+    client: Client, alice: Subscriber
+) -> None:
+    boxed = make_boxed_device("PLG30000011", status=DeviceStatus.ACTIVE, owner=alice.user)
+    paid(boxed.device, days_left=-1)
+
+    assert settings.BILLING_GRACE_DAYS >= 1
+    assert post(client, "/status", signed(client, boxed)).json()["status"] == "active"
+
+
+def test_it_tells_a_device_whose_service_ended_that_it_expired(
+    client: Client, alice: Subscriber
+) -> None:
+    boxed = make_boxed_device("PLG30000012", status=DeviceStatus.ACTIVE, owner=alice.user)
+    paid(boxed.device, days_left=-settings.BILLING_GRACE_DAYS - 1)
+
+    assert post(client, "/status", signed(client, boxed)).json()["status"] == "expired"
+
+
+def test_it_tells_a_device_staff_suspended_that_it_is_suspended(
+    client: Client, alice: Subscriber, staff
+) -> None:
+    boxed = make_boxed_device("PLG30000013", status=DeviceStatus.ACTIVE, owner=alice.user)
+    paid(boxed.device)
+    device_suspend(device=boxed.device, reason="Chargeback", actor=staff)
+
+    assert post(client, "/status", signed(client, boxed)).json()["status"] == "suspended"
+
+
 def test_it_tells_a_device_its_own_status(client: Client, alice: Subscriber) -> None:
     active = make_boxed_device("PLG30000001", status=DeviceStatus.ACTIVE, owner=alice.user)
     active.device.phone_number = "+12125550199"
     active.device.save()
+    paid(active.device)
     boxed = make_boxed_device("PLG30000002")
 
     assert post(client, "/status", signed(client, active)).json() == {
@@ -196,6 +237,7 @@ def test_the_agent_checks_its_status_with_the_portal(live_server, alice: Subscri
     boxed = make_boxed_device("PLG30000003", status=DeviceStatus.ACTIVE, owner=alice.user)
     boxed.device.phone_number = "+12125550198"
     boxed.device.save()
+    paid(boxed.device)
 
     result = subprocess.run(
         [str(AGENT), "--serial", boxed.serial, "--check", "--portal", live_server.url],

@@ -29,10 +29,28 @@ needs_postgres = pytest.mark.skipif(
     reason="Kamailio reads Plugline's database on PostgreSQL",
 )
 
+# The read-only role Kamailio reads the test database as, and the tests' SIP domain.
+ROLE = "kamailio"
+DOMAIN = "sip.plugline.test"
 CONFIG = Path(settings.BASE_DIR) / "deploy" / "kamailio" / "kamailio.cfg"
 # Generous: CI runs on a loaded two-core machine.
 START_TIMEOUT = 60.0
 SIPP_TIMEOUT = 60
+
+
+def role_password() -> str:
+    return os.environ.get("KAMAILIO_DB_PASSWORD", "kamailio")
+
+
+def role_dsn() -> str:
+    """The test database, as Kamailio's read-only role connects to it."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    return (
+        f"postgres://{ROLE}:{role_password()}@{db['HOST'] or '127.0.0.1'}:"
+        f"{db['PORT'] or 5432}/{db['NAME']}"
+    )
 
 
 def free_port() -> int:
@@ -50,9 +68,11 @@ def free_port() -> int:
     raise RuntimeError("no free port for both UDP and TCP")
 
 
-def defines(*, port: int, domain: str, db_url: str, ctl_socket: Path) -> list[str]:
+def defines(*, port: int, domain: str, db_url: str, ctl_socket: Path, rpc_port: int) -> list[str]:
     """kamailio -A arguments that point the configuration at this test's ports and database."""
     values = {
+        "RPC_LISTEN": f"tcp:127.0.0.1:{rpc_port}",
+        "RPC_PORT": str(rpc_port),
         "LISTEN_UDP": f"udp:127.0.0.1:{port}",
         "LISTEN_TCP": f"tcp:127.0.0.1:{port}",
         "SIP_DOMAIN": f'"{domain}"',
@@ -81,10 +101,16 @@ class RunningKamailio:
     domain: str
     ctl_socket: Path
     log_path: Path
+    rpc_port: int
 
     @property
     def address(self) -> str:
         return f"127.0.0.1:{self.port}"
+
+    @property
+    def rpc_url(self) -> str:
+        """Kamailio's JSON-RPC over HTTP, as KAMAILIO_RPC_URL names it."""
+        return f"http://127.0.0.1:{self.rpc_port}/RPC"
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -119,13 +145,20 @@ def running_kamailio(*, db_url: str, domain: str) -> Iterator[RunningKamailio]:
         if user:
             shutil.chown(run_dir, user="kamailio", group="kamailio")
         port = free_port()
+        rpc_port = free_port()
         ctl_socket = run_dir / "kamailio_ctl"
         log_path = run_dir / "kamailio.log"
         command = [
             "kamailio",
             "-f",
             str(CONFIG),
-            *defines(port=port, domain=domain, db_url=db_url, ctl_socket=ctl_socket),
+            *defines(
+                port=port,
+                domain=domain,
+                db_url=db_url,
+                ctl_socket=ctl_socket,
+                rpc_port=rpc_port,
+            ),
             "-P",
             str(run_dir / "kamailio.pid"),
             "-Y",
@@ -142,7 +175,7 @@ def running_kamailio(*, db_url: str, domain: str) -> Iterator[RunningKamailio]:
             process = subprocess.Popen(
                 command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
             )
-        kamailio = RunningKamailio(process, port, domain, ctl_socket, log_path)
+        kamailio = RunningKamailio(process, port, domain, ctl_socket, log_path, rpc_port)
         try:
             _wait_until_ready(kamailio)
             yield kamailio

@@ -21,6 +21,7 @@ def test_it_takes_the_ports_domain_and_database_from_defines():
         domain="sip.example.net",
         db_url="postgres://kamailio:secret@db.example.net:5432/plugline",
         ctl_socket=Path("/run/plugline-test/kamailio_ctl"),
+        rpc_port=5998,
     )
 
     checked = kamailio_check(*arguments)
@@ -30,6 +31,7 @@ def test_it_takes_the_ports_domain_and_database_from_defines():
     assert "udp: 127.0.0.1 [127.0.0.1]:5999" in output
     assert "tcp: 127.0.0.1 [127.0.0.1]:5999" in output
     assert "sip.example.net" in output
+    assert "tcp: 127.0.0.1 [127.0.0.1]:5998" in output
 
 
 def test_it_authenticates_against_the_view_with_hashes_only():
@@ -40,3 +42,14 @@ def test_it_authenticates_against_the_view_with_hashes_only():
     assert 'www_authorize("$td", "sip_subscriber")' in text
     assert 'proxy_authorize("$fd", "sip_subscriber")' in text
     assert 'version_table="kamailio_version"' in text
+
+
+def test_it_answers_rpc_over_http_on_its_loopback_port_only():
+    checked = kamailio_check()
+    text = CONFIG.read_text()
+
+    output = checked.stdout + checked.stderr
+    assert "tcp: 127.0.0.1 [127.0.0.1]:5064" in output
+    assert 'loadmodule "jsonrpcs.so"' in text
+    assert 'modparam("jsonrpcs", "transport", 1)' in text
+    assert '$Rp != RPC_PORT || $si != "127.0.0.1"' in text

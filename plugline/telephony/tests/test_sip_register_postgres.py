@@ -3,8 +3,6 @@ through the read-only role, and sipp registers with the credentials the device f
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from datetime import timedelta
 from io import StringIO
 
@@ -13,55 +11,23 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from conftest import make_subscriber
 from plugline.devices.tests.presence_factory import make_boxed_device
 from plugline.devices.tests.test_activate_code import at_code_step
 from plugline.devices.tests.wizard_factory import make_numbers
-from plugline.telephony.roles import sip_database_role_grant
 from plugline.telephony.tests.kamailio import (
+    DOMAIN,
+    ROLE,
     RunningKamailio,
     needs_postgres,
-    running_kamailio,
+    role_dsn,
     sipp_register,
 )
-from plugline.telephony.tests.sip_factory import Line, fetch_sip_settings, make_line
+from plugline.telephony.tests.sip_factory import Line, fetch_sip_settings
 
 pytestmark = [needs_postgres, pytest.mark.django_db(transaction=True)]
-
-ROLE = "kamailio"
-DOMAIN = "sip.plugline.test"
-
-
-def role_password() -> str:
-    return os.environ.get("KAMAILIO_DB_PASSWORD", "kamailio")
-
-
-def role_dsn() -> str:
-    db = connection.settings_dict
-    return (
-        f"postgres://{ROLE}:{role_password()}@{db['HOST'] or '127.0.0.1'}:"
-        f"{db['PORT'] or 5432}/{db['NAME']}"
-    )
-
-
-@pytest.fixture(scope="module")
-def kamailio(django_db_setup: None, django_db_blocker) -> Iterator[RunningKamailio]:
-    """Kamailio on free ports, reading the test database as the read-only role."""
-    with django_db_blocker.unblock():
-        sip_database_role_grant(connection, role=ROLE, password=role_password())
-        dsn = role_dsn()
-    with running_kamailio(db_url=dsn, domain=DOMAIN) as running:
-        yield running
-
-
-@pytest.fixture
-def line(settings) -> Line:
-    settings.SIP_DOMAIN = DOMAIN
-    return make_line(make_subscriber(numbers=()).user)
 
 
 def register(kamailio: RunningKamailio, sip: dict[str, str], *, final: int):

@@ -1,0 +1,183 @@
+"""Ending a line at once: its live registrations removed from Kamailio within a second.
+
+The view sip_subscriber already refuses the next REGISTER of a line that
+ended (service over, device suspended, released or transferred, credentials
+rotated). A device registered before that would stay reachable until its
+registration expires, so the services that end a line also ask Kamailio to
+forget its registrations (`ul.rm location <aor>`), through Kamailio's
+JSON-RPC over HTTP (modules xhttp and jsonrpcs, settings.KAMAILIO_RPC_URL on
+loopback). The request leaves once the service's transaction has committed;
+if Kamailio cannot be reached it is logged and a background task tries again
+(the user's action never waits for Kamailio or fails because of it). With
+KAMAILIO_RPC_URL empty nothing is sent.
+
+The clock ends lines too, with no action to hook: every minute
+`sip_lines_check` compares the view with what it saw last time
+(SipAccount.line_open) and ends the registrations of each line that closed
+since. Running it twice does nothing more.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import urllib.error
+import urllib.request
+from collections.abc import Iterable
+from datetime import timedelta
+from functools import partial
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models.expressions import RawSQL
+
+from plugline.telephony.models import SipAccount
+
+logger = logging.getLogger(__name__)
+
+CHECK_JOB_NAME = "telephony.sip_lines_check"
+CHECK_JOB_EVERY = timedelta(minutes=1)
+# Loopback: an answer takes milliseconds; a Kamailio that is down must not
+# hold the user's request for long.
+RPC_TIMEOUT_SECONDS = 2.0
+# Kamailio's RPC fault for `ul.rm` of an address with no registration.
+_AOR_NOT_FOUND = 404
+
+
+class KamailioRpcError(Exception):
+    """Kamailio answered the RPC with a fault (code and message)."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(f"{code} {message}")
+        self.code = code
+
+
+def kamailio_rpc(method: str, *params: str | int) -> Any:
+    """Call one of Kamailio's RPC commands through JSON-RPC 2.0 over HTTP; its result.
+
+    Raises KamailioRpcError for a fault, OSError when Kamailio cannot be reached.
+    """
+    url = settings.KAMAILIO_RPC_URL
+    if urlsplit(url).scheme not in ("http", "https"):
+        raise ValueError(f"KAMAILIO_RPC_URL must be an http(s) URL, not {url!r}")
+    body = json.dumps({"jsonrpc": "2.0", "method": method, "params": list(params), "id": 1})
+    request = urllib.request.Request(  # noqa: S310 (the scheme is checked above)
+        url, data=body.encode(), headers={"Content-Type": "application/json"}, method="POST"
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=RPC_TIMEOUT_SECONDS) as response:  # noqa: S310
+            answer = json.load(response)
+    except urllib.error.HTTPError as error:
+        # jsonrpcs may send a fault with an HTTP error status; the body says which.
+        try:
+            answer = json.load(error)
+        except ValueError:
+            raise OSError(f"Kamailio's RPC answered HTTP {error.code}") from error
+    if answer.get("error"):
+        fault = answer["error"]
+        raise KamailioRpcError(int(fault.get("code", 500)), str(fault.get("message", "")))
+    return answer.get("result")
+
+
+def sip_aor(account: SipAccount) -> str:
+    """The address of record Kamailio files the account's registrations under (user@domain)."""
+    return f"{account.username}@{account.domain}"
+
+
+def sip_registrations_remove(*, aor: str) -> None:
+    """Make Kamailio forget every registration of `aor` now (none is fine)."""
+    try:
+        kamailio_rpc("ul.rm", "location", aor)
+    except KamailioRpcError as fault:
+        if fault.code != _AOR_NOT_FOUND:
+            raise
+
+
+def sip_registrations_end_on_commit(*, aors: Iterable[str]) -> None:
+    """Once the current transaction commits, end the live registrations of `aors`.
+
+    Nothing is sent without KAMAILIO_RPC_URL. A failure is logged and
+    retried by a background task; it never reaches the caller.
+    """
+    if not settings.KAMAILIO_RPC_URL:
+        return
+    for aor in dict.fromkeys(aors):
+        transaction.on_commit(partial(_registrations_end_or_retry, aor))
+
+
+def sip_account_registrations_end(*, device_id: int) -> None:
+    """End the live registrations of the device's SIP account (if any), on commit."""
+    sip_registrations_end_on_commit(
+        aors=[sip_aor(account) for account in SipAccount.objects.filter(device_id=device_id)]
+    )
+
+
+def _registrations_end_or_retry(aor: str) -> None:
+    try:
+        sip_registrations_remove(aor=aor)
+    except (OSError, ValueError, KamailioRpcError) as problem:
+        logger.warning("Kamailio did not end the registrations of %s (%s); retrying", aor, problem)
+        sip_registrations_end_retry_later(aor=aor, attempt=1)
+
+
+# Waits between attempts (in seconds); after the last one the operator
+# reads the error in the log, and the registration expires on its own.
+RETRY_DELAYS = (5, 30, 120, 600)
+
+
+def sip_registrations_end_retry_later(*, aor: str, attempt: int) -> bool:
+    """Enqueue attempt number `attempt` to end `aor`'s registrations; False if out of attempts."""
+    from django.utils import timezone
+
+    from plugline.telephony.tasks import end_sip_registrations
+
+    if attempt > len(RETRY_DELAYS):
+        logger.error("Kamailio never ended the registrations of %s; giving up", aor)
+        return False
+    try:
+        end_sip_registrations.using(
+            run_after=timezone.now() + timedelta(seconds=RETRY_DELAYS[attempt - 1])
+        ).enqueue(aor=aor, attempt=attempt)
+    except Exception:
+        logger.exception("could not enqueue the retry to end the registrations of %s", aor)
+        return False
+    return True
+
+
+def sip_registrations_end_attempt(*, aor: str, attempt: int) -> bool:
+    """One retry (run by the background task): whether Kamailio ended them this time."""
+    if not settings.KAMAILIO_RPC_URL:
+        return False
+    try:
+        sip_registrations_remove(aor=aor)
+    except (OSError, ValueError, KamailioRpcError) as problem:
+        logger.warning(
+            "attempt %d to end the registrations of %s failed (%s)", attempt, aor, problem
+        )
+        sip_registrations_end_retry_later(aor=aor, attempt=attempt + 1)
+        return False
+    return True
+
+
+@transaction.atomic
+def sip_lines_check() -> int:
+    """End the registrations of every line that closed since the last check; how many.
+
+    A line is open while the view sip_subscriber lists its account. An
+    account the view dropped since the last check (its service ended by the
+    clock, most often) is marked closed and its registrations are ended on
+    commit; an account listed again is marked open. Idempotent.
+    """
+    listed = RawSQL("SELECT id FROM sip_subscriber", ())
+    closed = list(
+        SipAccount.objects.select_for_update(skip_locked=True)
+        .filter(line_open=True)
+        .exclude(pk__in=listed)
+        .order_by("pk")
+    )
+    SipAccount.objects.filter(pk__in=[account.pk for account in closed]).update(line_open=False)
+    SipAccount.objects.filter(line_open=False, pk__in=listed).update(line_open=True)
+    sip_registrations_end_on_commit(aors=[sip_aor(account) for account in closed])
+    return len(closed)
