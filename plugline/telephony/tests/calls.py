@@ -1,5 +1,6 @@
 """Calls through Kamailio for the tests: sipp answering as a UAS (a registered device, the
-carrier's trunk, the emergency service) and sipp placing a call with digest authentication.
+carrier's trunk, the emergency service), sipp placing a call with digest authentication, and
+two baresip phones calling each other.
 
 Every process listens on a free port, is stopped when its block ends, and every wait polls
 with a deadline.
@@ -13,6 +14,8 @@ import socket
 import subprocess
 import tempfile
 import time
+import wave
+from array import array
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -340,3 +343,115 @@ def sipp_call(
             + "".join(log.read_text(errors="replace") for log in logs if log.exists())
         )
         return SippOutcome(result.returncode, output)
+
+
+# baresip: a phone without a sound card, sending a 440 Hz tone and writing
+# what it sends and receives as WAV files (module sndfile).
+_BARESIP_CONFIG = """poll_method epoll
+sip_listen 127.0.0.1:{port}
+rtp_ports {rtp_low}-{rtp_high}
+audio_source ausine,440
+ausrc_srate 48000
+ausrc_channels 2
+audio_player aubridge,sink
+audio_alert aubridge,alert
+module_path /usr/lib/baresip/modules
+module g711.so
+module ausine.so
+module aubridge.so
+module sndfile.so
+snd_path {snd_path}
+module_tmp account.so
+module_app menu.so
+"""
+
+
+@dataclass
+class Phone:
+    process: subprocess.Popen[bytes]
+    folder: Path
+
+    def output(self) -> str:
+        return (self.folder / "baresip.out").read_text(errors="replace")
+
+    def stop(self) -> None:
+        """Hang up and quit (baresip then closes its recordings)."""
+        _stop(self.process)
+
+    def recorded_bytes(self) -> int:
+        """Bytes of received audio recorded so far (grows while media arrives)."""
+        return sum(path.stat().st_size for path in (self.folder / "snd").glob("*-dec.wav"))
+
+    def received_audio_seconds(self) -> float:
+        """Seconds of received audio that are not silence, over every WAV of decoded audio."""
+        total = 0.0
+        for path in (self.folder / "snd").glob("*-dec.wav"):
+            try:
+                with wave.open(str(path)) as recording:
+                    rate, channels = recording.getframerate(), recording.getnchannels()
+                    frames = recording.readframes(recording.getnframes())
+            except (EOFError, wave.Error):
+                continue  # still being written
+            samples = array("h", frames[: len(frames) // 2 * 2])
+            chunk = max(1, rate * channels // 50)  # 20 ms
+            total += (
+                sum(
+                    1
+                    for start in range(0, len(samples), chunk)
+                    if max((abs(s) for s in samples[start : start + chunk]), default=0) > 1000
+                )
+                / 50
+            )
+        return total
+
+
+def _port_pair() -> int:
+    """A free port whose next one is free too (baresip opens TLS on port + 1)."""
+    for _ in range(100):
+        port = free_port()
+        if not _udp_port_taken(port + 1):
+            return port
+    raise RuntimeError("no two free ports in a row")
+
+
+@contextmanager
+def baresip_phone(
+    *,
+    username: str,
+    domain: str,
+    password: str,
+    proxy: str,
+    answer: bool,
+    dial: str | None = None,
+) -> Iterator[Phone]:
+    """baresip registered as `username` through `proxy`; answers calls if `answer`; dials
+    `dial` (a SIP URI) once started, if given. Stopped when the block ends."""
+    with tempfile.TemporaryDirectory(prefix="plugline-baresip-") as directory:
+        folder = Path(directory)
+        (folder / "snd").mkdir()
+        rtp = free_port()
+        (folder / "config").write_text(
+            _BARESIP_CONFIG.format(
+                port=_port_pair(), rtp_low=rtp, rtp_high=rtp + 19, snd_path=folder / "snd"
+            )
+        )
+        (folder / "accounts").write_text(
+            f'<sip:{username}@{domain}>;auth_pass={password};outbound="sip:{proxy}";'
+            f"regint=300;answermode={'auto' if answer else 'manual'}\n"
+        )
+        command = ["baresip", "-f", str(folder)]
+        if dial:
+            command += ["-e", f"/dial {dial}"]
+        with (folder / "baresip.out").open("wb") as out:
+            process = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                cwd=folder,
+                start_new_session=True,
+            )
+        try:
+            yield Phone(process, folder)
+        finally:
+            _stop(process)

@@ -20,8 +20,10 @@ from conftest import make_subscriber
 from plugline.telephony.roles import sip_database_role_grant
 from plugline.telephony.tests.calls import (
     SippServer,
+    baresip_phone,
     sipp_call,
     sipp_server,
+    wait_for,
 )
 from plugline.telephony.tests.kamailio import (
     RunningKamailio,
@@ -243,3 +245,40 @@ def test_a_caller_cannot_claim_another_number_towards_the_carrier(
     [invite] = invites_for(carrier, "+13105550199")
     assert "12125550999" not in invite
     assert "P-Asserted-Identity: <sip:+12125550147@sip.plugline.test;user=phone>" in invite
+
+
+def test_two_subscribers_call_each_other_and_hear_each_other(
+    kamailio: RunningKamailio, alice: dict[str, str], bob: dict[str, str]
+):
+    def phone(sip: dict[str, str], **options):
+        return baresip_phone(
+            username=sip["username"],
+            domain=sip["domain"],
+            password=sip["password"],
+            proxy=kamailio.address,
+            **options,
+        )
+
+    with phone(bob, answer=True) as bob_phone:
+        wait_for(lambda: "[1 binding]" in bob_phone.output(), what="Bob registered")
+        with phone(alice, answer=False, dial=f"sip:2125550148@{DOMAIN}") as alice_phone:
+            wait_for(
+                lambda: (
+                    "Call established" in alice_phone.output()
+                    and "Call established" in bob_phone.output()
+                ),
+                what="the call established on both phones",
+            )
+            # Two seconds of 8 kHz 16-bit audio received by each phone.
+            wait_for(
+                lambda: (
+                    alice_phone.recorded_bytes() > 32_000 and bob_phone.recorded_bytes() > 32_000
+                ),
+                what="audio received by both phones",
+            )
+            alice_phone.stop()
+            bob_phone.stop()
+
+            # Each received the other's tone (audio, not silence): RTP flowed both ways.
+            assert alice_phone.received_audio_seconds() >= 1.5, alice_phone.output()
+            assert bob_phone.received_audio_seconds() >= 1.5, bob_phone.output()
