@@ -186,11 +186,12 @@ def sipp_server(*, port: int | None = None) -> Iterator[SippServer]:
 # A call placed by sipp: INVITE, challenged (407), sent again with the
 # caller's credentials, answered by {final}; answered calls are then
 # acknowledged and hung up through Kamailio (its Record-Route). Injection
-# fields: 0 caller, 1 domain, 2 [authentication ...], 3 the number dialled.
+# fields: 0 caller, 1 domain, 2 [authentication ...], 3 the number dialled,
+# 4 the caller's domain (another one than Plugline's is never challenged).
 _INVITE = """
       INVITE sip:[field3]@[field1] SIP/2.0
       Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: <sip:[field0]@[field1]>;tag=[pid]SIPpTag[call_number]
+      From: <sip:[field0]@[field4]>;tag=[pid]SIPpTag[call_number]
       To: <sip:[field3]@[field1]>
       Call-ID: [call_id]
       CSeq: {cseq} INVITE
@@ -213,7 +214,7 @@ _INVITE = """
 _ACK_FAILURE = """
       ACK sip:[field3]@[field1] SIP/2.0
       Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch-2]
-      From: <sip:[field0]@[field1]>;tag=[pid]SIPpTag[call_number]
+      From: <sip:[field0]@[field4]>;tag=[pid]SIPpTag[call_number]
       To: <sip:[field3]@[field1]>[peer_tag_param]
       Call-ID: [call_id]
       CSeq: {cseq} ACK
@@ -228,15 +229,19 @@ def _send(message: str) -> str:
     return f"  <send{retrans}>\n    <![CDATA[\n{message}\n    ]]>\n  </send>\n"
 
 
-def call_scenario(final: int, *, extra_header: str = "") -> str:
-    """sipp's scenario for a call answered by `final` once the caller is authenticated,
-    its INVITEs carrying `extra_header` if given."""
-    steps = [
-        _send(_INVITE.format(cseq=1, auth="", extra=extra_header)),
-        '  <recv response="100" optional="true"/>\n',
-        '  <recv response="407" auth="true"/>\n',
-        _send(_ACK_FAILURE.format(cseq=1)),
-        _send(_INVITE.format(cseq=2, auth="[field2]", extra=extra_header)),
+def call_scenario(final: int, *, extra_header: str = "", challenged: bool = True) -> str:
+    """sipp's scenario for a call answered by `final` once the caller is authenticated (or at
+    once if not `challenged`), its INVITEs carrying `extra_header` if given."""
+    steps = []
+    if challenged:
+        steps += [
+            _send(_INVITE.format(cseq=1, auth="", extra=extra_header)),
+            '  <recv response="100" optional="true"/>\n',
+            '  <recv response="407" auth="true"/>\n',
+            _send(_ACK_FAILURE.format(cseq=1)),
+        ]
+    steps += [
+        _send(_INVITE.format(cseq=2, auth="[field2]" if challenged else "", extra=extra_header)),
         '  <recv response="100" optional="true"/>\n',
         '  <recv response="180" optional="true"/>\n',
     ]
@@ -289,19 +294,22 @@ def sipp_call(
     dialled: str,
     final: int,
     extra_header: str = "",
+    caller_domain: str | None = None,
 ) -> SippOutcome:
-    """`username` dials `dialled` with sipp; the outcome says whether `final` answered it."""
+    """`username` dials `dialled` with sipp; the outcome says whether `final` answered it. A
+    `caller_domain` other than `domain` places the call from outside Plugline, unchallenged."""
     if not (username.isalnum() and password.isalnum()) or ";" in dialled:
         raise ValueError("sipp's injection file takes plain letters and digits here")
     with tempfile.TemporaryDirectory(prefix="plugline-sipp-uac-") as directory:
         folder = Path(directory)
         scenario = folder / "call.xml"
-        scenario.write_text(call_scenario(final, extra_header=extra_header))
+        challenged = caller_domain in (None, domain)
+        scenario.write_text(call_scenario(final, extra_header=extra_header, challenged=challenged))
         fields = folder / "call.csv"
         fields.write_text(
             "SEQUENTIAL\n"
             f"{username};{domain};[authentication username={username} password={password}];"
-            f"{dialled}\n"
+            f"{dialled};{caller_domain or domain}\n"
         )
         result = subprocess.run(
             [

@@ -247,6 +247,26 @@ def test_a_caller_cannot_claim_another_number_towards_the_carrier(
     assert "P-Asserted-Identity: <sip:+12125550147@sip.plugline.test;user=phone>" in invite
 
 
+@pytest.mark.parametrize("dialled", ["3105550123", "911", "+442071838750"])
+def test_a_caller_from_outside_plugline_cannot_call_out_through_it(
+    kamailio: RunningKamailio, carrier: SippServer, psap: SippServer, dialled: str
+):
+    before = carrier.invites() + psap.invites()
+
+    outcome = sipp_call(
+        kamailio,
+        username="12125550147",
+        domain=DOMAIN,
+        password="unused",
+        dialled=dialled,
+        final=403,
+        caller_domain="elsewhere.example",
+    )
+
+    assert outcome.as_expected, outcome.output + kamailio.log()
+    assert carrier.invites() + psap.invites() == before
+
+
 def test_two_subscribers_call_each_other_and_hear_each_other(
     kamailio: RunningKamailio, alice: dict[str, str], bob: dict[str, str]
 ):
