@@ -302,3 +302,28 @@ def test_two_subscribers_call_each_other_and_hear_each_other(
             # Each received the other's tone (audio, not silence): RTP flowed both ways.
             assert alice_phone.received_audio_seconds() >= 1.5, alice_phone.output()
             assert bob_phone.received_audio_seconds() >= 1.5, bob_phone.output()
+
+
+@pytest.fixture
+def kamailio_without_routes_out(
+    django_db_blocker, kamailio: RunningKamailio
+) -> Iterator[RunningKamailio]:
+    """Kamailio as shipped, without a carrier trunk or an emergency route."""
+    with django_db_blocker.unblock():
+        dsn = role_dsn()
+    with running_kamailio(db_url=dsn, domain=DOMAIN) as running:
+        yield running
+
+
+@pytest.mark.parametrize("dialled", ["3105550123", "911"])
+def test_it_answers_503_and_logs_when_no_route_out_is_configured(
+    kamailio_without_routes_out: RunningKamailio, alice: dict[str, str], dialled: str
+):
+    kamailio = kamailio_without_routes_out
+
+    outcome = call(kamailio, alice, dialled, final=503)
+
+    assert outcome.as_expected, outcome.output + kamailio.log()
+    wait_for(
+        lambda: "call from 12125550147" in kamailio.log(), what="the refusal in Kamailio's log"
+    )
