@@ -340,6 +340,12 @@ SIP_PASSWORD_KEY = env_str("SIP_PASSWORD_KEY")
 # when the line ends (plugline.telephony.lines). Empty (`make run` without SIP):
 # nothing is sent.
 KAMAILIO_RPC_URL = env_str("KAMAILIO_RPC_URL")
+# Where Kamailio sends calls out (its defines of the same names, README "Calls"):
+# the carrier's trunk for numbers of the United States and Canada outside
+# Plugline (sip:host[:port]), and the emergency service for 911 (a full SIP URI).
+# Empty: such calls are answered 503.
+SIP_CARRIER_URI = env_str("SIP_CARRIER_URI")
+SIP_EMERGENCY_URI = env_str("SIP_EMERGENCY_URI")
 
 # Billing (see plugline.billing). The gateway, and the secret that signs the
 # sandbox's webhooks (empty: derived from SECRET_KEY).

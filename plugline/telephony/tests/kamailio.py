@@ -68,7 +68,16 @@ def free_port() -> int:
     raise RuntimeError("no free port for both UDP and TCP")
 
 
-def defines(*, port: int, domain: str, db_url: str, ctl_socket: Path, rpc_port: int) -> list[str]:
+def defines(
+    *,
+    port: int,
+    domain: str,
+    db_url: str,
+    ctl_socket: Path,
+    rpc_port: int,
+    carrier_uri: str = "",
+    emergency_uri: str = "",
+) -> list[str]:
     """kamailio -A arguments that point the configuration at this test's ports and database."""
     values = {
         "RPC_LISTEN": f"tcp:127.0.0.1:{rpc_port}",
@@ -79,6 +88,8 @@ def defines(*, port: int, domain: str, db_url: str, ctl_socket: Path, rpc_port: 
         "DBURL": f'"{db_url}"',
         "CTL_SOCKET": f'"unix:{ctl_socket}"',
         "CHILDREN": "2",
+        "SIP_CARRIER_URI": f'"{carrier_uri}"',
+        "SIP_EMERGENCY_URI": f'"{emergency_uri}"',
     }
     return [arg for name, value in values.items() for arg in ("-A", f"{name}={value}")]
 
@@ -137,8 +148,11 @@ def _run_as_kamailio() -> list[str]:
 
 
 @contextmanager
-def running_kamailio(*, db_url: str, domain: str) -> Iterator[RunningKamailio]:
-    """Kamailio with the repository's configuration on a free port, until the block ends."""
+def running_kamailio(
+    *, db_url: str, domain: str, carrier_uri: str = "", emergency_uri: str = ""
+) -> Iterator[RunningKamailio]:
+    """Kamailio with the repository's configuration on a free port, until the block ends
+    (calls out go to `carrier_uri` and 911 to `emergency_uri`; empty: refused with 503)."""
     with tempfile.TemporaryDirectory(prefix="plugline-kamailio-") as directory:
         run_dir = Path(directory)
         user = _run_as_kamailio()
@@ -158,6 +172,8 @@ def running_kamailio(*, db_url: str, domain: str) -> Iterator[RunningKamailio]:
                 db_url=db_url,
                 ctl_socket=ctl_socket,
                 rpc_port=rpc_port,
+                carrier_uri=carrier_uri,
+                emergency_uri=emergency_uri,
             ),
             "-P",
             str(run_dir / "kamailio.pid"),
@@ -261,9 +277,16 @@ class SippOutcome:
 
 
 def sipp_register(
-    kamailio: RunningKamailio, *, username: str, domain: str, password: str, final: int
+    kamailio: RunningKamailio,
+    *,
+    username: str,
+    domain: str,
+    password: str,
+    final: int,
+    port: int | None = None,
 ) -> SippOutcome:
-    """One REGISTER by sipp, answered first by a challenge, then (expected) by `final`."""
+    """One REGISTER by sipp, answered first by a challenge, then (expected) by `final`; the
+    contact registered is sipp's address, on `port` if given (for a UAS to listen on after)."""
     if not (username.isalnum() and password.isalnum()):
         raise ValueError("sipp's injection file takes plain letters and digits here")
     with tempfile.TemporaryDirectory(prefix="plugline-sipp-") as directory:
@@ -285,7 +308,7 @@ def sipp_register(
                 "-i",
                 "127.0.0.1",
                 "-p",
-                str(free_port()),
+                str(port or free_port()),
                 "-m",
                 "1",
                 "-nd",

@@ -3,7 +3,11 @@ defines the tests and a deployment give it."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+
+import phonenumbers
+from phonenumbers import PhoneMetadata
 
 from plugline.telephony.tests.kamailio import CONFIG, defines, kamailio_check
 
@@ -53,3 +57,25 @@ def test_it_answers_rpc_over_http_on_its_loopback_port_only():
     assert 'loadmodule "jsonrpcs.so"' in text
     assert 'modparam("jsonrpcs", "transport", 1)' in text
     assert '$Rp != RPC_PORT || $si != "127.0.0.1"' in text
+
+
+def test_it_treats_as_abroad_exactly_the_nanp_countries_other_than_the_us_and_canada():
+    # The North American Numbering Plan's other countries (Jamaica, the Dominican
+    # Republic, ...) dial +1 too: Kamailio lists their area codes, checked here
+    # against libphonenumber's data. US territories (Puerto Rico, Guam, ...) are home.
+    [listed] = re.findall(r'\$rU =~ "\^1\(([0-9|]+)\)"', CONFIG.read_text())
+    home = {"US", "CA", "PR", "VI", "GU", "MP", "AS"}
+    patterns = [
+        metadata.leading_digits
+        for region in phonenumbers.region_codes_for_country_code(1)
+        if region not in home
+        and (metadata := PhoneMetadata.metadata_for_region(region)) is not None
+    ]
+    abroad = {
+        str(area)
+        for pattern in patterns
+        for area in range(200, 1000)
+        if re.match(rf"(?:{pattern})$", str(area))
+    }
+
+    assert set(listed.split("|")) == abroad

@@ -1,0 +1,465 @@
+"""Calls through Kamailio for the tests: sipp answering as a UAS (a registered device, the
+carrier's trunk, the emergency service), sipp placing a call with digest authentication, and
+two baresip phones calling each other.
+
+Every process listens on a free port, is stopped when its block ends, and every wait polls
+with a deadline.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import wave
+from array import array
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from plugline.telephony.tests.kamailio import SIPP_TIMEOUT, RunningKamailio, SippOutcome, free_port
+
+DEADLINE = 60.0
+
+
+def wait_for(condition: Callable[[], bool], *, what: str, timeout: float = DEADLINE) -> None:
+    """Poll `condition` until it holds, or fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"not seen within {timeout} s: {what}")
+
+
+def _udp_port_taken(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+        try:
+            udp.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+        return False
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=20)
+
+
+@dataclass
+class SippServer:
+    """sipp's embedded UAS on 127.0.0.1:port, logging every message it sends and receives."""
+
+    process: subprocess.Popen[bytes]
+    port: int
+    messages_path: Path
+
+    @property
+    def uri(self) -> str:
+        return f"sip:127.0.0.1:{self.port}"
+
+    def messages(self) -> str:
+        if not self.messages_path.exists():
+            return ""
+        return self.messages_path.read_text(errors="replace")
+
+    def invites(self) -> list[str]:
+        """The INVITEs it received, each its request line and headers."""
+        return [
+            "INVITE " + part.split("\n\n", 1)[0].split("\r\n\r\n", 1)[0]
+            for part in self.messages().split("\nINVITE ")[1:]
+        ]
+
+
+# sipp's embedded "uas" scenario, answering with the Record-Route set so
+# that the caller's ACK and BYE come back through Kamailio.
+UAS_SCENARIO = """<?xml version="1.0" encoding="ISO-8859-1" ?>
+<!DOCTYPE scenario SYSTEM "sipp.dtd">
+<scenario name="uas-record-route">
+  <recv request="INVITE" crlf="true"/>
+  <send>
+    <![CDATA[
+      SIP/2.0 180 Ringing
+      [last_Via:]
+      [last_Record-Route:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+      Content-Length: 0
+
+    ]]>
+  </send>
+  <send retrans="500">
+    <![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_Record-Route:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+      v=0
+      o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
+      s=-
+      c=IN IP[media_ip_type] [media_ip]
+      t=0 0
+      m=audio [media_port] RTP/AVP 0
+      a=rtpmap:0 PCMU/8000
+
+    ]]>
+  </send>
+  <recv request="ACK" crlf="true"/>
+  <recv request="BYE"/>
+  <send>
+    <![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+      Content-Length: 0
+
+    ]]>
+  </send>
+</scenario>
+"""
+
+
+@contextmanager
+def sipp_server(*, port: int | None = None) -> Iterator[SippServer]:
+    """sipp answering every call it receives (180, 200, then BYE answered), until the block ends."""
+    with tempfile.TemporaryDirectory(prefix="plugline-sipp-uas-") as directory:
+        folder = Path(directory)
+        port = port or free_port()
+        messages = folder / "messages.log"
+        scenario = folder / "uas.xml"
+        scenario.write_text(UAS_SCENARIO)
+        with (folder / "sipp.out").open("wb") as out:
+            process = subprocess.Popen(
+                [
+                    "sipp",
+                    "-sf",
+                    str(scenario),
+                    "-i",
+                    "127.0.0.1",
+                    "-p",
+                    str(port),
+                    "-nostdin",
+                    "-trace_msg",
+                    "-message_file",
+                    str(messages),
+                ],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                cwd=folder,
+                start_new_session=True,
+            )
+        try:
+            wait_for(
+                lambda: process.poll() is not None or _udp_port_taken(port),
+                what=f"sipp UAS listening on {port}",
+            )
+            if process.poll() is not None:
+                raise RuntimeError((folder / "sipp.out").read_text(errors="replace"))
+            yield SippServer(process, port, messages)
+        finally:
+            _stop(process)
+
+
+# A call placed by sipp: INVITE, challenged (407), sent again with the
+# caller's credentials, answered by {final}; answered calls are then
+# acknowledged and hung up through Kamailio (its Record-Route). Injection
+# fields: 0 caller, 1 domain, 2 [authentication ...], 3 the number dialled,
+# 4 the caller's domain (another one than Plugline's is never challenged).
+_INVITE = """
+      INVITE sip:[field3]@[field1] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:[field0]@[field4]>;tag=[pid]SIPpTag[call_number]
+      To: <sip:[field3]@[field1]>
+      Call-ID: [call_id]
+      CSeq: {cseq} INVITE
+      Contact: <sip:[field0]@[local_ip]:[local_port];transport=[transport]>
+      Max-Forwards: 70
+      {auth}
+      {extra}
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+      v=0
+      o=[field0] 53655765 2353687637 IN IP[local_ip_type] [local_ip]
+      s=-
+      c=IN IP[media_ip_type] [media_ip]
+      t=0 0
+      m=audio [media_port] RTP/AVP 0
+      a=rtpmap:0 PCMU/8000
+"""
+
+_ACK_FAILURE = """
+      ACK sip:[field3]@[field1] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch-2]
+      From: <sip:[field0]@[field4]>;tag=[pid]SIPpTag[call_number]
+      To: <sip:[field3]@[field1]>[peer_tag_param]
+      Call-ID: [call_id]
+      CSeq: {cseq} ACK
+      Max-Forwards: 70
+      Content-Length: 0
+"""
+
+
+def _send(message: str) -> str:
+    # ACKs are never answered: only requests that are get retransmitted.
+    retrans = "" if message.strip().startswith("ACK") else ' retrans="500"'
+    return f"  <send{retrans}>\n    <![CDATA[\n{message}\n    ]]>\n  </send>\n"
+
+
+def call_scenario(final: int, *, extra_header: str = "", challenged: bool = True) -> str:
+    """sipp's scenario for a call answered by `final` once the caller is authenticated (or at
+    once if not `challenged`), its INVITEs carrying `extra_header` if given."""
+    steps = []
+    if challenged:
+        steps += [
+            _send(_INVITE.format(cseq=1, auth="", extra=extra_header)),
+            '  <recv response="100" optional="true"/>\n',
+            '  <recv response="407" auth="true"/>\n',
+            _send(_ACK_FAILURE.format(cseq=1)),
+        ]
+    steps += [
+        _send(_INVITE.format(cseq=2, auth="[field2]" if challenged else "", extra=extra_header)),
+        '  <recv response="100" optional="true"/>\n',
+        '  <recv response="180" optional="true"/>\n',
+    ]
+    if final == 200:
+        steps += [
+            '  <recv response="200" rrs="true"/>\n',
+            _send(
+                """
+      ACK [next_url] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      [routes]
+      From: <sip:[field0]@[field1]>;tag=[pid]SIPpTag[call_number]
+      To: <sip:[field3]@[field1]>[peer_tag_param]
+      Call-ID: [call_id]
+      CSeq: 2 ACK
+      Max-Forwards: 70
+      Content-Length: 0
+"""
+            ),
+            _send(
+                """
+      BYE [next_url] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      [routes]
+      From: <sip:[field0]@[field1]>;tag=[pid]SIPpTag[call_number]
+      To: <sip:[field3]@[field1]>[peer_tag_param]
+      Call-ID: [call_id]
+      CSeq: 3 BYE
+      Max-Forwards: 70
+      Content-Length: 0
+"""
+            ),
+            '  <recv response="200"/>\n',
+        ]
+    else:
+        steps += [f'  <recv response="{final}"/>\n', _send(_ACK_FAILURE.format(cseq=2))]
+    return (
+        '<?xml version="1.0" encoding="ISO-8859-1" ?>\n'
+        '<!DOCTYPE scenario SYSTEM "sipp.dtd">\n'
+        '<scenario name="call-digest">\n' + "".join(steps) + "</scenario>\n"
+    )
+
+
+def sipp_call(
+    kamailio: RunningKamailio,
+    *,
+    username: str,
+    domain: str,
+    password: str,
+    dialled: str,
+    final: int,
+    extra_header: str = "",
+    caller_domain: str | None = None,
+) -> SippOutcome:
+    """`username` dials `dialled` with sipp; the outcome says whether `final` answered it. A
+    `caller_domain` other than `domain` places the call from outside Plugline, unchallenged."""
+    if not (username.isalnum() and password.isalnum()) or ";" in dialled:
+        raise ValueError("sipp's injection file takes plain letters and digits here")
+    with tempfile.TemporaryDirectory(prefix="plugline-sipp-uac-") as directory:
+        folder = Path(directory)
+        scenario = folder / "call.xml"
+        challenged = caller_domain in (None, domain)
+        scenario.write_text(call_scenario(final, extra_header=extra_header, challenged=challenged))
+        fields = folder / "call.csv"
+        fields.write_text(
+            "SEQUENTIAL\n"
+            f"{username};{domain};[authentication username={username} password={password}];"
+            f"{dialled};{caller_domain or domain}\n"
+        )
+        result = subprocess.run(
+            [
+                "sipp",
+                "-sf",
+                str(scenario),
+                "-inf",
+                str(fields),
+                "-i",
+                "127.0.0.1",
+                "-p",
+                str(free_port()),
+                "-m",
+                "1",
+                "-nostdin",
+                "-recv_timeout",
+                "20000",
+                "-timeout",
+                f"{SIPP_TIMEOUT}s",
+                "-timeout_error",
+                "-trace_err",
+                "-error_file",
+                str(folder / "errors.log"),
+                "-trace_msg",
+                "-message_file",
+                str(folder / "messages.log"),
+                kamailio.address,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=SIPP_TIMEOUT + 30,
+            check=False,
+            cwd=folder,
+        )
+        logs = [folder / "errors.log", folder / "messages.log"]
+        output = (
+            result.stdout[-3000:]
+            + result.stderr
+            + "".join(log.read_text(errors="replace") for log in logs if log.exists())
+        )
+        return SippOutcome(result.returncode, output)
+
+
+# baresip: a phone without a sound card, sending a 440 Hz tone and writing
+# what it sends and receives as WAV files (module sndfile).
+_BARESIP_CONFIG = """poll_method epoll
+sip_listen 127.0.0.1:{port}
+rtp_ports {rtp_low}-{rtp_high}
+audio_source ausine,440
+ausrc_srate 48000
+ausrc_channels 2
+audio_player aubridge,sink
+audio_alert aubridge,alert
+module_path /usr/lib/baresip/modules
+module g711.so
+module ausine.so
+module aubridge.so
+module sndfile.so
+snd_path {snd_path}
+module_tmp account.so
+module_app menu.so
+"""
+
+
+@dataclass
+class Phone:
+    process: subprocess.Popen[bytes]
+    folder: Path
+
+    def output(self) -> str:
+        return (self.folder / "baresip.out").read_text(errors="replace")
+
+    def stop(self) -> None:
+        """Hang up and quit (baresip then closes its recordings)."""
+        _stop(self.process)
+
+    def recorded_bytes(self) -> int:
+        """Bytes of received audio recorded so far (grows while media arrives)."""
+        return sum(path.stat().st_size for path in (self.folder / "snd").glob("*-dec.wav"))
+
+    def received_audio_seconds(self) -> float:
+        """Seconds of received audio that are not silence, over every WAV of decoded audio."""
+        total = 0.0
+        for path in (self.folder / "snd").glob("*-dec.wav"):
+            try:
+                with wave.open(str(path)) as recording:
+                    rate, channels = recording.getframerate(), recording.getnchannels()
+                    frames = recording.readframes(recording.getnframes())
+            except (EOFError, wave.Error):
+                continue  # still being written
+            samples = array("h", frames[: len(frames) // 2 * 2])
+            chunk = max(1, rate * channels // 50)  # 20 ms
+            total += (
+                sum(
+                    1
+                    for start in range(0, len(samples), chunk)
+                    if max((abs(s) for s in samples[start : start + chunk]), default=0) > 1000
+                )
+                / 50
+            )
+        return total
+
+
+def _port_pair() -> int:
+    """A free port whose next one is free too (baresip opens TLS on port + 1)."""
+    for _ in range(100):
+        port = free_port()
+        if not _udp_port_taken(port + 1):
+            return port
+    raise RuntimeError("no two free ports in a row")
+
+
+@contextmanager
+def baresip_phone(
+    *,
+    username: str,
+    domain: str,
+    password: str,
+    proxy: str,
+    answer: bool,
+    dial: str | None = None,
+) -> Iterator[Phone]:
+    """baresip registered as `username` through `proxy`; answers calls if `answer`; dials
+    `dial` (a SIP URI) once started, if given. Stopped when the block ends."""
+    with tempfile.TemporaryDirectory(prefix="plugline-baresip-") as directory:
+        folder = Path(directory)
+        (folder / "snd").mkdir()
+        rtp = free_port()
+        (folder / "config").write_text(
+            _BARESIP_CONFIG.format(
+                port=_port_pair(), rtp_low=rtp, rtp_high=rtp + 19, snd_path=folder / "snd"
+            )
+        )
+        (folder / "accounts").write_text(
+            f'<sip:{username}@{domain}>;auth_pass={password};outbound="sip:{proxy}";'
+            f"regint=300;answermode={'auto' if answer else 'manual'}\n"
+        )
+        command = ["baresip", "-f", str(folder)]
+        if dial:
+            command += ["-e", f"/dial {dial}"]
+        with (folder / "baresip.out").open("wb") as out:
+            process = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                cwd=folder,
+                start_new_session=True,
+            )
+        try:
+            yield Phone(process, folder)
+        finally:
+            _stop(process)
