@@ -142,15 +142,55 @@ UAS_SCENARIO = """<?xml version="1.0" encoding="ISO-8859-1" ?>
 """
 
 
+# A device that rings, then refuses the call with {final} (busy, no answer...).
+UAS_REFUSING_SCENARIO = """<?xml version="1.0" encoding="ISO-8859-1" ?>
+<!DOCTYPE scenario SYSTEM "sipp.dtd">
+<scenario name="uas-refusing">
+  <recv request="INVITE" crlf="true"/>
+  <send>
+    <![CDATA[
+      SIP/2.0 180 Ringing
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+      Content-Length: 0
+
+    ]]>
+  </send>
+  <send retrans="500">
+    <![CDATA[
+      SIP/2.0 {final} Refused
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+
+    ]]>
+  </send>
+  <recv request="ACK"/>
+</scenario>
+"""
+
+
 @contextmanager
-def sipp_server(*, port: int | None = None) -> Iterator[SippServer]:
-    """sipp answering every call it receives (180, 200, then BYE answered), until the block ends."""
+def sipp_server(*, port: int | None = None, refuse_with: int | None = None) -> Iterator[SippServer]:
+    """sipp answering every call it receives (180, 200, then BYE answered), or refusing each
+    with `refuse_with` after ringing, until the block ends."""
     with tempfile.TemporaryDirectory(prefix="plugline-sipp-uas-") as directory:
         folder = Path(directory)
         port = port or free_port()
         messages = folder / "messages.log"
         scenario = folder / "uas.xml"
-        scenario.write_text(UAS_SCENARIO)
+        scenario.write_text(
+            UAS_SCENARIO
+            if refuse_with is None
+            else UAS_REFUSING_SCENARIO.replace("{final}", str(refuse_with))
+        )
         with (folder / "sipp.out").open("wb") as out:
             process = subprocess.Popen(
                 [
