@@ -33,6 +33,7 @@ from plugline.devices.models import Device
 from plugline.devices.selectors import device_get_for_user, device_list_for_user
 from plugline.devices.services import device_e911_update, device_release, device_rename
 from plugline.portal.forms import DeviceNicknameForm, DeviceReleaseForm, E911AddressForm
+from plugline.telephony.callrecords import device_call_history_page
 
 
 def _user(request: HttpRequest) -> User:
@@ -101,8 +102,11 @@ def _device_page(
     nickname_form: DeviceNicknameForm | None = None,
     e911_form: E911AddressForm | None = None,
 ) -> HttpResponse:
+    calls_page, calls = device_call_history_page(device_id=device.pk, page=request.GET.get("calls"))
     context: dict[str, Any] = {
         "device": device,
+        "calls_page": calls_page,
+        "calls": calls,
         "service": subscriptions_for_devices([device])[device.pk],
         "trial": trial_summary(device=device),
         "nickname_form": nickname_form or DeviceNicknameForm(initial={"nickname": device.nickname}),
