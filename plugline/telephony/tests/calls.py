@@ -264,14 +264,18 @@ _ACK_FAILURE = """
 
 
 def _send(message: str) -> str:
-    # ACKs are never answered: only requests that are get retransmitted.
-    retrans = "" if message.strip().startswith("ACK") else ' retrans="500"'
+    # ACKs and answers are never answered: only requests that are get retransmitted.
+    retrans = "" if message.strip().startswith(("ACK", "SIP/2.0")) else ' retrans="500"'
     return f"  <send{retrans}>\n    <![CDATA[\n{message}\n    ]]>\n  </send>\n"
 
 
-def call_scenario(final: int, *, extra_header: str = "", challenged: bool = True) -> str:
+def call_scenario(
+    final: int, *, extra_header: str = "", challenged: bool = True, held: bool = False
+) -> str:
     """sipp's scenario for a call answered by `final` once the caller is authenticated (or at
-    once if not `challenged`), its INVITEs carrying `extra_header` if given."""
+    once if not `challenged`), its INVITEs carrying `extra_header` if given. A `held` call,
+    once answered, is not hung up by the caller: it waits for a BYE (Kamailio's, when the line
+    ends) and answers it."""
     steps = []
     if challenged:
         steps += [
@@ -301,6 +305,24 @@ def call_scenario(final: int, *, extra_header: str = "", challenged: bool = True
       Content-Length: 0
 """
             ),
+        ]
+    if final == 200 and held:
+        steps += [
+            '  <recv request="BYE" timeout="30000"/>\n',
+            _send(
+                """
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+"""
+            ),
+        ]
+    elif final == 200:
+        steps += [
             _send(
                 """
       BYE [next_url] SIP/2.0
@@ -335,16 +357,20 @@ def sipp_call(
     final: int,
     extra_header: str = "",
     caller_domain: str | None = None,
+    held: bool = False,
 ) -> SippOutcome:
     """`username` dials `dialled` with sipp; the outcome says whether `final` answered it. A
-    `caller_domain` other than `domain` places the call from outside Plugline, unchallenged."""
+    `caller_domain` other than `domain` places the call from outside Plugline, unchallenged.
+    A `held` call lasts until Kamailio ends it (see call_scenario)."""
     if not (username.isalnum() and password.isalnum()) or ";" in dialled:
         raise ValueError("sipp's injection file takes plain letters and digits here")
     with tempfile.TemporaryDirectory(prefix="plugline-sipp-uac-") as directory:
         folder = Path(directory)
         scenario = folder / "call.xml"
         challenged = caller_domain in (None, domain)
-        scenario.write_text(call_scenario(final, extra_header=extra_header, challenged=challenged))
+        scenario.write_text(
+            call_scenario(final, extra_header=extra_header, challenged=challenged, held=held)
+        )
         fields = folder / "call.csv"
         fields.write_text(
             "SEQUENTIAL\n"
