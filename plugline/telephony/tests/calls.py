@@ -302,8 +302,8 @@ def sipp_call(
 ) -> SippOutcome:
     """`username` dials `dialled` with sipp; the outcome says whether `final` answered it. A
     `caller_domain` other than `domain` places the call from outside Plugline, unchallenged."""
-    if not (username.isalnum() and password.isalnum()) or ";" in dialled:
-        raise ValueError("sipp's injection file takes plain letters and digits here")
+    if any(char in username + password + dialled for char in ";[] \t\r\n"):
+        raise ValueError("sipp's injection file takes no separator, bracket or space here")
     with tempfile.TemporaryDirectory(prefix="plugline-sipp-uac-") as directory:
         folder = Path(directory)
         scenario = folder / "call.xml"

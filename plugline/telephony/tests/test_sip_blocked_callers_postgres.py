@@ -180,3 +180,19 @@ def test_unblocking_lets_the_next_call_through(
     assert refused.as_expected, refused.output + kamailio.log()
     assert accepted.as_expected, accepted.output + kamailio.log()
     assert rings(bob_answering) == 1
+
+
+def test_a_from_user_with_quotes_is_recorded_as_sent(
+    kamailio: RunningKamailio, bob_line: Line, bob_answering: SippServer
+):
+    # Not a number: anonymous. What the caller sent reaches SQL escaped, never as SQL.
+    caller = "o'brien'),('x"
+    device = bob_line.boxed.device
+    anonymous_callers_refuse(device_id=device.pk, owner=owner(bob_line), refuse=True)
+
+    outcome = call_bob(kamailio, caller, final=603)
+
+    assert outcome.as_expected, outcome.output + kamailio.log()
+    assert BlockedCall.objects.exists(), kamailio.log()[-4000:]
+    [recorded] = BlockedCall.objects.all()
+    assert (recorded.caller, recorded.reason) == (caller, "anonymous")
