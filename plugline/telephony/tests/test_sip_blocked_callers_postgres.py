@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import psycopg
 import pytest
 from django.test import Client
 
@@ -29,6 +30,7 @@ from plugline.telephony.tests.kamailio import (
     SippOutcome,
     free_port,
     needs_postgres,
+    role_dsn,
     sipp_register,
 )
 from plugline.telephony.tests.sip_factory import Line, fetch_sip_settings, make_line
@@ -196,3 +198,24 @@ def test_a_from_user_with_quotes_is_recorded_as_sent(
     assert BlockedCall.objects.exists(), kamailio.log()[-4000:]
     [recorded] = BlockedCall.objects.all()
     assert (recorded.caller, recorded.reason) == (caller, "anonymous")
+
+
+def test_kamailios_role_reads_the_blocked_callers_and_may_only_insert_refused_calls(
+    kamailio: RunningKamailio, bob_line: Line
+):
+    block(bob_line, "1-900")
+    with psycopg.connect(role_dsn()) as conn:
+        assert conn.execute(
+            "SELECT username, prefix, is_prefix FROM sip_blocked_caller"
+        ).fetchall() == [(BOB, "1900", True)]
+        assert conn.execute("SELECT count(*) FROM sip_anonymous_refused").fetchone() == (0,)
+        for statement in (
+            "SELECT 1 FROM telephony_blockedcaller",
+            "SELECT 1 FROM telephony_callscreening",
+            "SELECT 1 FROM sip_blocked_call",
+            "DELETE FROM sip_blocked_call",
+            "UPDATE sip_blocked_call SET reason = 'x'",
+        ):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(statement)
+            conn.rollback()
