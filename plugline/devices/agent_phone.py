@@ -25,6 +25,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import urllib.error
 from collections.abc import Callable, Iterator
@@ -245,6 +246,10 @@ class Baresip:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def phone_run(
     *,
     sip: SipSettings,
@@ -258,6 +263,9 @@ def phone_run(
     A call placed returns 0 once it was established and has ended, 1 if it never was.
     """
     target = dial_uri(call, domain=sip.domain) if call else None
+    if threading.current_thread() is threading.main_thread():
+        # Stopped by a service manager or `kill`: stop baresip too, as after Ctrl-C.
+        signal.signal(signal.SIGTERM, _interrupt)
     phone = Baresip(sip=sip, answer=answer)
     registered = established = False
     started = time.monotonic()

@@ -66,6 +66,27 @@ class Agent:
         return self.out.read_text(errors="replace")
 
 
+def children(pid: int) -> list[int]:
+    """The processes whose parent is `pid`."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
 @contextmanager
 def agent(line: Line, portal: str, *arguments: str) -> Iterator[Agent]:
     """plugline-device for `line`'s device, its key in the environment as documented."""
@@ -115,4 +136,10 @@ def test_it_registers_two_devices_and_one_calls_the_other_which_answers(
         wait_for(lambda: "call ended" in answering.output(), what="Bob's side of the call ended")
         heard = answering.output()
         assert "call established with sip:12125550147@sip.plugline.test (incoming)" in heard
+        phones = children(answering.process.pid)
+        assert phones, "the answering agent runs baresip"
+        answering.process.terminate()
+        assert answering.process.wait(timeout=20) == 0
+        # Stopping the agent stops its phone: none is left registered behind it.
+        wait_for(lambda: not any(running(pid) for pid in phones), what="its baresip stopped")
     assert bob.boxed.key not in heard + said
