@@ -264,8 +264,10 @@ def phone_run(
     """
     target = dial_uri(call, domain=sip.domain) if call else None
     if threading.current_thread() is threading.main_thread():
-        # Stopped by a service manager or `kill`: stop baresip too, as after Ctrl-C.
+        # Stopped by Ctrl-C, a service manager or `kill`: stop baresip too. SIGINT is set
+        # as well because a shell starts background jobs with it ignored.
         signal.signal(signal.SIGTERM, _interrupt)
+        signal.signal(signal.SIGINT, _interrupt)
     phone = Baresip(sip=sip, answer=answer)
     registered = established = False
     started = time.monotonic()
