@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -54,3 +55,14 @@ def test_it_prints_how_the_demo_lines_register_and_call_each_other(settings):
 def test_it_prints_no_line_to_register_without_the_sip_server(settings):
     settings.KAMAILIO_RPC_URL = ""
     assert not LINE.search(seed())
+
+
+def test_the_readme_gives_the_same_demo_lines(settings):
+    settings.KAMAILIO_RPC_URL = "http://127.0.0.1:5064/RPC"
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
+
+    lines = list(LINE.finditer(seed()))
+
+    assert len(lines) == 2
+    for line in lines:
+        assert f"--serial {line['serial']} --key {line['key']} --register " in readme
