@@ -337,6 +337,9 @@ def register(
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if (args.call or args.answer or args.hangup_after is not None) and not args.register:
+        print("plugline-device: --call, --answer and --hangup-after go with --register")
+        return 2
     if not args.key:
         print("plugline-device: give the device key with --key or PLUGLINE_DEVICE_KEY")
         return 2
@@ -353,9 +356,6 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.check:
         return check(portal=portals[0], serial=args.serial, device_key=args.key)
-    if (args.call or args.answer or args.hangup_after is not None) and not args.register:
-        print("plugline-device: --call, --answer and --hangup-after go with --register")
-        return 2
     if args.register:
         return register(
             portal=portals[0],

@@ -57,7 +57,8 @@ def test_it_says_why_the_portal_gave_no_sip_settings():
 
 def test_it_refuses_a_call_without_register(capsys: pytest.CaptureFixture[str]):
     key = device_key_generate()
-    assert main(["--serial", "PLG20000001", "--key", key, "--call", "2125550148"]) == 2
+    arguments = ["--serial", "PLG20000001", "--key", key, "--port", "0", "--call", "2125550148"]
+    assert main([*arguments, "--portal", "http://127.0.0.1:8000"]) == 2
     assert "--call, --answer and --hangup-after go with --register" in capsys.readouterr().out
 
 
