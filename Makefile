@@ -9,7 +9,7 @@ SITE_URL ?= http://127.0.0.1:$(PORT)
 RUN_ENV := DEBUG=1 PORT='$(PORT)' SITE_URL='$(SITE_URL)'
 APPS := core accounts telephony devices billing notifications portal sandbox_gateway stores reup
 
-.PHONY: install run serve test check lint fmt messages browsers clean
+.PHONY: install run sip serve test check lint fmt messages browsers clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,25 @@ run: install
 	$(RUN_ENV) $(PY) manage.py db_worker --queue-name '*' & \
 	$(RUN_ENV) $(PY) manage.py run_scheduler & \
 	$(RUN_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# `make run` with the phone line: Kamailio (Debian's packages, installed when
+# missing) on the same SQLite file, SIP on 127.0.0.1:$(SIP_PORT), its JSON-RPC on
+# $(SIP_RPC_PORT) so that ending a line ends its registrations. Ctrl-C stops all four.
+SIP_PORT ?= 5060
+SIP_RPC_PORT ?= 5064
+SIP_ENV := $(RUN_ENV) SIP_PROXY='127.0.0.1:$(SIP_PORT)' \
+	KAMAILIO_RPC_URL='http://127.0.0.1:$(SIP_RPC_PORT)/RPC'
+sip: install
+	$(SIP_ENV) $(PY) manage.py run_kamailio --install-only
+	$(SIP_ENV) $(PY) manage.py migrate --noinput
+	$(SIP_ENV) $(PY) manage.py createcachetable
+	$(SIP_ENV) $(PY) manage.py seed_demo
+	@echo "Plugline on http://127.0.0.1:$(PORT)/ with its SIP server on 127.0.0.1:$(SIP_PORT)"
+	@trap 'kill 0' INT TERM EXIT; \
+	$(SIP_ENV) $(PY) manage.py run_kamailio --sip-port '$(SIP_PORT)' --rpc-port '$(SIP_RPC_PORT)' & \
+	$(SIP_ENV) $(PY) manage.py db_worker --queue-name '*' & \
+	$(SIP_ENV) $(PY) manage.py run_scheduler & \
+	$(SIP_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # Browser journeys use the system's Chromium (Debian: /usr/bin/chromium)
 # where there is one, else Playwright's own download.

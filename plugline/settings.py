@@ -119,6 +119,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "plugline.core.context_processors.brand",
+                "plugline.telephony.context_processors.telephony",
             ],
         },
     },

@@ -59,6 +59,7 @@ class AuditAction(models.TextChoices):
     SIP_CREDENTIALS_ROTATED = "sip_credentials_rotated", _("SIP credentials rotated")
     DEVICE_SUSPENDED = "device_suspended", _("Device suspended")
     DEVICE_RESUMED = "device_resumed", _("Device resumed")
+    BLOCKED_CALLERS_CHANGED = "blocked_callers_changed", _("Blocked callers changed")
 
 
 class AuditEvent(models.Model):

@@ -2,6 +2,7 @@
 
     plugline-device --serial S --key K [--port 7447] [--portal http://127.0.0.1:$PORT]
     plugline-device --serial S --key K --check
+    plugline-device --serial S --key K --register [--answer] [--call NUMBER [--hangup-after N]]
 
 It answers on 127.0.0.1 only, as the real device's driver does, so that the
 portal's activation page open in this computer's browser can detect it:
@@ -15,6 +16,9 @@ from another address gets a refusal it can read and nothing else
 ({"error": "origin_refused"}: no serial, no signature), so that a portal
 served on an address the agent was not started for can say so.
 `--check` asks the portal's device API for the device's own status instead.
+`--register` puts the device's line on the operator's SIP server instead,
+with baresip (see plugline.devices.agent_phone): it answers incoming calls
+with `--answer`, and places a call with `--call`.
 
 It needs no Django settings (only devices.keys, for signing) and never
 prints or logs its key. The key may come from PLUGLINE_DEVICE_KEY instead
@@ -35,6 +39,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
+from plugline.devices.agent_phone import PhoneError, phone_run, sip_settings_fetch
 from plugline.devices.keys import BadDeviceKey, presence_sign, public_key_from_device_key
 
 # The same variable and default as the portal's settings.DEVICE_AGENT_PORT.
@@ -281,11 +286,60 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="ask the portal for this device's status, print it and exit",
     )
+    phone = parser.add_argument_group("the phone line (needs baresip)")
+    phone.add_argument(
+        "--register",
+        action="store_true",
+        help="fetch the device's SIP settings from the portal and register its line, until Ctrl-C",
+    )
+    phone.add_argument(
+        "--answer", action="store_true", help="with --register: answer incoming calls"
+    )
+    phone.add_argument(
+        "--call",
+        metavar="NUMBER",
+        help="with --register: call NUMBER (any common format) and exit when the call ends",
+    )
+    phone.add_argument(
+        "--hangup-after",
+        type=float,
+        metavar="SECONDS",
+        help="with --call: hang up this many seconds after the call is answered",
+    )
     return parser
+
+
+def register(
+    *,
+    portal: str,
+    serial: str,
+    device_key: str,
+    answer: bool,
+    call: str | None,
+    hangup_after: float | None,
+) -> int:
+    """The device's line registered with baresip; placing `call` if given. Exit code."""
+    try:
+        sip = sip_settings_fetch(
+            portal=portal, serial=serial, device_key=device_key, post_json=_post_json
+        )
+        return phone_run(
+            sip=sip,
+            answer=answer,
+            call=call,
+            hangup_after=hangup_after,
+            say=lambda line: print(f"plugline-device: {line}", flush=True),
+        )
+    except PhoneError as error:
+        print(f"plugline-device: {error}", flush=True)
+        return 1
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if (args.call or args.answer or args.hangup_after is not None) and not args.register:
+        print("plugline-device: --call, --answer and --hangup-after go with --register")
+        return 2
     if not args.key:
         print("plugline-device: give the device key with --key or PLUGLINE_DEVICE_KEY")
         return 2
@@ -302,6 +356,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.check:
         return check(portal=portals[0], serial=args.serial, device_key=args.key)
+    if args.register:
+        return register(
+            portal=portals[0],
+            serial=args.serial,
+            device_key=args.key,
+            answer=args.answer,
+            call=args.call,
+            hangup_after=args.hangup_after,
+        )
     try:
         server = AgentServer(
             port=args.port, serial=args.serial, device_key=args.key, origins=origins

@@ -1,4 +1,4 @@
-"""Forms of a device's page: nickname, E911 address, release."""
+"""Forms of a device's page: nickname, E911 address, blocked callers, release."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from plugline.core.address_forms import AddressForm
 from plugline.devices.models import Device
 from plugline.devices.services import NICKNAME_MAX_LENGTH
+from plugline.telephony.blocking import BlockedEntry, blocked_entry_parse
 
 
 class DeviceNicknameForm(forms.Form):
@@ -74,3 +75,41 @@ class DeviceReleaseForm(forms.Form):
     @property
     def keep_number(self) -> bool:
         return self.cleaned_data.get("number") == "keep"
+
+
+class BlockedCallerForm(forms.Form):
+    """ "Block a caller": a number in any common format, or the start of numbers."""
+
+    number = forms.CharField(
+        label=_("Number or prefix to block"),
+        max_length=40,
+        help_text=_(
+            "A phone number, such as (212) 555-0147, or the start of numbers, such as 1-900: "
+            "every number that starts with it is blocked."
+        ),
+        error_messages={
+            "required": _("Type the number or the prefix to block."),
+            "max_length": _("Keep it to %(limit_value)d characters or fewer."),
+        },
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Its own ids, so that it can share a page with other forms.
+        kwargs.setdefault("prefix", "block")
+        super().__init__(*args, **kwargs)
+
+    def clean_number(self) -> BlockedEntry:
+        return blocked_entry_parse(self.cleaned_data["number"])
+
+
+class AnonymousCallersForm(forms.Form):
+    refuse_anonymous = forms.BooleanField(
+        label=_("Refuse callers who hide their number"),
+        required=False,
+        help_text=_("Calls from anonymous, withheld or private numbers are declined."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "anonymous")
+        super().__init__(*args, **kwargs)

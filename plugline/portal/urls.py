@@ -13,5 +13,20 @@ urlpatterns = [
         views.device_trial_cancel,
         name="device_trial_cancel",
     ),
+    path(
+        "devices/<str:serial>/blocked-callers/",
+        views.device_blocked_caller_add,
+        name="device_blocked_caller_add",
+    ),
+    path(
+        "devices/<str:serial>/blocked-callers/<int:blocked_id>/remove/",
+        views.device_blocked_caller_remove,
+        name="device_blocked_caller_remove",
+    ),
+    path(
+        "devices/<str:serial>/anonymous-callers/",
+        views.device_anonymous_callers,
+        name="device_anonymous_callers",
+    ),
     path("devices/<str:serial>/release/", views.device_release_confirm, name="device_release"),
 ]

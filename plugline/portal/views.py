@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
@@ -32,8 +33,20 @@ from plugline.billing.trials import trial_cancel, trial_summary
 from plugline.devices.models import Device
 from plugline.devices.selectors import device_get_for_user, device_list_for_user
 from plugline.devices.services import device_e911_update, device_release, device_rename
-from plugline.portal.forms import DeviceNicknameForm, DeviceReleaseForm, E911AddressForm
+from plugline.portal.forms import (
+    AnonymousCallersForm,
+    BlockedCallerForm,
+    DeviceNicknameForm,
+    DeviceReleaseForm,
+    E911AddressForm,
+)
 from plugline.telephony.callrecords import device_call_history_page
+from plugline.telephony.selectors import caller_blocking_for_device
+from plugline.telephony.services import (
+    anonymous_callers_refuse,
+    blocked_caller_add,
+    blocked_caller_remove,
+)
 
 
 def _user(request: HttpRequest) -> User:
@@ -101,8 +114,10 @@ def _device_page(
     *,
     nickname_form: DeviceNicknameForm | None = None,
     e911_form: E911AddressForm | None = None,
+    blocked_form: BlockedCallerForm | None = None,
 ) -> HttpResponse:
     calls_page, calls = device_call_history_page(device_id=device.pk, page=request.GET.get("calls"))
+    blocking = caller_blocking_for_device(device_id=device.pk)
     context: dict[str, Any] = {
         "device": device,
         "calls_page": calls_page,
@@ -111,6 +126,11 @@ def _device_page(
         "trial": trial_summary(device=device),
         "nickname_form": nickname_form or DeviceNicknameForm(initial={"nickname": device.nickname}),
         "e911_form": e911_form or E911AddressForm(device=device),
+        "blocking": blocking,
+        "blocked_form": blocked_form or BlockedCallerForm(),
+        "anonymous_form": AnonymousCallersForm(
+            initial={"refuse_anonymous": blocking.refuse_anonymous}
+        ),
     }
     return render(request, "portal/device.html", context)
 
@@ -159,6 +179,68 @@ def device_e911(request: HttpRequest, serial: str) -> HttpResponse:
             )
             return redirect("portal:device", serial=device.serial)
     return _device_page(request, device, e911_form=form)
+
+
+@login_required
+@require_POST
+def device_blocked_caller_add(request: HttpRequest, serial: str) -> HttpResponse:
+    """ "Block": Kamailio refuses the number's (or prefix's) next call to the device."""
+    user = _user(request)
+    device = device_get_for_user(user=user, serial=serial)
+    form = BlockedCallerForm(request.POST)
+    if form.is_valid():
+        try:
+            entry, created = blocked_caller_add(
+                device_id=device.pk,
+                owner=user,
+                text=form["number"].value(),
+                request=request,
+            )
+        except ValidationError as error:
+            form.add_error("number", error)
+        else:
+            message = (
+                gettext("%(number)s is blocked: its calls to this device are declined.")
+                if created
+                else gettext("%(number)s was already blocked.")
+            )
+            messages.success(request, message % {"number": entry.display})
+            return redirect(f"{reverse('portal:device', args=[device.serial])}#device-blocked")
+    return _device_page(request, device, blocked_form=form)
+
+
+@login_required
+@require_POST
+def device_blocked_caller_remove(
+    request: HttpRequest, serial: str, blocked_id: int
+) -> HttpResponse:
+    user = _user(request)
+    device = device_get_for_user(user=user, serial=serial)
+    if blocked_caller_remove(
+        device_id=device.pk, owner=user, blocked_id=blocked_id, request=request
+    ):
+        messages.success(request, gettext("Unblocked: those calls ring the device again."))
+    return redirect(f"{reverse('portal:device', args=[device.serial])}#device-blocked")
+
+
+@login_required
+@require_POST
+def device_anonymous_callers(request: HttpRequest, serial: str) -> HttpResponse:
+    user = _user(request)
+    device = device_get_for_user(user=user, serial=serial)
+    form = AnonymousCallersForm(request.POST)
+    form.is_valid()  # a checkbox: always valid
+    refuse = bool(form.cleaned_data.get("refuse_anonymous"))
+    changed = anonymous_callers_refuse(
+        device_id=device.pk, owner=user, refuse=refuse, request=request
+    )
+    if not changed:
+        messages.success(request, gettext("Nothing changed."))
+    elif refuse:
+        messages.success(request, gettext("Callers who hide their number are now declined."))
+    else:
+        messages.success(request, gettext("Callers who hide their number ring the device again."))
+    return redirect(f"{reverse('portal:device', args=[device.serial])}#device-blocked")
 
 
 @login_required

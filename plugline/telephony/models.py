@@ -11,6 +11,7 @@ customers never get the same number.
 from __future__ import annotations
 
 from django.db import models
+from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
 
 
@@ -198,3 +199,85 @@ class CallRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.caller} → {self.callee} ({self.started_at:%Y-%m-%d %H:%M})"
+
+
+class BlockedCaller(models.Model):
+    """A number, or the start of numbers, whose calls a device refuses (Kamailio reads them
+    through the view sip_blocked_caller at every incoming call)."""
+
+    device = models.ForeignKey(
+        "devices.Device",
+        on_delete=models.CASCADE,
+        related_name="blocked_callers",
+        verbose_name=_("device"),
+    )
+    # E.164 with its '+': the whole number, or its first digits when is_prefix.
+    e164 = models.CharField(_("number or prefix"), max_length=16)
+    is_prefix = models.BooleanField(_("every number starting with it"), default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("blocked caller")
+        verbose_name_plural = _("blocked callers")
+        ordering = ["e164"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["device", "e164", "is_prefix"], name="blocked_caller_once"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(e164__regex=r"^\+[1-9][0-9]{2,14}$"),
+                name="blocked_caller_e164",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.e164}…" if self.is_prefix else self.e164
+
+
+class CallScreening(models.Model):
+    """A device's choices about who may call it, beyond its list of blocked callers."""
+
+    device = models.OneToOneField(
+        "devices.Device",
+        on_delete=models.CASCADE,
+        related_name="call_screening",
+        verbose_name=_("device"),
+    )
+    # Callers who hide their number: "anonymous", withheld (Privacy: id), or no number.
+    refuse_anonymous = models.BooleanField(_("refuse anonymous callers"), default=False)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("call screening")
+        verbose_name_plural = _("call screenings")
+
+    def __str__(self) -> str:
+        return str(self.device_id)
+
+
+class BlockedCallReason(models.TextChoices):
+    BLOCKED_NUMBER = "blocked", _("blocked number")
+    ANONYMOUS = "anonymous", _("anonymous caller")
+
+
+class BlockedCall(models.Model):
+    """A call Kamailio refused because its callee blocks the caller (Kamailio inserts it).
+
+    Kept apart until the call history imports it: one row per Call-ID.
+    """
+
+    call_id = models.CharField(_("Call-ID"), max_length=255, unique=True)
+    # The callee's SIP user (E.164 digits without '+') and the caller as Kamailio saw it.
+    callee = models.CharField(_("callee"), max_length=64, db_index=True)
+    caller = models.CharField(_("caller"), max_length=128, blank=True)
+    reason = models.CharField(_("reason"), max_length=16, choices=BlockedCallReason.choices)
+    created_at = models.DateTimeField(_("created at"), db_default=Now())
+
+    class Meta:
+        db_table = "sip_blocked_call"
+        verbose_name = _("blocked call")
+        verbose_name_plural = _("blocked calls")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.caller} → {self.callee}"

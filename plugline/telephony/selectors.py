@@ -1,4 +1,4 @@
-"""Reads of telephony: the number inventory, a device's SIP settings."""
+"""Reads of telephony: the number inventory, a device's SIP settings, its blocked callers."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import QuerySet
 
-from plugline.telephony.models import PhoneNumber, SipAccount
+from plugline.telephony.blocking import BlockedEntry
+from plugline.telephony.models import BlockedCaller, CallScreening, PhoneNumber, SipAccount
 from plugline.telephony.services import _free_now
 from plugline.telephony.sip import sip_password
 
@@ -58,3 +59,30 @@ def sip_settings_for_device(*, device_id: int) -> SipSettings | None:
         proxy=settings.SIP_PROXY,
         transport=settings.SIP_TRANSPORT,
     )
+
+
+@dataclass(frozen=True)
+class BlockedCallerRow:
+    id: int
+    entry: BlockedEntry
+
+
+@dataclass(frozen=True)
+class CallerBlocking:
+    """A device's blocked numbers and prefixes, and whether it refuses anonymous callers."""
+
+    blocked: list[BlockedCallerRow]
+    refuse_anonymous: bool
+
+
+def caller_blocking_for_device(*, device_id: int) -> CallerBlocking:
+    """The device's blocking (two queries, however long its list). The caller has already
+    checked that the device is the asker's."""
+    rows = [
+        BlockedCallerRow(id=pk, entry=BlockedEntry(e164=e164, is_prefix=is_prefix))
+        for pk, e164, is_prefix in BlockedCaller.objects.filter(device_id=device_id)
+        .order_by("is_prefix", "e164")
+        .values_list("pk", "e164", "is_prefix")
+    ]
+    refuse = CallScreening.objects.filter(device_id=device_id, refuse_anonymous=True).exists()
+    return CallerBlocking(blocked=rows, refuse_anonymous=refuse)

@@ -11,15 +11,24 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from plugline.core.models import AuditAction
 from plugline.core.services import audit_record
+from plugline.telephony.blocking import MAX_BLOCKED_PER_DEVICE, BlockedEntry, blocked_entry_parse
 from plugline.telephony.lines import sip_aor, sip_registrations_end_on_commit
-from plugline.telephony.models import NumberStatus, PhoneNumber, SipAccount
+from plugline.telephony.models import (
+    BlockedCaller,
+    CallScreening,
+    NumberStatus,
+    PhoneNumber,
+    SipAccount,
+)
 from plugline.telephony.sip import digest_ha1, digest_ha1b, sip_password, sip_username
 
 
@@ -197,6 +206,7 @@ def sip_line_end_for_new_owner(*, device_id: int, request: HttpRequest | None = 
     if account is not None:
         sip_credentials_rotate(account=account, request=request)
     device_call_history_unlink(device_id=device_id)
+    blocked_callers_clear(device_id=device_id)
 
 
 @transaction.atomic
@@ -225,3 +235,103 @@ def sip_accounts_provision_all() -> tuple[int, int]:
     removed, _ = SipAccount.objects.filter(device__phone_number__isnull=True).delete()
     sip_subscriber_view_write(connection)
     return kept, removed
+
+
+def _blocked_callers_audit(
+    *, device_id: int, owner: AbstractBaseUser, change: str, request: HttpRequest | None
+) -> None:
+    audit_record(
+        action=AuditAction.BLOCKED_CALLERS_CHANGED,
+        request=request,
+        user=owner,
+        identifier=str(device_id),
+        data={"device_id": device_id, "change": change},
+    )
+
+
+@transaction.atomic
+def blocked_caller_add(
+    *,
+    device_id: int,
+    owner: AbstractBaseUser,
+    text: str,
+    request: HttpRequest | None = None,
+) -> tuple[BlockedEntry, bool]:
+    """Block the number or prefix `text` on the device (its owner's request); the entry and
+    whether it is new. Kamailio refuses its next call."""
+    entry = blocked_entry_parse(text)
+    existing = BlockedCaller.objects.select_for_update().filter(device_id=device_id)
+    if (
+        not existing.filter(e164=entry.e164, is_prefix=entry.is_prefix).exists()
+        and existing.count() >= MAX_BLOCKED_PER_DEVICE
+    ):
+        raise ValidationError(
+            _("You can block up to %(count)d numbers and prefixes: remove one first."),
+            code="too_many",
+            params={"count": MAX_BLOCKED_PER_DEVICE},
+        )
+    _blocked, created = BlockedCaller.objects.get_or_create(
+        device_id=device_id, e164=entry.e164, is_prefix=entry.is_prefix
+    )
+    if created:
+        _blocked_callers_audit(
+            device_id=device_id,
+            owner=owner,
+            change=f"blocked {entry.e164}{'…' if entry.is_prefix else ''}",
+            request=request,
+        )
+    return entry, created
+
+
+@transaction.atomic
+def blocked_caller_remove(
+    *,
+    device_id: int,
+    owner: AbstractBaseUser,
+    blocked_id: int,
+    request: HttpRequest | None = None,
+) -> bool:
+    """Unblock one of the device's entries; False if it had no such entry."""
+    blocked = BlockedCaller.objects.filter(device_id=device_id, pk=blocked_id).first()
+    if blocked is None:
+        return False
+    blocked.delete()
+    _blocked_callers_audit(
+        device_id=device_id,
+        owner=owner,
+        change=f"unblocked {blocked.e164}{'…' if blocked.is_prefix else ''}",
+        request=request,
+    )
+    return True
+
+
+@transaction.atomic
+def anonymous_callers_refuse(
+    *,
+    device_id: int,
+    owner: AbstractBaseUser,
+    refuse: bool,
+    request: HttpRequest | None = None,
+) -> bool:
+    """Refuse (or accept again) callers who hide their number; whether anything changed."""
+    screening, _created = CallScreening.objects.select_for_update().get_or_create(
+        device_id=device_id
+    )
+    if screening.refuse_anonymous == refuse:
+        return False
+    screening.refuse_anonymous = refuse
+    screening.save(update_fields=["refuse_anonymous", "updated_at"])
+    _blocked_callers_audit(
+        device_id=device_id,
+        owner=owner,
+        change="anonymous refused" if refuse else "anonymous accepted",
+        request=request,
+    )
+    return True
+
+
+@transaction.atomic
+def blocked_callers_clear(*, device_id: int) -> None:
+    """The device leaves its owner: their blocked callers and choices go with them."""
+    BlockedCaller.objects.filter(device_id=device_id).delete()
+    CallScreening.objects.filter(device_id=device_id).delete()

@@ -237,9 +237,7 @@ _INVITE = """
       CSeq: {cseq} INVITE
       Contact: <sip:[field0]@[local_ip]:[local_port];transport=[transport]>
       Max-Forwards: 70
-      {auth}
-      {extra}
-      Content-Type: application/sdp
+{headers}      Content-Type: application/sdp
       Content-Length: [len]
 
       v=0
@@ -269,6 +267,12 @@ def _send(message: str) -> str:
     return f"  <send{retrans}>\n    <![CDATA[\n{message}\n    ]]>\n  </send>\n"
 
 
+def _invite(*, cseq: int, auth: str, extra: str) -> str:
+    """The INVITE with the headers given; none left empty (an empty line ends the headers)."""
+    headers = "".join(f"      {header}\n" for header in (auth, extra) if header)
+    return _INVITE.format(cseq=cseq, headers=headers)
+
+
 def call_scenario(
     final: int, *, extra_header: str = "", challenged: bool = True, held: bool = False
 ) -> str:
@@ -279,13 +283,13 @@ def call_scenario(
     steps = []
     if challenged:
         steps += [
-            _send(_INVITE.format(cseq=1, auth="", extra=extra_header)),
+            _send(_invite(cseq=1, auth="", extra=extra_header)),
             '  <recv response="100" optional="true"/>\n',
             '  <recv response="407" auth="true"/>\n',
             _send(_ACK_FAILURE.format(cseq=1)),
         ]
     steps += [
-        _send(_INVITE.format(cseq=2, auth="[field2]" if challenged else "", extra=extra_header)),
+        _send(_invite(cseq=2, auth="[field2]" if challenged else "", extra=extra_header)),
         '  <recv response="100" optional="true"/>\n',
         '  <recv response="180" optional="true"/>\n',
     ]
@@ -362,8 +366,8 @@ def sipp_call(
     """`username` dials `dialled` with sipp; the outcome says whether `final` answered it. A
     `caller_domain` other than `domain` places the call from outside Plugline, unchallenged.
     A `held` call lasts until Kamailio ends it (see call_scenario)."""
-    if not (username.isalnum() and password.isalnum()) or ";" in dialled:
-        raise ValueError("sipp's injection file takes plain letters and digits here")
+    if any(char in username + password + dialled for char in ";[] \t\r\n"):
+        raise ValueError("sipp's injection file takes no separator, bracket or space here")
     with tempfile.TemporaryDirectory(prefix="plugline-sipp-uac-") as directory:
         folder = Path(directory)
         scenario = folder / "call.xml"

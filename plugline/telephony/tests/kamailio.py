@@ -86,6 +86,7 @@ def defines(
         "LISTEN_TCP": f"tcp:127.0.0.1:{port}",
         "SIP_DOMAIN": f'"{domain}"',
         "DBURL": f'"{db_url}"',
+        "SQLOPS_CON": f'"plugline=>{db_url}"',
         "CTL_SOCKET": f'"unix:{ctl_socket}"',
         "CHILDREN": "2",
         "SIP_CARRIER_URI": f'"{carrier_uri}"',

@@ -103,6 +103,12 @@ def demo_device_key(serial: str) -> str:
     return keys.b64encode(hashlib.sha256(f"plugline-demo-device-{index}".encode()).digest())
 
 
+def demo_line_key(serial: str) -> str:
+    """The key of one of the demo subscriber's own devices: fixed, so that the README can
+    register its line with plugline-device (`make sip`). Demo only."""
+    return keys.b64encode(hashlib.sha256(f"plugline-demo-line-{serial}".encode()).digest())
+
+
 def demo_label_code(serial: str) -> str:
     index = _demo_index(serial)
     digest = hashlib.sha256(f"plugline-demo-label-{index}".encode()).digest()
@@ -172,6 +178,18 @@ class Command(BaseCommand):
                 f"  {serial} ({sold}), label code {demo_label_code(serial)}:\n"
                 f"    .venv/bin/plugline-device --serial {serial} --key {demo_device_key(serial)}"
             )
+        if settings.KAMAILIO_RPC_URL:
+            self.stdout.write(
+                "The demo subscriber's lines, on the SIP server (`make sip`): register one "
+                "and answer its calls, then call it from the other:"
+            )
+            for (serial, number, _), flags in zip(
+                DEMO_DEVICES, ["--answer", f"--call {DEMO_DEVICES[0][1][2:]}"], strict=True
+            ):
+                self.stdout.write(
+                    f"  {number}: .venv/bin/plugline-device --serial {serial} "
+                    f"--key {demo_line_key(serial)} --register {flags}"
+                )
         if settings.SITE_URL != DEFAULT_SITE_URL:
             # The agent answers only the portal's pages: by default, those on port 8000.
             self.stdout.write(
@@ -317,6 +335,9 @@ class Command(BaseCommand):
                     resets.append(f"device {serial}'s name back to {nickname}")
             device_assign(serial=serial, owner=demo, phone_number=number, nickname=nickname)
             number_mark_assigned(e164=number)
+            Device.objects.filter(serial=serial).update(
+                public_key=keys.public_key_from_device_key(demo_line_key(serial))
+            )
 
     def _boxed_devices(self, *, resets: list[str]) -> None:
         """The boxed demo devices are on no account: activated in the demo, they go back."""

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('devices', '0006_suspension'),
-        ('telephony', '0005_sip_line_open_and_suspension'),
+        ('telephony', '0006_blocked_callers'),
     ]
 
     operations = [

@@ -1,0 +1,120 @@
+"""`manage.py run_kamailio` (`make sip`): Kamailio on the embedded default's SQLite file, with
+the repository's configuration, authenticating against the view sip_subscriber there and
+ending a line's registrations through its JSON-RPC; and the packages it needs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.core.management.base import CommandError
+from django.db import connection
+from django.test import Client
+
+from plugline.accounts.models import User
+from plugline.devices.services import device_suspend
+from plugline.telephony.management.commands.run_kamailio import (
+    kamailio_command,
+    packages_install,
+)
+from plugline.telephony.tests.kamailio import (
+    DOMAIN,
+    RunningKamailio,
+    _stop,
+    _wait_until_ready,
+    free_port,
+    kamailio_check,
+    sipp_register,
+)
+from plugline.telephony.tests.sip_factory import Line, fetch_sip_settings
+
+needs_sqlite = pytest.mark.skipif(
+    os.environ.get("DATABASE_URL", "").startswith("postgres"),
+    reason="run_kamailio serves the embedded default, on SQLite",
+)
+
+
+@pytest.fixture
+def sqlite_kamailio(settings, transactional_db: None) -> Iterator[RunningKamailio]:
+    """Kamailio as run_kamailio starts it, on free ports, reading the test database's file."""
+    settings.SIP_DOMAIN = DOMAIN
+    database = Path(connection.settings_dict["NAME"]).resolve()
+    with tempfile.TemporaryDirectory(prefix="plugline-kamailio-sqlite-") as directory:
+        run_dir = Path(directory)
+        port, rpc_port = free_port(), free_port()
+        log_path = run_dir / "kamailio.log"
+        command = kamailio_command(
+            database=database, sip_port=port, rpc_port=rpc_port, run_dir=run_dir
+        )
+        with log_path.open("wb") as log:
+            process = subprocess.Popen(
+                command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        kamailio = RunningKamailio(
+            process, port, DOMAIN, run_dir / "kamailio_ctl", log_path, rpc_port
+        )
+        try:
+            _wait_until_ready(kamailio)
+            settings.KAMAILIO_RPC_URL = kamailio.rpc_url
+            yield kamailio
+        finally:
+            _stop(process)
+
+
+def is_registered(kamailio: RunningKamailio, username: str) -> bool:
+    dump = kamailio.rpc("ul.dump", "brief")
+    assert dump.returncode == 0, dump.stdout + dump.stderr
+    return f"{username}@{DOMAIN}" in dump.stdout
+
+
+@needs_sqlite
+def test_it_registers_a_device_on_the_sqlite_file_and_ends_its_line_when_suspended(
+    sqlite_kamailio: RunningKamailio, line: Line, client: Client
+):
+    kamailio = sqlite_kamailio
+    sip = fetch_sip_settings(client, line.boxed).json()
+    credentials = {"username": sip["username"], "domain": sip["domain"]}
+
+    wrong = sipp_register(kamailio, **credentials, password="notthepassword", final=401)
+    assert wrong.as_expected, wrong.output + kamailio.log()
+    right = sipp_register(kamailio, **credentials, password=sip["password"], final=200)
+    assert right.as_expected, right.output + kamailio.log()
+    assert is_registered(kamailio, sip["username"])
+
+    staff = User.objects.create_user("staff@example.com", "x", is_staff=True)
+    started = time.monotonic()
+    device_suspend(device=line.boxed.device, reason="Fraud report 4413", actor=staff)
+    while is_registered(kamailio, sip["username"]) and time.monotonic() - started < 1.0:
+        time.sleep(0.02)
+    assert not is_registered(kamailio, sip["username"]), kamailio.log()
+    refused = sipp_register(kamailio, **credentials, password=sip["password"], final=403)
+    assert refused.as_expected, refused.output + kamailio.log()
+
+
+def test_it_says_which_packages_to_install_when_not_root(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    said: list[str] = []
+    with pytest.raises(CommandError) as refused:
+        packages_install(["kamailio-sqlite-modules", "baresip-core"], say=said.append)
+    assert "sudo apt-get install -y --no-install-recommends kamailio-sqlite-modules " in str(
+        refused.value
+    )
+    assert "baresip-core" in str(refused.value)
+    assert said == []
+
+
+def test_it_installs_nothing_when_nothing_is_missing(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    packages_install([], say=pytest.fail)
+
+
+def test_it_checks_the_sqlite_variant_of_the_configuration():
+    checked = kamailio_check(
+        "-A", "WITH_SQLITE", "-A", 'DBURL="sqlite:///var/lib/plugline.sqlite3"'
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
