@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from plugline.devices.line_status import device_line_status
+from plugline.devices.models import Device
 from plugline.devices.presence import (
     CHALLENGE_LIFETIME,
     PURPOSE_AGENT,
@@ -120,12 +121,8 @@ def device_proof(request: HttpRequest, body: SignedRequest) -> Any:
     return {"present": device is not None}
 
 
-@router.post(
-    "/status",
-    response={200: StatusResponse, 403: ErrorResponse, 429: ErrorResponse},
-    summary="The device's own status, for the device itself",
-)
-def device_status(request: HttpRequest, body: SignedRequest) -> Any:
+def _signed_device(request: HttpRequest, body: SignedRequest) -> Device | Status[ErrorResponse]:
+    """The device a signed request proves, or the answer to give instead (429, 403)."""
     if not rate_limit_consume(request, action="device_signed", serial=body.serial):
         return _too_many()
     device = challenge_verify(
@@ -141,6 +138,18 @@ def device_status(request: HttpRequest, body: SignedRequest) -> Any:
                 detail=_("The signature does not prove this device. Ask for a new challenge.")
             ),
         )
+    return device
+
+
+@router.post(
+    "/status",
+    response={200: StatusResponse, 403: ErrorResponse, 429: ErrorResponse},
+    summary="The device's own status, for the device itself",
+)
+def device_status(request: HttpRequest, body: SignedRequest) -> Any:
+    device = _signed_device(request, body)
+    if not isinstance(device, Device):
+        return device
     return {
         "status": device_line_status(device),
         "phone_number": device.phone_number,
@@ -154,21 +163,9 @@ def device_status(request: HttpRequest, body: SignedRequest) -> Any:
     summary="The device's SIP settings (its password included), for the device itself",
 )
 def device_sip_settings(request: HttpRequest, body: SignedRequest) -> Any:
-    if not rate_limit_consume(request, action="device_signed", serial=body.serial):
-        return _too_many()
-    device = challenge_verify(
-        serial=body.serial,
-        challenge=body.challenge,
-        signature=body.signature,
-        purpose=PURPOSE_AGENT,
-    )
-    if device is None:
-        return Status(
-            403,
-            ErrorResponse(
-                detail=_("The signature does not prove this device. Ask for a new challenge.")
-            ),
-        )
+    device = _signed_device(request, body)
+    if not isinstance(device, Device):
+        return device
     sip = (
         sip_settings_for_device(device_id=device.pk)
         if device.owner_id is not None and device.phone_number
