@@ -4,9 +4,9 @@ Kamailio's acc module writes a row to kamailio_acc for the final answer to
 each call's INVITE and for each BYE (deploy/kamailio/kamailio.cfg,
 route[ACC_CALL]). Every minute `call_records_import` claims the rows no
 other import holds (SELECT ... FOR UPDATE SKIP LOCKED), turns each call's
-final answer into one CallRecord (unique on Kamailio's call id, inserted
-with ON CONFLICT DO NOTHING), ends answered calls with their BYE, and
-deletes the rows it used. Two imports running at once never record a call
+final answer into one CallRecord (unique on Kamailio's call id, each
+inserted in a savepoint, a call recorded already left alone), ends answered
+calls with their BYE, and deletes the rows it used. Two imports running at once never record a call
 twice: each row is claimed by one of them, and the call id is unique anyway.
 """
 
@@ -18,7 +18,7 @@ from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.paginator import Page, Paginator
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from plugline.core.phones import format_phone_number
@@ -103,9 +103,16 @@ def call_records_import(*, batch: int = IMPORT_BATCH) -> int:
                 sip_code=row.sip_code[:3],
             )
         )
-    before = CallRecord.objects.filter(call_id__in=finals).count()
-    CallRecord.objects.bulk_create(records, ignore_conflicts=True)
-    recorded = CallRecord.objects.filter(call_id__in=finals).count() - before
+    recorded = 0
+    for record in records:
+        # A call recorded already (its call id is unique) is left as it is; each
+        # insert waits for one of another import still in flight, then fails here.
+        try:
+            with transaction.atomic():
+                record.save(force_insert=True)
+        except IntegrityError:
+            continue
+        recorded += 1
     used = [row.pk for row in rows if row.method != "BYE"]
     used += _calls_end(
         [row for row in rows if row.method == "BYE"], oldest=datetime.now(tz=UTC) - ORPHAN_BYE_AFTER
