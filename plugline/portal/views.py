@@ -40,6 +40,7 @@ from plugline.portal.forms import (
     DeviceReleaseForm,
     E911AddressForm,
 )
+from plugline.telephony.callrecords import device_call_history_page
 from plugline.telephony.selectors import caller_blocking_for_device
 from plugline.telephony.services import (
     anonymous_callers_refuse,
@@ -115,9 +116,12 @@ def _device_page(
     e911_form: E911AddressForm | None = None,
     blocked_form: BlockedCallerForm | None = None,
 ) -> HttpResponse:
+    calls_page, calls = device_call_history_page(device_id=device.pk, page=request.GET.get("calls"))
     blocking = caller_blocking_for_device(device_id=device.pk)
     context: dict[str, Any] = {
         "device": device,
+        "calls_page": calls_page,
+        "calls": calls,
         "service": subscriptions_for_devices([device])[device.pk],
         "trial": trial_summary(device=device),
         "nickname_form": nickname_form or DeviceNicknameForm(initial={"nickname": device.nickname}),

@@ -24,8 +24,17 @@ class TelephonyConfig(AppConfig):
     verbose_name = _("Telephony")
 
     def ready(self) -> None:
+        from plugline.accounts.data_export import register_data_export_section
         from plugline.core.scheduling import register_periodic_job
+        from plugline.telephony.callrecords import (
+            IMPORT_JOB_EVERY,
+            IMPORT_JOB_NAME,
+            call_history_export,
+            call_records_import,
+        )
         from plugline.telephony.lines import CHECK_JOB_EVERY, CHECK_JOB_NAME, sip_lines_check
 
         post_migrate.connect(_sip_subscriber_view_refresh, sender=self)
         register_periodic_job(CHECK_JOB_NAME, every=CHECK_JOB_EVERY, func=sip_lines_check)
+        register_data_export_section("calls", call_history_export)
+        register_periodic_job(IMPORT_JOB_NAME, every=IMPORT_JOB_EVERY, func=call_records_import)

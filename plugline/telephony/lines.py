@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterable
@@ -33,7 +34,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models.expressions import RawSQL
 
-from plugline.telephony.models import SipAccount
+from plugline.telephony.models import KamailioAcc, SipAccount
 
 logger = logging.getLogger(__name__)
 
@@ -87,12 +88,57 @@ def sip_aor(account: SipAccount) -> str:
 
 
 def sip_registrations_remove(*, aor: str) -> None:
-    """Make Kamailio forget every registration of `aor` now (none is fine)."""
+    """Make Kamailio forget every registration of `aor` now (none is fine), and end its
+    calls in progress (see sip_calls_end)."""
     try:
         kamailio_rpc("ul.rm", "location", aor)
     except KamailioRpcError as fault:
         if fault.code != _AOR_NOT_FOUND:
             raise
+    sip_calls_end(aor=aor)
+
+
+def _dialog_users(dialog: dict[str, Any]) -> set[str]:
+    """The SIP users of a dialog's two ends, as route[ACC_CALL] saved them in its variables."""
+    variables = dialog.get("variables") or []
+    if isinstance(variables, dict):
+        variables = [variables]
+    return {
+        str(value)
+        for entry in variables
+        if isinstance(entry, dict)
+        for name, value in entry.items()
+        if name in ("caller", "callee")
+    }
+
+
+def sip_calls_end(*, aor: str) -> int:
+    """Hang up every call in progress of `aor`'s user, on both sides (Kamailio's dialog
+    module: dlg.list, then dlg.end_dlg for each of its dialogs), each call's end written
+    where the call record import finds it; how many."""
+    user, _, domain = aor.partition("@")
+    ended = 0
+    for dialog in kamailio_rpc("dlg.list") or []:
+        if user not in _dialog_users(dialog) or domain not in str(dialog.get("from_uri", "")):
+            continue
+        try:
+            kamailio_rpc("dlg.end_dlg", int(dialog["h_entry"]), int(dialog["h_id"]))
+        except KamailioRpcError as fault:
+            # Ended meanwhile.
+            if fault.code != _AOR_NOT_FOUND:
+                raise
+        else:
+            ended += 1
+            # Kamailio does not account the BYEs it sends itself: the call's end, for
+            # its call record (plugline.telephony.callrecords).
+            KamailioAcc.objects.create(
+                method="BYE",
+                callid=str(dialog.get("call-id", "")),
+                sip_code="200",
+                sip_reason="Line ended",
+                event_ts=str(int(time.time())),
+            )
+    return ended
 
 
 def sip_registrations_end_on_commit(*, aors: Iterable[str]) -> None:

@@ -106,6 +106,101 @@ class SipAccount(models.Model):
         return f"{self.username}@{self.domain}"
 
 
+class KamailioAcc(models.Model):
+    """A row Kamailio's acc module writes (deploy/kamailio/kamailio.cfg, route[ACC_CALL]).
+
+    The final answer to a call's INVITE (answered or not) and each BYE, as
+    Kamailio saw them; the role kamailio may only INSERT here. Plugline reads
+    and deletes the rows as it imports them into CallRecord
+    (plugline.telephony.callrecords). The first eight columns are those the
+    acc module always writes; the last four are its db_extra.
+    """
+
+    method = models.CharField(max_length=16, default="")
+    from_tag = models.CharField(max_length=128, default="")
+    to_tag = models.CharField(max_length=128, default="")
+    callid = models.CharField(max_length=255, default="", db_index=True)
+    sip_code = models.CharField(max_length=3, default="")
+    sip_reason = models.CharField(max_length=128, default="")
+    time = models.DateTimeField(null=True)
+    # acc writes an unset value as '': every extra column is text.
+    caller = models.CharField(max_length=64, default="")
+    callee = models.CharField(max_length=64, default="")
+    # Unix seconds: when the INVITE arrived, and when the answer or BYE was sent.
+    invite_ts = models.CharField(max_length=20, default="")
+    event_ts = models.CharField(max_length=20, default="")
+
+    class Meta:
+        db_table = "kamailio_acc"
+        verbose_name = _("Kamailio accounting row")
+        verbose_name_plural = _("Kamailio accounting rows")
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.callid} {self.sip_code}"
+
+
+class CallOutcome(models.TextChoices):
+    ANSWERED = "answered", _("answered")
+    BUSY = "busy", _("busy")
+    NO_ANSWER = "no_answer", _("no answer")
+    FAILED = "failed", _("failed")
+    BLOCKED = "blocked", _("blocked")
+
+
+class CallRecord(models.Model):
+    """One call, imported once from Kamailio's accounting (unique call id).
+
+    Linked to the calling and the called device by number at the time of
+    the call (either may be outside Plugline: the carrier, 911). For a
+    device, a call is outgoing when it is the caller, incoming when it is
+    the callee.
+    """
+
+    call_id = models.CharField(_("call id"), max_length=255, unique=True)
+    caller = models.CharField(_("caller"), max_length=64)
+    callee = models.CharField(_("callee"), max_length=64)
+    # No import of devices (it sits above telephony): the link is by name.
+    caller_device = models.ForeignKey(
+        "devices.Device",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="calls_made",
+        verbose_name=_("calling device"),
+    )
+    callee_device = models.ForeignKey(
+        "devices.Device",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="calls_received",
+        verbose_name=_("called device"),
+    )
+    started_at = models.DateTimeField(_("started at"))
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    duration_seconds = models.PositiveIntegerField(_("duration (seconds)"), default=0)
+    outcome = models.CharField(_("outcome"), max_length=12, choices=CallOutcome.choices)
+    sip_code = models.CharField(_("SIP answer"), max_length=3)
+    imported_at = models.DateTimeField(_("imported at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("call record")
+        verbose_name_plural = _("call records")
+        ordering = ["-started_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["caller_device", "-started_at"], name="call_caller_device_started"
+            ),
+            models.Index(
+                fields=["callee_device", "-started_at"], name="call_callee_device_started"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.caller} → {self.callee} ({self.started_at:%Y-%m-%d %H:%M})"
+
+
 class BlockedCaller(models.Model):
     """A number, or the start of numbers, whose calls a device refuses (Kamailio reads them
     through the view sip_blocked_caller at every incoming call)."""

@@ -1,5 +1,6 @@
-"""Kamailio's role on PostgreSQL: it reads the views made for it, and records the calls it
-refuses to blocked callers (INSERT into sip_blocked_call only)."""
+"""Kamailio's role on PostgreSQL: it reads the views made for it, writes call records
+(INSERT into kamailio_acc), and records the calls it refuses to blocked callers (INSERT into
+sip_blocked_call); nothing else."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from psycopg import sql
 
 from plugline.telephony.blockview import ANONYMOUS_VIEW, BLOCKED_CALL_TABLE, BLOCKED_VIEW
+from plugline.telephony.models import KamailioAcc
 from plugline.telephony.sipview import VERSION_TABLE, VIEW_NAME
 
 _ROLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
@@ -18,7 +20,8 @@ def sip_database_role_grant(
     connection: BaseDatabaseWrapper, *, role: str, password: str | None
 ) -> bool:
     """Create `role` if missing (LOGIN, `password`), grant it SELECT on the views and the
-    version table, INSERT on sip_blocked_call, and nothing else; whether it was created."""
+    version table, INSERT (only) on the call records table kamailio_acc with the use of its id
+    sequence and on sip_blocked_call, and nothing else; whether it was created."""
     if not _ROLE_NAME.fullmatch(role):
         raise ValueError(f"{role!r} is not a plain role name (a-z, 0-9, _)")
     name = sql.Identifier(role)
@@ -35,6 +38,11 @@ def sip_database_role_grant(
             )
         for table in (VIEW_NAME, VERSION_TABLE, BLOCKED_VIEW, ANONYMOUS_VIEW):
             cursor.execute(sql.SQL("GRANT SELECT ON {} TO {}").format(sql.Identifier(table), name))
+        acc = KamailioAcc._meta.db_table
+        cursor.execute(sql.SQL("GRANT INSERT ON {} TO {}").format(sql.Identifier(acc), name))
+        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [acc])
+        (sequence,) = cursor.fetchone()
+        cursor.execute(sql.SQL("GRANT USAGE ON SEQUENCE {} TO {}").format(sql.SQL(sequence), name))
         cursor.execute(
             sql.SQL("GRANT INSERT ON {} TO {}").format(sql.Identifier(BLOCKED_CALL_TABLE), name)
         )

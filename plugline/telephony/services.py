@@ -197,11 +197,15 @@ def sip_line_end_for_new_owner(*, device_id: int, request: HttpRequest | None = 
     """The device leaves its owner: new credentials, so that whoever has the device next
     cannot be reached or impersonated with the old password, and its registrations ended.
 
-    Call it while the device is still its owner's (the audit event names them).
+    Call it while the device is still its owner's (the audit event names them). Its
+    calls leave the call history with it: the next owner never sees them.
     """
+    from plugline.telephony.callrecords import device_call_history_unlink
+
     account = SipAccount.objects.filter(device_id=device_id).first()
     if account is not None:
         sip_credentials_rotate(account=account, request=request)
+    device_call_history_unlink(device_id=device_id)
     blocked_callers_clear(device_id=device_id)
 
 

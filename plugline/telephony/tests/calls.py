@@ -142,15 +142,55 @@ UAS_SCENARIO = """<?xml version="1.0" encoding="ISO-8859-1" ?>
 """
 
 
+# A device that rings, then refuses the call with {final} (busy, no answer...).
+UAS_REFUSING_SCENARIO = """<?xml version="1.0" encoding="ISO-8859-1" ?>
+<!DOCTYPE scenario SYSTEM "sipp.dtd">
+<scenario name="uas-refusing">
+  <recv request="INVITE" crlf="true"/>
+  <send>
+    <![CDATA[
+      SIP/2.0 180 Ringing
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+      Content-Length: 0
+
+    ]]>
+  </send>
+  <send retrans="500">
+    <![CDATA[
+      SIP/2.0 {final} Refused
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+
+    ]]>
+  </send>
+  <recv request="ACK"/>
+</scenario>
+"""
+
+
 @contextmanager
-def sipp_server(*, port: int | None = None) -> Iterator[SippServer]:
-    """sipp answering every call it receives (180, 200, then BYE answered), until the block ends."""
+def sipp_server(*, port: int | None = None, refuse_with: int | None = None) -> Iterator[SippServer]:
+    """sipp answering every call it receives (180, 200, then BYE answered), or refusing each
+    with `refuse_with` after ringing, until the block ends."""
     with tempfile.TemporaryDirectory(prefix="plugline-sipp-uas-") as directory:
         folder = Path(directory)
         port = port or free_port()
         messages = folder / "messages.log"
         scenario = folder / "uas.xml"
-        scenario.write_text(UAS_SCENARIO)
+        scenario.write_text(
+            UAS_SCENARIO
+            if refuse_with is None
+            else UAS_REFUSING_SCENARIO.replace("{final}", str(refuse_with))
+        )
         with (folder / "sipp.out").open("wb") as out:
             process = subprocess.Popen(
                 [
@@ -222,8 +262,8 @@ _ACK_FAILURE = """
 
 
 def _send(message: str) -> str:
-    # ACKs are never answered: only requests that are get retransmitted.
-    retrans = "" if message.strip().startswith("ACK") else ' retrans="500"'
+    # ACKs and answers are never answered: only requests that are get retransmitted.
+    retrans = "" if message.strip().startswith(("ACK", "SIP/2.0")) else ' retrans="500"'
     return f"  <send{retrans}>\n    <![CDATA[\n{message}\n    ]]>\n  </send>\n"
 
 
@@ -233,9 +273,13 @@ def _invite(*, cseq: int, auth: str, extra: str) -> str:
     return _INVITE.format(cseq=cseq, headers=headers)
 
 
-def call_scenario(final: int, *, extra_header: str = "", challenged: bool = True) -> str:
+def call_scenario(
+    final: int, *, extra_header: str = "", challenged: bool = True, held: bool = False
+) -> str:
     """sipp's scenario for a call answered by `final` once the caller is authenticated (or at
-    once if not `challenged`), its INVITEs carrying `extra_header` if given."""
+    once if not `challenged`), its INVITEs carrying `extra_header` if given. A `held` call,
+    once answered, is not hung up by the caller: it waits for a BYE (Kamailio's, when the line
+    ends) and answers it."""
     steps = []
     if challenged:
         steps += [
@@ -265,6 +309,24 @@ def call_scenario(final: int, *, extra_header: str = "", challenged: bool = True
       Content-Length: 0
 """
             ),
+        ]
+    if final == 200 and held:
+        steps += [
+            '  <recv request="BYE" timeout="30000"/>\n',
+            _send(
+                """
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+"""
+            ),
+        ]
+    elif final == 200:
+        steps += [
             _send(
                 """
       BYE [next_url] SIP/2.0
@@ -299,16 +361,20 @@ def sipp_call(
     final: int,
     extra_header: str = "",
     caller_domain: str | None = None,
+    held: bool = False,
 ) -> SippOutcome:
     """`username` dials `dialled` with sipp; the outcome says whether `final` answered it. A
-    `caller_domain` other than `domain` places the call from outside Plugline, unchallenged."""
+    `caller_domain` other than `domain` places the call from outside Plugline, unchallenged.
+    A `held` call lasts until Kamailio ends it (see call_scenario)."""
     if any(char in username + password + dialled for char in ";[] \t\r\n"):
         raise ValueError("sipp's injection file takes no separator, bracket or space here")
     with tempfile.TemporaryDirectory(prefix="plugline-sipp-uac-") as directory:
         folder = Path(directory)
         scenario = folder / "call.xml"
         challenged = caller_domain in (None, domain)
-        scenario.write_text(call_scenario(final, extra_header=extra_header, challenged=challenged))
+        scenario.write_text(
+            call_scenario(final, extra_header=extra_header, challenged=challenged, held=held)
+        )
         fields = folder / "call.csv"
         fields.write_text(
             "SEQUENTIAL\n"

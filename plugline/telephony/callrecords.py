@@ -1,0 +1,232 @@
+"""Call history: Kamailio's accounting rows imported once into CallRecord, and read per device.
+
+Kamailio's acc module writes a row to kamailio_acc for the final answer to
+each call's INVITE and for each BYE (deploy/kamailio/kamailio.cfg,
+route[ACC_CALL]). Every minute `call_records_import` claims the rows no
+other import holds (SELECT ... FOR UPDATE SKIP LOCKED), turns each call's
+final answer into one CallRecord (unique on Kamailio's call id, each
+inserted in a savepoint, a call recorded already left alone), ends answered
+calls with their BYE, and deletes the rows it used. Two imports running at once never record a call
+twice: each row is claimed by one of them, and the call id is unique anyway.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.paginator import Page, Paginator
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from plugline.core.phones import format_phone_number
+from plugline.telephony.models import CallOutcome, CallRecord, KamailioAcc, SipAccount
+
+IMPORT_JOB_NAME = "telephony.call_records_import"
+IMPORT_JOB_EVERY = timedelta(minutes=1)
+# Rows claimed by one import run; the next run takes the rest.
+IMPORT_BATCH = 1000
+# A BYE whose call was never recorded (its INVITE row lost) is dropped after this.
+ORPHAN_BYE_AFTER = timedelta(days=1)
+HISTORY_PAGE_SIZE = 20
+
+_BUSY = {"486", "600"}
+_NO_ANSWER = {"408", "480", "487"}
+# Kamailio declines a caller the callee blocked with 603.
+_BLOCKED = {"603"}
+
+
+def call_outcome(sip_code: str) -> str:
+    """The outcome of a call from the SIP code of its final answer."""
+    if sip_code.startswith("2"):
+        return CallOutcome.ANSWERED
+    if sip_code in _BUSY:
+        return CallOutcome.BUSY
+    if sip_code in _NO_ANSWER:
+        return CallOutcome.NO_ANSWER
+    if sip_code in _BLOCKED:
+        return CallOutcome.BLOCKED
+    return CallOutcome.FAILED
+
+
+def _moment(seconds: str) -> datetime | None:
+    """Unix seconds as acc wrote them (text; '' when unknown)."""
+    return datetime.fromtimestamp(int(seconds), tz=UTC) if seconds.strip().isdigit() else None
+
+
+def _number(sip_user: str) -> str:
+    """A SIP user as a phone number: E.164 digits get their '+' back (911 stays 911)."""
+    user = sip_user.strip()
+    if user.isdigit() and len(user) > 6:
+        return f"+{user}"
+    return user
+
+
+@transaction.atomic
+def call_records_import(*, batch: int = IMPORT_BATCH) -> int:
+    """Import the accounting rows no other import holds; how many calls were recorded."""
+    rows = list(KamailioAcc.objects.select_for_update(skip_locked=True).order_by("pk")[:batch])
+    if not rows:
+        return 0
+    # A call's final answer: the answered one if any, else the last one.
+    finals: dict[str, KamailioAcc] = {}
+    for row in rows:
+        if row.method != "INVITE" or not row.callid:
+            continue
+        kept = finals.get(row.callid)
+        if kept is None or not kept.sip_code.startswith("2"):
+            finals[row.callid] = row
+    users = {user for row in finals.values() for user in (row.caller, row.callee) if user}
+    devices = dict(
+        SipAccount.objects.filter(username__in=users).values_list("username", "device_id")
+    )
+    records = []
+    for callid, row in finals.items():
+        answered = row.sip_code.startswith("2")
+        event = _moment(row.event_ts) or _moment(row.invite_ts)
+        started = _moment(row.invite_ts) or event
+        if started is None:
+            continue
+        records.append(
+            CallRecord(
+                call_id=callid,
+                caller=_number(row.caller),
+                callee=_number(row.callee),
+                caller_device_id=devices.get(row.caller),
+                callee_device_id=devices.get(row.callee),
+                started_at=started,
+                answered_at=event if answered else None,
+                ended_at=None if answered else event,
+                outcome=call_outcome(row.sip_code),
+                sip_code=row.sip_code[:3],
+            )
+        )
+    recorded = 0
+    for record in records:
+        # A call recorded already (its call id is unique) is left as it is; each
+        # insert waits for one of another import still in flight, then fails here.
+        try:
+            with transaction.atomic():
+                record.save(force_insert=True)
+        except IntegrityError:
+            continue
+        recorded += 1
+    used = [row.pk for row in rows if row.method != "BYE"]
+    used += _calls_end(
+        [row for row in rows if row.method == "BYE"], oldest=datetime.now(tz=UTC) - ORPHAN_BYE_AFTER
+    )
+    KamailioAcc.objects.filter(pk__in=used).delete()
+    return recorded
+
+
+def _calls_end(byes: list[KamailioAcc], *, oldest: datetime) -> list[int]:
+    """End the answered calls these BYEs hung up; the BYE rows used (or too old to wait)."""
+    calls = {
+        record.call_id: record
+        for record in CallRecord.objects.select_for_update().filter(
+            call_id__in={bye.callid for bye in byes}
+        )
+    }
+    used = []
+    for bye in byes:
+        record = calls.get(bye.callid)
+        ended = _moment(bye.event_ts)
+        if record is None:
+            # Its INVITE row is held by another import: the next run ends it.
+            if ended is None or ended < oldest:
+                used.append(bye.pk)
+            continue
+        used.append(bye.pk)
+        if record.ended_at is None and ended is not None:
+            record.ended_at = ended
+            answered = record.answered_at or record.started_at
+            record.duration_seconds = max(0, int((ended - answered).total_seconds()))
+            record.save(update_fields=["ended_at", "duration_seconds"])
+    return used
+
+
+@dataclass(frozen=True)
+class DeviceCall:
+    """A call as one device's history shows it."""
+
+    record: CallRecord
+    outgoing: bool
+
+    @property
+    def other_party(self) -> str:
+        return self.record.callee if self.outgoing else self.record.caller
+
+    @property
+    def other_party_display(self) -> str:
+        return format_phone_number(self.other_party)
+
+    @property
+    def answered(self) -> bool:
+        return self.record.outcome == CallOutcome.ANSWERED
+
+    @property
+    def missed(self) -> bool:
+        """An incoming call the device did not answer."""
+        return not self.outgoing and self.record.outcome in (
+            CallOutcome.NO_ANSWER,
+            CallOutcome.BUSY,
+        )
+
+
+def device_calls(*, device_id: int) -> Q:
+    return Q(caller_device_id=device_id) | Q(callee_device_id=device_id)
+
+
+def device_call_history_page(
+    *, device_id: int, page: str | int | None
+) -> tuple[Page, list[DeviceCall]]:
+    """A page of the device's calls, newest first (two queries whatever the history's length)."""
+    records = CallRecord.objects.filter(device_calls(device_id=device_id)).order_by(
+        "-started_at", "-pk"
+    )
+    shown = Paginator(records, HISTORY_PAGE_SIZE).get_page(page)
+    calls = [
+        DeviceCall(record=record, outgoing=record.caller_device_id == device_id)
+        for record in shown.object_list
+    ]
+    return shown, calls
+
+
+@transaction.atomic
+def device_call_history_unlink(*, device_id: int) -> int:
+    """The device's calls leave its history (release, account closure); how many."""
+    made = CallRecord.objects.filter(caller_device_id=device_id).update(caller_device=None)
+    received = CallRecord.objects.filter(callee_device_id=device_id).update(callee_device=None)
+    return made + received
+
+
+def call_history_export(user: AbstractBaseUser) -> list[dict[str, Any]]:
+    """The "calls" section of the account's data export: every call of its devices."""
+    records = (
+        CallRecord.objects.filter(
+            Q(caller_device__owner_id=user.pk) | Q(callee_device__owner_id=user.pk)
+        )
+        .select_related("caller_device", "callee_device")
+        .order_by("-started_at", "-pk")
+    )
+    calls = []
+    for record in records:
+        outgoing = record.caller_device is not None and record.caller_device.owner_id == user.pk
+        device = record.caller_device if outgoing else record.callee_device
+        assert device is not None
+        calls.append(
+            {
+                "device": device.serial,
+                "direction": "outgoing" if outgoing else "incoming",
+                "caller": record.caller,
+                "callee": record.callee,
+                "started_at": record.started_at,
+                "answered_at": record.answered_at,
+                "ended_at": record.ended_at,
+                "duration_seconds": record.duration_seconds,
+                "outcome": record.outcome,
+            }
+        )
+    return calls

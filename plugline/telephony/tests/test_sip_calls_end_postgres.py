@@ -1,0 +1,85 @@
+"""A call in progress ends with its line: staff suspend a device in the middle of a call
+through the repository's Kamailio, and Kamailio hangs the call up on both sides (its dialog
+module, through JSON-RPC) within a second."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from plugline.accounts.models import User
+from plugline.devices.services import device_suspend
+from plugline.telephony.callrecords import call_records_import
+from plugline.telephony.lines import kamailio_rpc
+from plugline.telephony.models import CallOutcome, CallRecord
+from plugline.telephony.tests.calls import SippServer, sipp_call, wait_for
+from plugline.telephony.tests.kamailio import (
+    RunningKamailio,
+    needs_postgres,
+)
+from plugline.telephony.tests.sip_factory import Line
+from plugline.telephony.tests.test_call_history_postgres import (  # noqa: F401 (fixtures)
+    alice,
+    alice_line,
+    bob,
+    bob_answering,
+    bob_line,
+)
+
+pytestmark = [needs_postgres, pytest.mark.django_db(transaction=True)]
+
+WITHIN = 1.0
+
+
+def dialogs() -> list[dict[str, Any]]:
+    return kamailio_rpc("dlg.list") or []
+
+
+@pytest.mark.parametrize("whose", ["caller", "callee"])
+def test_staff_suspending_a_line_cuts_its_call_in_progress_within_a_second(
+    settings,
+    kamailio: RunningKamailio,
+    alice: dict[str, str],  # noqa: F811
+    alice_line: Line,  # noqa: F811
+    bob_line: Line,  # noqa: F811
+    bob_answering: SippServer,  # noqa: F811
+    whose: str,
+):
+    settings.KAMAILIO_RPC_URL = kamailio.rpc_url
+    staff = User.objects.create_user("staff@example.com", "x", is_staff=True)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        placed = pool.submit(
+            sipp_call,
+            kamailio,
+            username=alice["username"],
+            domain=alice["domain"],
+            password=alice["password"],
+            dialled="2125550148",
+            final=200,
+            held=True,
+        )
+        wait_for(
+            lambda: any(dialog.get("state") == 4 for dialog in dialogs()) or placed.done(),
+            what="the call answered",
+        )
+        assert not placed.done(), placed.result().output + kamailio.log()
+
+        line = alice_line if whose == "caller" else bob_line
+        started = time.monotonic()
+        device_suspend(device=line.boxed.device, reason="Fraud report 4413", actor=staff)
+        outcome = placed.result(timeout=30)
+        took = time.monotonic() - started
+
+    assert outcome.as_expected, outcome.output + kamailio.log()
+    assert took <= WITHIN, (took, kamailio.log())
+    assert dialogs() == []
+    # Kamailio hung up on the other side too.
+    wait_for(lambda: "BYE sip:" in bob_answering.messages(), what="the BYE to the callee")
+    # The call's record has its end.
+    assert call_records_import() == 1
+    record = CallRecord.objects.get()
+    assert record.outcome == CallOutcome.ANSWERED
+    assert record.ended_at is not None
