@@ -30,7 +30,7 @@ from django.core.paginator import Page, Paginator
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from plugline.core.phones import format_phone_number
+from plugline.core.phones import format_phone_number, normalize_phone_number
 from plugline.telephony.blocking import BlockedEntry, blocked_entries_match
 from plugline.telephony.models import (
     BlockedCall,
@@ -76,6 +76,7 @@ def _moment(seconds: str) -> datetime | None:
 # Read as Kamailio reads a caller's number (route[BLOCKED_CALLERS]).
 _SEPARATORS = re.compile(r"[-.() ]")
 _NANP_TEN_DIGITS = re.compile(r"[2-9][0-9]{9}")
+_DIGITS = re.compile(r"\+?[0-9]+")
 
 
 def _number(sip_user: str) -> str:
@@ -229,7 +230,7 @@ class DeviceCall:
     @property
     def other_party_is_number(self) -> bool:
         """False for a caller who hid its number (anonymous, withheld)."""
-        return _is_e164(self.other_party)
+        return _DIGITS.fullmatch(self.other_party) is not None
 
     @property
     def other_party_display(self) -> str:
@@ -267,11 +268,13 @@ class DeviceCall:
     @property
     def can_block(self) -> bool:
         """ "Block this number" applies: an incoming call from a number not blocked yet."""
-        return not self.outgoing and self.other_party_is_number and not self.caller_blocked
+        return not self.outgoing and _is_e164(self.other_party) and not self.caller_blocked
 
 
 def _is_e164(number: str) -> bool:
-    return number.startswith("+") and number[1:].isdigit()
+    """A whole phone number: what "Block this number" blocks must never be read as a prefix
+    (a short or malformed caller such as +12125550 would block every number after it)."""
+    return number.startswith("+") and normalize_phone_number(number) == number
 
 
 def device_calls(*, device_id: int) -> Q:

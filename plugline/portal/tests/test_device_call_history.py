@@ -189,6 +189,23 @@ def test_it_offers_no_block_for_outgoing_calls_or_hidden_numbers(alice: Subscrib
     assert not BlockedCaller.objects.exists()
 
 
+def test_a_caller_that_is_not_a_whole_number_is_never_blocked_as_a_prefix(
+    alice: Subscriber, client: Client
+):
+    device = alice.devices[0]
+    # Nine digits as the carrier sent them: a prefix of ten numbers, not a number.
+    short = call(1, callee_device=device, caller="+12125550")
+    client.force_login(alice.user)
+
+    page = client.get(page_of(device)).content.decode()
+    response = client.post(f"/devices/{device.serial}/calls/{short.pk}/block/")
+
+    assert block_buttons(page) == []
+    assert "from a hidden number" not in page
+    assert response.status_code == 404
+    assert not BlockedCaller.objects.exists()
+
+
 def test_nobody_blocks_a_number_from_another_devices_history(
     alice: Subscriber, bob: Subscriber, client: Client
 ):
