@@ -53,6 +53,9 @@ def device_export(user: AbstractBaseUser) -> list[dict[str, Any]]:
             "nickname": device.nickname,
             "e911_address": device.e911_address,
             "activated_at": device.activated_at,
+            # Set by staff: the line is refused whatever the service (None: not suspended).
+            "suspended_at": device.suspended_at,
+            "suspension_reason": device.suspension_reason,
         }
         for device in device_list_for_user(user=user).select_related("model")
     ]

@@ -19,6 +19,11 @@ urlpatterns = [
         name="device_blocked_caller_add",
     ),
     path(
+        "devices/<str:serial>/calls/<int:call_pk>/block/",
+        views.device_call_caller_block,
+        name="device_call_caller_block",
+    ),
+    path(
         "devices/<str:serial>/blocked-callers/<int:blocked_id>/remove/",
         views.device_blocked_caller_remove,
         name="device_blocked_caller_remove",

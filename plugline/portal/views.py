@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -40,7 +40,7 @@ from plugline.portal.forms import (
     DeviceReleaseForm,
     E911AddressForm,
 )
-from plugline.telephony.callrecords import device_call_history_page
+from plugline.telephony.callrecords import device_call_history_page, device_incoming_caller
 from plugline.telephony.selectors import caller_blocking_for_device
 from plugline.telephony.services import (
     anonymous_callers_refuse,
@@ -116,8 +116,12 @@ def _device_page(
     e911_form: E911AddressForm | None = None,
     blocked_form: BlockedCallerForm | None = None,
 ) -> HttpResponse:
-    calls_page, calls = device_call_history_page(device_id=device.pk, page=request.GET.get("calls"))
     blocking = caller_blocking_for_device(device_id=device.pk)
+    calls_page, calls = device_call_history_page(
+        device_id=device.pk,
+        page=request.GET.get("calls"),
+        blocked=[row.entry for row in blocking.blocked],
+    )
     context: dict[str, Any] = {
         "device": device,
         "calls_page": calls_page,
@@ -207,6 +211,34 @@ def device_blocked_caller_add(request: HttpRequest, serial: str) -> HttpResponse
             messages.success(request, message % {"number": entry.display})
             return redirect(f"{reverse('portal:device', args=[device.serial])}#device-blocked")
     return _device_page(request, device, blocked_form=form)
+
+
+@login_required
+@require_POST
+def device_call_caller_block(request: HttpRequest, serial: str, call_pk: int) -> HttpResponse:
+    """ "Block this number" on an incoming call of the history: its caller's next call to the
+    device is declined. Back to the same page of the history."""
+    user = _user(request)
+    device = device_get_for_user(user=user, serial=serial)
+    number = device_incoming_caller(device_id=device.pk, call_pk=call_pk)
+    if number is None:
+        raise Http404
+    try:
+        entry, created = blocked_caller_add(
+            device_id=device.pk, owner=user, text=number, request=request
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        message = (
+            gettext("%(number)s is blocked: its calls to this device are declined.")
+            if created
+            else gettext("%(number)s was already blocked.")
+        )
+        messages.success(request, message % {"number": entry.display})
+    page = request.POST.get("calls", "")
+    query = f"?calls={page}" if page.isdigit() else ""
+    return redirect(f"{reverse('portal:device', args=[device.serial])}{query}#calls")
 
 
 @login_required

@@ -4,6 +4,7 @@ numbers (a prefix such as +1900 or 1-900), read as E.164."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import phonenumbers
@@ -30,6 +31,17 @@ class BlockedEntry:
         if self.is_prefix:
             return f"{self.e164}…"
         return format_phone_number(self.e164)
+
+
+def blocked_entries_match(number: str, entries: Sequence[BlockedEntry]) -> bool:
+    """Whether these entries block a caller with this E.164 number, as Kamailio decides
+    (route[BLOCKED_CALLERS]): the number itself, or a prefix it starts with."""
+    if not number.startswith("+"):
+        return False
+    return any(
+        number.startswith(entry.e164) if entry.is_prefix else number == entry.e164
+        for entry in entries
+    )
 
 
 def blocked_entry_parse(text: str) -> BlockedEntry:

@@ -8,10 +8,19 @@ final answer into one CallRecord (unique on Kamailio's call id, each
 inserted in a savepoint, a call recorded already left alone), ends answered
 calls with their BYE, and deletes the rows it used. Two imports running at once never record a call
 twice: each row is claimed by one of them, and the call id is unique anyway.
+
+A call the callee blocks is refused by Kamailio's route[BLOCKED_CALLERS] with
+a stateless 603, which the acc module does not account: Kamailio inserts it
+into sip_blocked_call instead (one row per Call-ID), and the same import claims
+those rows the same way and records each as one call with the outcome
+"blocked", before the accounting rows, so that a call both tables name is
+recorded once, as blocked, with the caller's number hidden when it hid it.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -21,8 +30,16 @@ from django.core.paginator import Page, Paginator
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from plugline.core.phones import format_phone_number
-from plugline.telephony.models import CallOutcome, CallRecord, KamailioAcc, SipAccount
+from plugline.core.phones import format_phone_number, normalize_phone_number
+from plugline.telephony.blocking import BlockedEntry, blocked_entries_match
+from plugline.telephony.models import (
+    BlockedCall,
+    BlockedCallReason,
+    CallOutcome,
+    CallRecord,
+    KamailioAcc,
+    SipAccount,
+)
 
 IMPORT_JOB_NAME = "telephony.call_records_import"
 IMPORT_JOB_EVERY = timedelta(minutes=1)
@@ -56,20 +73,80 @@ def _moment(seconds: str) -> datetime | None:
     return datetime.fromtimestamp(int(seconds), tz=UTC) if seconds.strip().isdigit() else None
 
 
+# Read as Kamailio reads a caller's number (route[BLOCKED_CALLERS]).
+_SEPARATORS = re.compile(r"[-.() ]")
+_NANP_TEN_DIGITS = re.compile(r"[2-9][0-9]{9}")
+_DIGITS = re.compile(r"\+?[0-9]+")
+
+
 def _number(sip_user: str) -> str:
-    """A SIP user as a phone number: E.164 digits get their '+' back (911 stays 911)."""
+    """A SIP user as a phone number: E.164 digits get their '+' back, ten digits of the North
+    American plan (a carrier's caller) their 1 too; 911 and names stay as they are."""
     user = sip_user.strip()
-    if user.isdigit() and len(user) > 6:
-        return f"+{user}"
-    return user
+    digits = _SEPARATORS.sub("", user).removeprefix("+")
+    if not digits.isdigit():
+        return user
+    if _NANP_TEN_DIGITS.fullmatch(digits):
+        digits = "1" + digits
+    return f"+{digits}" if len(digits) > 6 else user
+
+
+def _records_save(records: list[CallRecord]) -> int:
+    """Insert the records of calls not recorded yet; how many were inserted."""
+    recorded = 0
+    for record in records:
+        # A call recorded already (its call id is unique) is left as it is; each
+        # insert waits for one of another import still in flight, then fails here.
+        try:
+            with transaction.atomic():
+                record.save(force_insert=True)
+        except IntegrityError:
+            continue
+        recorded += 1
+    return recorded
+
+
+def _devices_of(users: set[str]) -> dict[str, int]:
+    """The devices whose SIP users these are."""
+    return dict(SipAccount.objects.filter(username__in=users).values_list("username", "device_id"))
+
+
+def _blocked_calls_import(*, batch: int) -> int:
+    """Record the blocked calls no other import holds, and delete their rows."""
+    rows = list(BlockedCall.objects.select_for_update(skip_locked=True).order_by("pk")[:batch])
+    if not rows:
+        return 0
+    devices = _devices_of({user for row in rows for user in (row.caller, row.callee) if user})
+    records = []
+    for row in rows:
+        # A caller refused for hiding its number keeps it hidden, even when it sent one.
+        hidden = row.reason == BlockedCallReason.ANONYMOUS
+        records.append(
+            CallRecord(
+                call_id=row.call_id,
+                caller="" if hidden else _number(row.caller)[:64],
+                callee=_number(row.callee),
+                caller_device_id=devices.get(row.caller),
+                callee_device_id=devices.get(row.callee),
+                started_at=row.created_at,
+                ended_at=row.created_at,
+                outcome=CallOutcome.BLOCKED,
+                sip_code="603",
+            )
+        )
+    recorded = _records_save(records)
+    BlockedCall.objects.filter(pk__in=[row.pk for row in rows]).delete()
+    return recorded
 
 
 @transaction.atomic
 def call_records_import(*, batch: int = IMPORT_BATCH) -> int:
-    """Import the accounting rows no other import holds; how many calls were recorded."""
+    """Import the blocked calls and accounting rows no other import holds; how many calls
+    were recorded."""
+    blocked = _blocked_calls_import(batch=batch)
     rows = list(KamailioAcc.objects.select_for_update(skip_locked=True).order_by("pk")[:batch])
     if not rows:
-        return 0
+        return blocked
     # A call's final answer: the answered one if any, else the last one.
     finals: dict[str, KamailioAcc] = {}
     for row in rows:
@@ -78,9 +155,8 @@ def call_records_import(*, batch: int = IMPORT_BATCH) -> int:
         kept = finals.get(row.callid)
         if kept is None or not kept.sip_code.startswith("2"):
             finals[row.callid] = row
-    users = {user for row in finals.values() for user in (row.caller, row.callee) if user}
-    devices = dict(
-        SipAccount.objects.filter(username__in=users).values_list("username", "device_id")
+    devices = _devices_of(
+        {user for row in finals.values() for user in (row.caller, row.callee) if user}
     )
     records = []
     for callid, row in finals.items():
@@ -103,22 +179,13 @@ def call_records_import(*, batch: int = IMPORT_BATCH) -> int:
                 sip_code=row.sip_code[:3],
             )
         )
-    recorded = 0
-    for record in records:
-        # A call recorded already (its call id is unique) is left as it is; each
-        # insert waits for one of another import still in flight, then fails here.
-        try:
-            with transaction.atomic():
-                record.save(force_insert=True)
-        except IntegrityError:
-            continue
-        recorded += 1
+    recorded = _records_save(records)
     used = [row.pk for row in rows if row.method != "BYE"]
     used += _calls_end(
         [row for row in rows if row.method == "BYE"], oldest=datetime.now(tz=UTC) - ORPHAN_BYE_AFTER
     )
     KamailioAcc.objects.filter(pk__in=used).delete()
-    return recorded
+    return blocked + recorded
 
 
 def _calls_end(byes: list[KamailioAcc], *, oldest: datetime) -> list[int]:
@@ -153,10 +220,17 @@ class DeviceCall:
 
     record: CallRecord
     outgoing: bool
+    # An incoming call whose caller the device blocks now (its number, or a prefix of it).
+    caller_blocked: bool = False
 
     @property
     def other_party(self) -> str:
         return self.record.callee if self.outgoing else self.record.caller
+
+    @property
+    def other_party_is_number(self) -> bool:
+        """False for a caller who hid its number (anonymous, withheld)."""
+        return _DIGITS.fullmatch(self.other_party) is not None
 
     @property
     def other_party_display(self) -> str:
@@ -174,24 +248,71 @@ class DeviceCall:
             CallOutcome.BUSY,
         )
 
+    @property
+    def blocked(self) -> bool:
+        """An incoming call refused because the device blocks its caller."""
+        return not self.outgoing and self.record.outcome == CallOutcome.BLOCKED
+
+    @property
+    def outcome(self) -> str:
+        """The outcome this device may see: whoever placed a call its callee blocked is not
+        told so (Kamailio answered 603 Decline), for them the call failed."""
+        if self.outgoing and self.record.outcome == CallOutcome.BLOCKED:
+            return CallOutcome.FAILED
+        return self.record.outcome
+
+    @property
+    def outcome_display(self) -> str:
+        return str(CallOutcome(self.outcome).label)
+
+    @property
+    def can_block(self) -> bool:
+        """ "Block this number" applies: an incoming call from a number not blocked yet."""
+        return not self.outgoing and _is_e164(self.other_party) and not self.caller_blocked
+
+
+def _is_e164(number: str) -> bool:
+    """A whole phone number: what "Block this number" blocks must never be read as a prefix
+    (a short or malformed caller such as +12125550 would block every number after it)."""
+    return number.startswith("+") and normalize_phone_number(number) == number
+
 
 def device_calls(*, device_id: int) -> Q:
     return Q(caller_device_id=device_id) | Q(callee_device_id=device_id)
 
 
 def device_call_history_page(
-    *, device_id: int, page: str | int | None
+    *, device_id: int, page: str | int | None, blocked: Sequence[BlockedEntry] = ()
 ) -> tuple[Page, list[DeviceCall]]:
-    """A page of the device's calls, newest first (two queries whatever the history's length)."""
+    """A page of the device's calls, newest first (two queries whatever the history's length).
+
+    `blocked`: the device's blocked numbers and prefixes, already read, to mark the callers
+    it blocks now."""
     records = CallRecord.objects.filter(device_calls(device_id=device_id)).order_by(
         "-started_at", "-pk"
     )
     shown = Paginator(records, HISTORY_PAGE_SIZE).get_page(page)
-    calls = [
-        DeviceCall(record=record, outgoing=record.caller_device_id == device_id)
-        for record in shown.object_list
-    ]
+    calls = []
+    for record in shown.object_list:
+        outgoing = record.caller_device_id == device_id
+        calls.append(
+            DeviceCall(
+                record=record,
+                outgoing=outgoing,
+                caller_blocked=not outgoing and blocked_entries_match(record.caller, blocked),
+            )
+        )
     return shown, calls
+
+
+def device_incoming_caller(*, device_id: int, call_pk: int) -> str | None:
+    """The number that called the device in this call of its history: None if the device
+    received no such call, or its caller hid its number. The caller has already checked that
+    the device is the asker's."""
+    record = CallRecord.objects.filter(pk=call_pk, callee_device_id=device_id).first()
+    if record is None or not _is_e164(record.caller):
+        return None
+    return record.caller
 
 
 @transaction.atomic
@@ -226,7 +347,7 @@ def call_history_export(user: AbstractBaseUser) -> list[dict[str, Any]]:
                 "answered_at": record.answered_at,
                 "ended_at": record.ended_at,
                 "duration_seconds": record.duration_seconds,
-                "outcome": record.outcome,
+                "outcome": DeviceCall(record=record, outgoing=outgoing).outcome,
             }
         )
     return calls

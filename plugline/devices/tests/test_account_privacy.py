@@ -8,10 +8,24 @@ from datetime import UTC, datetime
 from django.test import Client, RequestFactory
 
 from conftest import Subscriber
+from plugline.accounts.models import User
 from plugline.accounts.services import account_close
 from plugline.core.addresses import ADDRESS_FIELDS
 from plugline.devices.models import Device
-from plugline.devices.services import device_assign
+from plugline.devices.services import device_assign, device_suspend
+
+
+def test_it_exports_a_devices_suspension_with_its_date_and_reason(
+    alice: Subscriber, staff: User, client: Client
+):
+    device_suspend(device=alice.devices[0], reason="Chargeback 5521", actor=staff)
+    client.force_login(alice.user)
+
+    export = json.loads(client.post("/account/privacy/download/").content)
+
+    [device] = export["devices"]
+    assert device["suspended_at"] is not None
+    assert device["suspension_reason"] == "Chargeback 5521"
 
 
 def test_it_exports_the_accounts_devices_with_numbers_nicknames_and_e911_addresses(
@@ -38,6 +52,8 @@ def test_it_exports_the_accounts_devices_with_numbers_nicknames_and_e911_address
             "nickname": "",
             "e911_address": no_address,
             "activated_at": None,
+            "suspended_at": None,
+            "suspension_reason": "",
         },
         {
             "serial": bob.devices[1].serial,
@@ -54,6 +70,8 @@ def test_it_exports_the_accounts_devices_with_numbers_nicknames_and_e911_address
                 "country": "CA",
             },
             "activated_at": "2026-03-01T15:30:00Z",
+            "suspended_at": None,
+            "suspension_reason": "",
         },
     ]
     assert alice.devices[0].serial not in json.dumps(export)

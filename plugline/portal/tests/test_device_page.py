@@ -9,8 +9,10 @@ from django.test import Client
 from django.utils import timezone
 
 from conftest import Subscriber
+from plugline.accounts.models import User
 from plugline.core.models import AuditAction, AuditEvent
 from plugline.devices.models import Device, DeviceStatus
+from plugline.devices.services import device_suspend
 from plugline.telephony.models import NumberStatus, PhoneNumber
 
 E911_US = {
@@ -251,3 +253,39 @@ def test_the_other_devices_stay_when_one_is_released(bob: Subscriber, client: Cl
     assert f'href="{page_of(first)}"' not in home
     assert f'href="{page_of(second)}"' in home
     assert Device.objects.get(pk=second.pk).owner_id == bob.user.pk
+
+
+def test_a_suspended_device_says_its_line_is_suspended_and_whom_to_ask(
+    alice: Subscriber, staff: User, client: Client
+):
+    device = alice.devices[0]
+    client.force_login(alice.user)
+    before = client.get(f"/devices/{device.serial}/").content.decode()
+    device_suspend(device=device, reason="Chargeback 5521", actor=staff)
+
+    page = client.get(f"/devices/{device.serial}/").content.decode()
+
+    assert "This line is suspended" not in before
+    assert "This line is suspended" in page
+    assert "can neither make nor receive calls" in page
+    assert "contact Plugline support" in page
+    # The reason is staff's note for the audit log, not a message to the subscriber.
+    assert "Chargeback" not in page
+
+
+@pytest.mark.parametrize(
+    ("language", "heading"),
+    [("fr", "Cette ligne est suspendue"), ("da", "Denne linje er suspenderet")],
+)
+def test_the_suspension_notice_speaks_french_and_danish(
+    alice: Subscriber, staff: User, client: Client, language: str, heading: str
+):
+    device = alice.devices[0]
+    device_suspend(device=device, reason="x", actor=staff)
+    alice.user.language = language
+    alice.user.save()
+    client.force_login(alice.user)
+
+    page = client.get(f"/devices/{device.serial}/").content.decode()
+
+    assert heading in page

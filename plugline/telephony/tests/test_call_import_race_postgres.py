@@ -1,5 +1,5 @@
 """Two call record imports, in two processes, started at the same moment on the same rows
-of Kamailio's accounting: each call is recorded once."""
+of Kamailio's accounting and blocked calls: each call is recorded once."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from plugline.core.tests.racing import (
     workers_stopped_after,
     workers_wait,
 )
-from plugline.telephony.models import CallOutcome, CallRecord, KamailioAcc
+from plugline.telephony.models import BlockedCall, CallOutcome, CallRecord, KamailioAcc
 from plugline.telephony.tests.sip_factory import make_line
 
 pytestmark = [needs_postgres, pytest.mark.django_db(transaction=True)]
@@ -40,6 +40,55 @@ def accounted_call(number: int, *, at: int) -> list[KamailioAcc]:
         ),
         KamailioAcc(method="BYE", sip_code="200", sip_reason="OK", event_ts=str(at + 63), **common),
     ]
+
+
+def imports_race(tmp_path: Path) -> int:
+    """Two imports started at once; how many calls they recorded together."""
+    workers = [
+        worker_start("plugline.telephony.tests.import_race", name, tmp_path) for name in "ab"
+    ]
+    with workers_stopped_after(workers):
+        workers_wait([tmp_path / "ready-a", tmp_path / "ready-b"], workers)
+        (tmp_path / "go").touch()
+        finished = workers_finish(workers)
+    for result in finished:
+        assert result.returncode == 0, result.err
+    return sum(int(result.lines()[-1]) for result in finished)
+
+
+def test_two_imports_at_once_record_each_blocked_call_once(tmp_path: Path):
+    line = make_line(make_subscriber(numbers=()).user, number="+13105550100")
+    now = int(time.time())
+    BlockedCall.objects.bulk_create(
+        BlockedCall(
+            call_id=f"call-{number}@127.0.0.1",
+            callee="13105550100",
+            caller="12125550147",
+            reason="blocked",
+        )
+        for number in range(CALLS)
+    )
+    # Half of them also accounted, as if the acc module had written their 603 too.
+    KamailioAcc.objects.bulk_create(
+        KamailioAcc(
+            method="INVITE",
+            callid=f"call-{number}@127.0.0.1",
+            sip_code="603",
+            caller="12125550147",
+            callee="13105550100",
+            invite_ts=str(now),
+            event_ts=str(now),
+        )
+        for number in range(0, CALLS, 2)
+    )
+
+    assert imports_race(tmp_path) == CALLS
+
+    assert CallRecord.objects.count() == CALLS
+    assert set(CallRecord.objects.values_list("callee_device", "outcome")) == {
+        (line.boxed.device.pk, CallOutcome.BLOCKED)
+    }
+    assert not BlockedCall.objects.exists() and not KamailioAcc.objects.exists()
 
 
 def test_two_imports_at_once_record_each_call_once(tmp_path: Path):

@@ -1,6 +1,8 @@
 """Blocked callers through the repository's Kamailio: a line refuses (603) the numbers and
 prefixes its owner blocked, and anonymous callers when it is told to, from the next call on,
-and each refused call is logged and recorded in sip_blocked_call.
+and each refused call is logged and recorded in sip_blocked_call, which the call records import
+turns into one call, blocked, in the callee's history (the acc module does not account the
+603, so the call is never recorded twice).
 
 The callers come from outside Plugline (as through the carrier's trunk): sipp places the
 call unchallenged, with the From user under test; Bob's device (sipp, registered with its
@@ -17,7 +19,8 @@ from django.test import Client
 
 from conftest import make_subscriber
 from plugline.accounts.models import User
-from plugline.telephony.models import BlockedCall
+from plugline.telephony.callrecords import call_records_import, device_call_history_page
+from plugline.telephony.models import BlockedCall, CallOutcome, CallRecord, KamailioAcc
 from plugline.telephony.services import (
     anonymous_callers_refuse,
     blocked_caller_add,
@@ -198,6 +201,69 @@ def test_a_from_user_with_quotes_is_recorded_as_sent(
     assert BlockedCall.objects.exists(), kamailio.log()[-4000:]
     [recorded] = BlockedCall.objects.all()
     assert (recorded.caller, recorded.reason) == (caller, "anonymous")
+
+
+def history(line: Line) -> list[tuple[bool, str, str]]:
+    """(outgoing, the other party, the outcome the device sees) for each call of its history."""
+    _, calls = device_call_history_page(device_id=line.boxed.device.pk, page=1)
+    return [(call.outgoing, call.other_party, call.outcome) for call in calls]
+
+
+def imported_once() -> None:
+    """Kamailio's rows imported: one call recorded; nothing more at the next run."""
+    # A row the acc module would write is written before the answer leaves Kamailio.
+    assert KamailioAcc.objects.count() == 0
+    assert call_records_import() == 1
+    assert call_records_import() == 0
+    assert not BlockedCall.objects.exists()
+
+
+def test_a_blocked_call_appears_once_as_blocked_in_the_callees_history(
+    kamailio: RunningKamailio, bob_line: Line, bob_answering: SippServer
+):
+    block(bob_line, "(310) 555-0123")
+    outcome = call_bob(kamailio, "3105550123", final=603)
+    assert outcome.as_expected, outcome.output + kamailio.log()
+
+    imported_once()
+
+    assert history(bob_line) == [(False, "+13105550123", CallOutcome.BLOCKED)]
+    assert CallRecord.objects.get().sip_code == "603"
+
+
+def test_an_anonymous_caller_refused_appears_once_as_blocked_with_its_number_hidden(
+    kamailio: RunningKamailio, bob_line: Line, bob_answering: SippServer
+):
+    anonymous_callers_refuse(device_id=bob_line.boxed.device.pk, owner=owner(bob_line), refuse=True)
+    outcome = call_bob(kamailio, "13105550123", final=603, extra_header="Privacy: id")
+    assert outcome.as_expected, outcome.output + kamailio.log()
+
+    imported_once()
+
+    assert history(bob_line) == [(False, "", CallOutcome.BLOCKED)]
+
+
+def test_a_subscriber_blocked_by_another_sees_a_failed_call_and_the_callee_a_blocked_one(
+    kamailio: RunningKamailio, bob_line: Line, bob_answering: SippServer
+):
+    alice_line = make_line(make_subscriber("alice@example.com", numbers=()).user)
+    alice = fetch_sip_settings(Client(), alice_line.boxed).json()
+    block(bob_line, alice["username"])
+
+    outcome = sipp_call(
+        kamailio,
+        username=alice["username"],
+        domain=alice["domain"],
+        password=alice["password"],
+        dialled="2125550148",
+        final=603,
+    )
+
+    assert outcome.as_expected, outcome.output + kamailio.log()
+    assert rings(bob_answering) == 0
+    imported_once()
+    assert history(bob_line) == [(False, "+12125550147", CallOutcome.BLOCKED)]
+    assert history(alice_line) == [(True, "+12125550148", CallOutcome.FAILED)]
 
 
 def test_kamailios_role_reads_the_blocked_callers_and_may_only_insert_refused_calls(
