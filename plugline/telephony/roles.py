@@ -11,7 +11,7 @@ from psycopg import sql
 
 from plugline.telephony.blockview import ANONYMOUS_VIEW, BLOCKED_CALL_TABLE, BLOCKED_VIEW
 from plugline.telephony.models import KamailioAcc
-from plugline.telephony.sipview import VERSION_TABLE, VIEW_NAME
+from plugline.telephony.sipview import EMERGENCY_VIEW_NAME, VERSION_TABLE, VIEW_NAME
 
 _ROLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
@@ -36,7 +36,7 @@ def sip_database_role_grant(
             cursor.execute(
                 sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(name, sql.Literal(password))
             )
-        for table in (VIEW_NAME, VERSION_TABLE, BLOCKED_VIEW, ANONYMOUS_VIEW):
+        for table in (VIEW_NAME, EMERGENCY_VIEW_NAME, VERSION_TABLE, BLOCKED_VIEW, ANONYMOUS_VIEW):
             cursor.execute(sql.SQL("GRANT SELECT ON {} TO {}").format(sql.Identifier(table), name))
         acc = KamailioAcc._meta.db_table
         cursor.execute(sql.SQL("GRANT INSERT ON {} TO {}").format(sql.Identifier(acc), name))

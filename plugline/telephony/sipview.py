@@ -8,6 +8,12 @@ subscription is in trial, active or in its grace days (billing.periods'
 rules), compared with the database's clock in the view itself: when the
 service ends, the next REGISTER is refused without any job running.
 
+The view `sip_emergency_caller` lists, with the same columns, every line
+that still belongs to a household: its service may have ended and staff may
+have suspended it. Kamailio checks a caller against it only for a call to
+911 that `sip_subscriber` refused, so that a lapsed line can still reach
+the emergency service and nothing else.
+
 The grace days are a setting (BILLING_GRACE_DAYS) written into the view:
 every `migrate` and `sip_provision` writes it again, so a changed setting
 takes effect there. The table `kamailio_version` is Kamailio's `version`
@@ -21,6 +27,7 @@ from django.conf import settings
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 VIEW_NAME = "sip_subscriber"
+EMERGENCY_VIEW_NAME = "sip_emergency_caller"
 VERSION_TABLE = "kamailio_version"
 # auth_db 5.6 refuses to start unless its table is at this version.
 SUBSCRIBER_TABLE_VERSION = 7
@@ -63,6 +70,37 @@ SELECT CAST(account.id AS INTEGER) AS id,
         OR datetime(subscription.ends_at, '+{grace_days:d} days') > datetime('now'))
 """
 
+# A line of a household, whatever its service: for 911 only.
+_POSTGRES_EMERGENCY_VIEW = """
+CREATE OR REPLACE VIEW sip_emergency_caller AS
+SELECT account.id::integer AS id,
+       account.username::varchar(64) AS username,
+       account.domain::varchar(64) AS domain,
+       ''::varchar(64) AS password,
+       account.ha1::varchar(128) AS ha1,
+       account.ha1b::varchar(128) AS ha1b
+  FROM telephony_sipaccount account
+  JOIN devices_device device ON device.id = account.device_id
+ WHERE device.owner_id IS NOT NULL
+   AND device.status = 'active'
+   AND device.phone_number = '+' || account.username
+"""
+
+_SQLITE_EMERGENCY_VIEW = """
+CREATE VIEW sip_emergency_caller AS
+SELECT CAST(account.id AS INTEGER) AS id,
+       account.username AS username,
+       account.domain AS domain,
+       '' AS password,
+       account.ha1 AS ha1,
+       account.ha1b AS ha1b
+  FROM telephony_sipaccount account
+  JOIN devices_device device ON device.id = account.device_id
+ WHERE device.owner_id IS NOT NULL
+   AND device.status = 'active'
+   AND device.phone_number = '+' || account.username
+"""
+
 _VERSION_TABLE = """
 CREATE TABLE IF NOT EXISTS kamailio_version (
     table_name VARCHAR(32) NOT NULL PRIMARY KEY,
@@ -74,26 +112,40 @@ CREATE TABLE IF NOT EXISTS kamailio_version (
 def sip_subscriber_view_write(
     connection: BaseDatabaseWrapper, grace_days: int | None = None
 ) -> None:
-    """(Re)write the view with the grace days of the settings, and Kamailio's version table."""
+    """(Re)write the views (sip_subscriber with the grace days of the settings,
+    sip_emergency_caller) and Kamailio's version table."""
     days = settings.BILLING_GRACE_DAYS if grace_days is None else grace_days
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # CREATE OR REPLACE keeps the grants given to Kamailio's role.
             cursor.execute(_POSTGRES_VIEW.format(grace_days=int(days)))
+            cursor.execute(_POSTGRES_EMERGENCY_VIEW)
         else:
             cursor.execute(f"DROP VIEW IF EXISTS {VIEW_NAME}")
             cursor.execute(_SQLITE_VIEW.format(grace_days=int(days)))
+            cursor.execute(f"DROP VIEW IF EXISTS {EMERGENCY_VIEW_NAME}")
+            cursor.execute(_SQLITE_EMERGENCY_VIEW)
         cursor.execute(_VERSION_TABLE)
         cursor.execute(
-            "DELETE FROM kamailio_version WHERE table_name IN (%s, %s)", [VERSION_TABLE, VIEW_NAME]
+            "DELETE FROM kamailio_version WHERE table_name IN (%s, %s, %s)",
+            [VERSION_TABLE, VIEW_NAME, EMERGENCY_VIEW_NAME],
         )
         cursor.execute(
-            "INSERT INTO kamailio_version (table_name, table_version) VALUES (%s, %s), (%s, %s)",
-            [VERSION_TABLE, 1, VIEW_NAME, SUBSCRIBER_TABLE_VERSION],
+            "INSERT INTO kamailio_version (table_name, table_version)"
+            " VALUES (%s, %s), (%s, %s), (%s, %s)",
+            [
+                VERSION_TABLE,
+                1,
+                VIEW_NAME,
+                SUBSCRIBER_TABLE_VERSION,
+                EMERGENCY_VIEW_NAME,
+                SUBSCRIBER_TABLE_VERSION,
+            ],
         )
 
 
 def sip_subscriber_view_drop(connection: BaseDatabaseWrapper) -> None:
     with connection.cursor() as cursor:
+        cursor.execute(f"DROP VIEW IF EXISTS {EMERGENCY_VIEW_NAME}")
         cursor.execute(f"DROP VIEW IF EXISTS {VIEW_NAME}")
         cursor.execute(f"DROP TABLE IF EXISTS {VERSION_TABLE}")

@@ -17,6 +17,7 @@ from django.test import Client
 from django.utils import timezone
 
 from conftest import make_subscriber
+from plugline.devices.models import DeviceStatus
 from plugline.telephony.roles import sip_database_role_grant
 from plugline.telephony.tests.calls import (
     SippServer,
@@ -185,6 +186,54 @@ def test_a_line_whose_service_ended_cannot_call(
 
     assert outcome.as_expected, outcome.output + kamailio.log()
     assert invites_for(bob_answering, "12125550148") == []
+
+
+@pytest.mark.parametrize("ended_by", ["service", "suspension"])
+def test_a_line_whose_service_ended_or_was_suspended_still_reaches_911(
+    kamailio: RunningKamailio, settings, psap: SippServer, carrier: SippServer, ended_by: str
+):
+    settings.SIP_DOMAIN = DOMAIN
+    line = make_line(make_subscriber("carol@example.com", numbers=()).user)
+    caller = fetch_sip_settings(Client(), line.boxed).json()
+    if ended_by == "service":
+        line.subscription.ends_at = timezone.now() - timedelta(
+            days=settings.BILLING_GRACE_DAYS, minutes=1
+        )
+        line.subscription.save()
+    else:
+        line.boxed.device.suspended_at = timezone.now()
+        line.boxed.device.save()
+    before = len(psap.invites())
+    carrier_before = carrier.invites()
+
+    emergency = call(kamailio, caller, "911", final=200)
+    elsewhere = call(kamailio, caller, "3105550123", final=403)
+
+    assert emergency.as_expected, emergency.output + kamailio.log()
+    invites = psap.invites()
+    assert len(invites) == before + 1
+    assert f"P-Asserted-Identity: <sip:+{caller['username']}@{DOMAIN};user=phone>" in invites[-1]
+    assert elsewhere.as_expected, elsewhere.output + kamailio.log()
+    assert carrier.invites() == carrier_before
+
+
+def test_a_released_device_cannot_call_911_with_its_old_credentials(
+    kamailio: RunningKamailio, settings, psap: SippServer
+):
+    settings.SIP_DOMAIN = DOMAIN
+    line = make_line(make_subscriber("dave@example.com", numbers=()).user)
+    caller = fetch_sip_settings(Client(), line.boxed).json()
+    # Released without its credentials rotated: the view alone keeps it out.
+    device = line.boxed.device
+    device.owner = None
+    device.status = DeviceStatus.RELEASED
+    device.save()
+    before = psap.invites()
+
+    outcome = call(kamailio, caller, "911", final=403)
+
+    assert outcome.as_expected, outcome.output + kamailio.log()
+    assert psap.invites() == before
 
 
 @pytest.mark.parametrize("dialled", ["3105550123", "13105550123", "+13105550123"])
