@@ -8,6 +8,7 @@ with a deadline.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -21,19 +22,30 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import pynetstring
+
 from plugline.telephony.tests.kamailio import SIPP_TIMEOUT, RunningKamailio, SippOutcome, free_port
 
 DEADLINE = 60.0
 
 
-def wait_for(condition: Callable[[], bool], *, what: str, timeout: float = DEADLINE) -> None:
-    """Poll `condition` until it holds, or fail after `timeout` seconds."""
+def wait_for(
+    condition: Callable[[], bool],
+    *,
+    what: str,
+    timeout: float = DEADLINE,
+    details: Callable[[], str] | None = None,
+) -> None:
+    """Poll `condition` until it holds, or fail after `timeout` seconds (with `details()`,
+    e.g. the processes' output, in the failure)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
             return
         time.sleep(0.05)
-    raise AssertionError(f"not seen within {timeout} s: {what}")
+    raise AssertionError(
+        f"not seen within {timeout} s: {what}" + (f"\n{details()}" if details else "")
+    )
 
 
 def _udp_port_taken(port: int) -> bool:
@@ -441,6 +453,8 @@ module sndfile.so
 snd_path {snd_path}
 module_tmp account.so
 module_app menu.so
+module_app ctrl_tcp.so
+ctrl_tcp_listen 127.0.0.1:{ctrl_port}
 """
 
 
@@ -448,9 +462,31 @@ module_app menu.so
 class Phone:
     process: subprocess.Popen[bytes]
     folder: Path
+    ctrl_port: int
 
     def output(self) -> str:
         return (self.folder / "baresip.out").read_text(errors="replace")
+
+    def registered(self) -> bool:
+        return "[1 binding]" in self.output()
+
+    def dial(self, uri: str) -> None:
+        """Dial `uri` now, over baresip's control socket (ctrl_tcp: a netstring of JSON).
+        Dial once registered: a command given at start-up may run before the account is
+        ready, and then nothing is dialled at all."""
+        message = json.dumps({"command": "dial", "params": uri, "token": "dial"})
+        deadline = time.monotonic() + DEADLINE
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", self.ctrl_port), timeout=5) as ctrl:
+                    ctrl.sendall(pynetstring.encode(message))
+                    # The answer to the command: baresip has taken it.
+                    ctrl.recv(65536)
+                return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
 
     def stop(self) -> None:
         """Hang up and quit (baresip then closes its recordings)."""
@@ -500,17 +536,21 @@ def baresip_phone(
     password: str,
     proxy: str,
     answer: bool,
-    dial: str | None = None,
 ) -> Iterator[Phone]:
     """baresip registered as `username` through `proxy`; answers calls if `answer`; dials
-    `dial` (a SIP URI) once started, if given. Stopped when the block ends."""
+    with `Phone.dial`. Stopped when the block ends."""
     with tempfile.TemporaryDirectory(prefix="plugline-baresip-") as directory:
         folder = Path(directory)
         (folder / "snd").mkdir()
         rtp = free_port()
+        ctrl_port = free_port()
         (folder / "config").write_text(
             _BARESIP_CONFIG.format(
-                port=_port_pair(), rtp_low=rtp, rtp_high=rtp + 19, snd_path=folder / "snd"
+                port=_port_pair(),
+                rtp_low=rtp,
+                rtp_high=rtp + 19,
+                snd_path=folder / "snd",
+                ctrl_port=ctrl_port,
             )
         )
         (folder / "accounts").write_text(
@@ -518,8 +558,6 @@ def baresip_phone(
             f"regint=300;answermode={'auto' if answer else 'manual'}\n"
         )
         command = ["baresip", "-f", str(folder)]
-        if dial:
-            command += ["-e", f"/dial {dial}"]
         with (folder / "baresip.out").open("wb") as out:
             process = subprocess.Popen(
                 command,
@@ -530,6 +568,6 @@ def baresip_phone(
                 start_new_session=True,
             )
         try:
-            yield Phone(process, folder)
+            yield Phone(process, folder, ctrl_port)
         finally:
             _stop(process)

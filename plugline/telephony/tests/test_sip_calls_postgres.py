@@ -331,14 +331,17 @@ def test_two_subscribers_call_each_other_and_hear_each_other(
         )
 
     with phone(bob, answer=True) as bob_phone:
-        wait_for(lambda: "[1 binding]" in bob_phone.output(), what="Bob registered")
-        with phone(alice, answer=False, dial=f"sip:2125550148@{DOMAIN}") as alice_phone:
+        wait_for(bob_phone.registered, what="Bob registered")
+        with phone(alice, answer=False) as alice_phone:
+            wait_for(alice_phone.registered, what="Alice registered")
+            alice_phone.dial(f"sip:2125550148@{DOMAIN}")
             wait_for(
                 lambda: (
                     "Call established" in alice_phone.output()
                     and "Call established" in bob_phone.output()
                 ),
                 what="the call established on both phones",
+                details=lambda: f"Alice:\n{alice_phone.output()}\nBob:\n{bob_phone.output()}",
             )
             # Two seconds of 8 kHz 16-bit audio received by each phone.
             wait_for(
