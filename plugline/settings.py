@@ -84,6 +84,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz first: no session, no user, no HTTPS redirect (plugline.core.health).
+    "plugline.core.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "plugline.core.headers.ContentSecurityPolicyMiddleware",
