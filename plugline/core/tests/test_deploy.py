@@ -6,6 +6,7 @@ self-signed certificate made here), systemd checks the units
 install folder /opt/plugline is rewritten to a folder of this test holding
 this checkout's manage.py and virtualenv; nothing is started), Kamailio
 checks its unit's command line with the example defines (`kamailio -c`), and
+gunicorn checks the web unit's options (`gunicorn --check-config`), and
 the environment template lists exactly the variables settings.py reads.
 """
 
@@ -218,6 +219,28 @@ def unit_command(unit: Path, environment: dict[str, str]) -> list[str]:
         re.sub(r"\$\{([A-Z_]+)\}", lambda match: environment[match.group(1)], word)
         for word in words
     ]
+
+
+def test_it_starts_gunicorn_with_options_gunicorn_accepts(tmp_path: Path) -> None:
+    arguments = unit_command(DEPLOY / "systemd" / "plugline-web.service", {})
+    assert arguments[0] == f"{INSTALL_ROOT}/.venv/bin/gunicorn"
+    arguments = [
+        word.replace(f"{INSTALL_ROOT}/", f"{ROOT}/").replace("/run/plugline-web", str(tmp_path))
+        for word in arguments
+    ]
+
+    # --check-config: load the application and check every option, then exit.
+    result = subprocess.run(
+        [arguments[0], "--check-config", *arguments[1:]],
+        cwd=ROOT,
+        env={"PATH": os.environ.get("PATH", ""), "DEBUG": "1", "VAR_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_it_starts_kamailio_with_defines_kamailio_accepts() -> None:
