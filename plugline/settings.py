@@ -15,7 +15,14 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from plugline.env import env_bool, env_choice, env_int, env_list, env_str
+from plugline.env import (
+    env_bool,
+    env_choice,
+    env_int,
+    env_list,
+    env_networks,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -79,11 +86,16 @@ INSTALLED_APPS = [
     "allauth.usersessions",
     "django_tasks",
     "django_tasks_db",
+    "django_guid",
     # The API docs' page (Swagger UI) from the package's own files, not a CDN.
     "ninja",
 ]
 
 MIDDLEWARE = [
+    # The request's id first, for every log line written while it is served.
+    "django_guid.middleware.guid_middleware",
+    # /healthz before the rest: no session, no user, no HTTPS redirect (plugline.core.health).
+    "plugline.core.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "plugline.core.headers.ContentSecurityPolicyMiddleware",
@@ -102,6 +114,20 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
 ]
+
+# Prometheus metrics (plugline.core.metrics): off unless METRICS_ENABLED; then
+# django-prometheus counts every request and `/metrics` answers only the
+# addresses or networks in METRICS_ALLOWED_IPS (default: this machine).
+METRICS_ENABLED = env_bool("METRICS_ENABLED", False)
+METRICS_ALLOWED_IPS = env_networks("METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
+if METRICS_ENABLED:
+    INSTALLED_APPS.append("django_prometheus")
+    MIDDLEWARE = [
+        "django_prometheus.middleware.PrometheusBeforeMiddleware",
+        "plugline.core.metrics.MetricsMiddleware",
+        *MIDDLEWARE,
+        "django_prometheus.middleware.PrometheusAfterMiddleware",
+    ]
 
 ROOT_URLCONF = "plugline.urls"
 WSGI_APPLICATION = "plugline.wsgi.application"
@@ -462,14 +488,36 @@ PERMISSIONS_POLICY: dict[str, list[str]] = {
 }
 
 LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR"})
+# "plain" lines for people, or "json" for a log collector (plugline.core.logs):
+# one object per line with time, level, logger, message and the request's id.
+LOG_FORMAT = env_choice("LOG_FORMAT", "plain", {"plain", "json"})
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        # The id of the request being served (None outside a request), from django-guid.
+        "request_id": {
+            "()": "django_guid.log_filters.CorrelationId",
+            "correlation_id_field": "request_id",
+        },
+    },
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "plugline.core.logs.json_formatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
         "plugline": {"level": LOG_LEVEL},
         "django_tasks": {"level": LOG_LEVEL},
     },
 }
+# Each request gets an id (nginx's $request_id in X-Request-ID, else a new
+# one), written in JSON logs and sent back in the response's X-Request-ID.
+DJANGO_GUID = {"GUID_HEADER_NAME": "X-Request-ID", "EXPOSE_HEADER": False}
