@@ -36,8 +36,9 @@ Then call setups: half the subscribers (callees) register with the address of
 a sipp UAS that answers every call, the other half (callers) register with the
 address of the sipp that calls, which places --calls calls from caller i to
 callee i (by number) through Plugline's Kamailio: INVITE, 407, INVITE with
-digest credentials, 180, 200, ACK, BYE, 200 (the scenarios of the SIP tests,
-plugline/telephony/tests), at most --call-limit at once. Prints calls per second.
+digest credentials, 200, ACK, BYE, 200 (the caller's scenario is the SIP tests',
+plugline/telephony/tests/calls.py; the callee answers at once), at most
+--call-limit at once. Prints calls per second.
 
 Exits 1 if the ratio is below --goal (0.5) or if any registration or call
 failed, 2 if it cannot run here.
@@ -84,6 +85,56 @@ REGISTER_NOAUTH_SCENARIO = """<?xml version="1.0" encoding="ISO-8859-1" ?>
     ]]>
   </send>
   <recv response="200"/>
+</scenario>
+"""
+
+
+# The callees' phone: answers every call at once (200 with SDP, no 180 Ringing: Kamailio's
+# UDP workers each forward the reply they receive, so under load a 180 sent just before the
+# 200 can reach the caller after it, which sipp's caller would take for an unexpected
+# message), with the Record-Route set, then answers the caller's BYE.
+UAS_ANSWERING_SCENARIO = """<?xml version="1.0" encoding="ISO-8859-1" ?>
+<!DOCTYPE scenario SYSTEM "sipp.dtd">
+<scenario name="uas-answering">
+  <recv request="INVITE" crlf="true"/>
+  <send retrans="500">
+    <![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_Record-Route:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+      v=0
+      o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
+      s=-
+      c=IN IP[media_ip_type] [media_ip]
+      t=0 0
+      m=audio [media_port] RTP/AVP 0
+      a=rtpmap:0 PCMU/8000
+
+    ]]>
+  </send>
+  <recv request="ACK" crlf="true"/>
+  <recv request="BYE"/>
+  <send>
+    <![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+      Content-Length: 0
+
+    ]]>
+  </send>
 </scenario>
 """
 
@@ -600,7 +651,7 @@ def call_setups(
     """Callees registered at a sipp UAS, callers registered at the sipp placing the calls;
     caller i calls callee i (by its number) through Plugline's Kamailio."""
     from plugline.telephony.kamailio_run import free_port
-    from plugline.telephony.tests.calls import UAS_SCENARIO, call_scenario
+    from plugline.telephony.tests.calls import call_scenario
 
     half = len(subscribers) // 2
     callers, callees = subscribers[:half], subscribers[half:]
@@ -633,7 +684,7 @@ def call_setups(
             for caller, callee in zip(callers, callees, strict=True)
         )
     )
-    with sipp_uas(scenario=UAS_SCENARIO, port=uas_port, folder=folder / "uas"):
+    with sipp_uas(scenario=UAS_ANSWERING_SCENARIO, port=uas_port, folder=folder / "uas"):
         return sipp(
             scenario=call_scenario(200),
             injection=calls,
