@@ -8,20 +8,20 @@ it commit their data (`transactional_db`) and run on PostgreSQL only.
 from __future__ import annotations
 
 import os
-import pwd
-import shutil
-import signal
-import socket
 import subprocess
 import tempfile
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from django.conf import settings
+
+# Kamailio on free ports, shared with bench/sip.py.
+from plugline.telephony.kamailio_run import CONFIG as CONFIG
+from plugline.telephony.kamailio_run import RunningKamailio as RunningKamailio
+from plugline.telephony.kamailio_run import defines as defines
+from plugline.telephony.kamailio_run import free_port as free_port
+from plugline.telephony.kamailio_run import kamailio_check as kamailio_check
+from plugline.telephony.kamailio_run import running_kamailio as running_kamailio
 
 # Kamailio's db_postgres reads the test database: PostgreSQL only.
 needs_postgres = pytest.mark.skipif(
@@ -32,9 +32,6 @@ needs_postgres = pytest.mark.skipif(
 # The read-only role Kamailio reads the test database as, and the tests' SIP domain.
 ROLE = "kamailio"
 DOMAIN = "sip.plugline.test"
-CONFIG = Path(settings.BASE_DIR) / "deploy" / "kamailio" / "kamailio.cfg"
-# Generous: CI runs on a loaded two-core machine.
-START_TIMEOUT = 60.0
 SIPP_TIMEOUT = 60
 
 
@@ -51,175 +48,6 @@ def role_dsn() -> str:
         f"postgres://{ROLE}:{role_password()}@{db['HOST'] or '127.0.0.1'}:"
         f"{db['PORT'] or 5432}/{db['NAME']}"
     )
-
-
-def free_port() -> int:
-    """A port free on 127.0.0.1 for both UDP and TCP."""
-    for _ in range(100):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
-            tcp.bind(("127.0.0.1", 0))
-            port = int(tcp.getsockname()[1])
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-                try:
-                    udp.bind(("127.0.0.1", port))
-                except OSError:
-                    continue
-                return port
-    raise RuntimeError("no free port for both UDP and TCP")
-
-
-def defines(
-    *,
-    port: int,
-    domain: str,
-    db_url: str,
-    ctl_socket: Path,
-    rpc_port: int,
-    carrier_uri: str = "",
-    emergency_uri: str = "",
-) -> list[str]:
-    """kamailio -A arguments that point the configuration at this test's ports and database."""
-    values = {
-        "RPC_LISTEN": f"tcp:127.0.0.1:{rpc_port}",
-        "RPC_PORT": str(rpc_port),
-        "LISTEN_UDP": f"udp:127.0.0.1:{port}",
-        "LISTEN_TCP": f"tcp:127.0.0.1:{port}",
-        "SIP_DOMAIN": f'"{domain}"',
-        "DBURL": f'"{db_url}"',
-        "SQLOPS_CON": f'"plugline=>{db_url}"',
-        "CTL_SOCKET": f'"unix:{ctl_socket}"',
-        "CHILDREN": "2",
-        "SIP_CARRIER_URI": f'"{carrier_uri}"',
-        "SIP_EMERGENCY_URI": f'"{emergency_uri}"',
-    }
-    return [arg for name, value in values.items() for arg in ("-A", f"{name}={value}")]
-
-
-def kamailio_check(*arguments: str) -> subprocess.CompletedProcess[str]:
-    """`kamailio -c` on the repository's configuration: whether it is valid (no database used)."""
-    return subprocess.run(
-        ["kamailio", "-c", "-f", str(CONFIG), *arguments],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-
-
-@dataclass
-class RunningKamailio:
-    process: subprocess.Popen[bytes]
-    port: int
-    domain: str
-    ctl_socket: Path
-    log_path: Path
-    rpc_port: int
-
-    @property
-    def address(self) -> str:
-        return f"127.0.0.1:{self.port}"
-
-    @property
-    def rpc_url(self) -> str:
-        """Kamailio's JSON-RPC over HTTP, as KAMAILIO_RPC_URL names it."""
-        return f"http://127.0.0.1:{self.rpc_port}/RPC"
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def rpc(self, *command: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            ["kamcmd", "-s", f"unix:{self.ctl_socket}", *command],
-            capture_output=True,
-            text=True,
-            timeout=20,
-            check=False,
-        )
-
-
-def _run_as_kamailio() -> list[str]:
-    """As root, Kamailio drops to the package's user, as in production."""
-    if os.geteuid() != 0:
-        return []
-    try:
-        pwd.getpwnam("kamailio")
-    except KeyError:
-        return []
-    return ["-u", "kamailio", "-g", "kamailio"]
-
-
-@contextmanager
-def running_kamailio(
-    *, db_url: str, domain: str, carrier_uri: str = "", emergency_uri: str = ""
-) -> Iterator[RunningKamailio]:
-    """Kamailio with the repository's configuration on a free port, until the block ends
-    (calls out go to `carrier_uri` and 911 to `emergency_uri`; empty: refused with 503)."""
-    with tempfile.TemporaryDirectory(prefix="plugline-kamailio-") as directory:
-        run_dir = Path(directory)
-        user = _run_as_kamailio()
-        if user:
-            shutil.chown(run_dir, user="kamailio", group="kamailio")
-        port = free_port()
-        rpc_port = free_port()
-        ctl_socket = run_dir / "kamailio_ctl"
-        log_path = run_dir / "kamailio.log"
-        command = [
-            "kamailio",
-            "-f",
-            str(CONFIG),
-            *defines(
-                port=port,
-                domain=domain,
-                db_url=db_url,
-                ctl_socket=ctl_socket,
-                rpc_port=rpc_port,
-                carrier_uri=carrier_uri,
-                emergency_uri=emergency_uri,
-            ),
-            "-P",
-            str(run_dir / "kamailio.pid"),
-            "-Y",
-            str(run_dir),
-            *user,
-            "-m",
-            "64",
-            "-M",
-            "8",
-            "-DD",
-            "-E",
-        ]
-        with log_path.open("wb") as log:
-            process = subprocess.Popen(
-                command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-            )
-        kamailio = RunningKamailio(process, port, domain, ctl_socket, log_path, rpc_port)
-        try:
-            _wait_until_ready(kamailio)
-            yield kamailio
-        finally:
-            _stop(process)
-
-
-def _wait_until_ready(kamailio: RunningKamailio) -> None:
-    """Until Kamailio answers on its RPC socket (its SIP workers are up by then)."""
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if kamailio.process.poll() is not None:
-            raise RuntimeError(f"Kamailio stopped while starting:\n{kamailio.log()}")
-        if kamailio.ctl_socket.exists() and kamailio.rpc("core.uptime").returncode == 0:
-            return
-        time.sleep(0.1)
-    raise RuntimeError(f"Kamailio did not start in {START_TIMEOUT} s:\n{kamailio.log()}")
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=30)
 
 
 # REGISTER with digest authentication: 401 with a challenge, then the

@@ -79,3 +79,18 @@ def test_it_treats_as_abroad_exactly_the_nanp_countries_other_than_the_us_and_ca
     }
 
     assert set(listed.split("|")) == abroad
+
+
+def test_it_checks_the_benchmarks_reference_without_authentication_on_register_only():
+    # bench/sip.py compares Plugline's REGISTERs with the same configuration, -A WITH_NOAUTH.
+    checked = kamailio_check("-A", "WITH_NOAUTH")
+    text = CONFIG.read_text()
+
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    registrar = text[text.index("route[REGISTRAR] {") : text.index("route[AUTH] {")]
+    [skipped] = re.findall(r"#!ifndef WITH_NOAUTH\n(.*?)#!endif\n", registrar, re.DOTALL)
+    assert 'www_authorize("$td", "sip_subscriber")' in skipped
+    assert 'save("location")' not in skipped
+    assert 'save("location")' in registrar
+    # Nothing else depends on the define: calls are authenticated all the same.
+    assert re.findall(r"^#!\w+ WITH_NOAUTH$", text, re.MULTILINE) == ["#!ifndef WITH_NOAUTH"]

@@ -18,6 +18,7 @@ from django.test import Client
 
 from plugline.accounts.models import User
 from plugline.devices.services import device_suspend
+from plugline.telephony.kamailio_run import stop, wait_until_ready
 from plugline.telephony.management.commands.run_kamailio import (
     kamailio_command,
     packages_install,
@@ -25,8 +26,6 @@ from plugline.telephony.management.commands.run_kamailio import (
 from plugline.telephony.tests.kamailio import (
     DOMAIN,
     RunningKamailio,
-    _stop,
-    _wait_until_ready,
     free_port,
     kamailio_check,
     sipp_register,
@@ -59,11 +58,11 @@ def sqlite_kamailio(settings, transactional_db: None) -> Iterator[RunningKamaili
             process, port, DOMAIN, run_dir / "kamailio_ctl", log_path, rpc_port
         )
         try:
-            _wait_until_ready(kamailio)
+            wait_until_ready(kamailio)
             settings.KAMAILIO_RPC_URL = kamailio.rpc_url
             yield kamailio
         finally:
-            _stop(process)
+            stop(process)
 
 
 def is_registered(kamailio: RunningKamailio, username: str) -> bool:
