@@ -287,3 +287,39 @@ def test_it_does_not_move_a_line_whose_device_left_its_number_meanwhile(
     assert NumberChange.objects.get().status == NumberChangeStatus.FAILED
     assert device_of(alice).phone_number is None
     assert PhoneNumber.objects.get(e164=NEW).status == NumberStatus.RESERVED
+
+
+def test_staff_find_a_failed_change_and_its_payment_in_the_admin(
+    alice: Subscriber, inventory: None, gateway: SandboxGateway, staff_client
+) -> None:
+    from plugline.devices.services import device_release
+
+    card = card_on_file(alice.user, CARD_NEEDS_AUTHENTICATION)
+    number_change_choose(user=alice.user, device=device_of(alice), e164=NEW)
+    payment = pay(alice, card).payment
+    device_release(device=device_of(alice), keep_number=False)
+    payment_record(payment=payment, result=ChargeResult(outcome=Outcome.SUCCEEDED))
+
+    listed = staff_client.get("/admin/billing/numberchange/", {"status": "failed"})
+    assert listed.status_code == 200
+    assert NEW in listed.content.decode()
+    page = staff_client.get(f"/admin/billing/payment/{payment.pk}/change/").content.decode()
+    assert NEW in page
+    assert "Refund (up to $15.00)" in page
+
+
+def test_the_data_export_says_what_a_change_of_number_paid_for(
+    alice: Subscriber, inventory: None, gateway: SandboxGateway
+) -> None:
+    from plugline.billing.selectors import billing_export
+
+    number_change_choose(user=alice.user, device=device_of(alice), e164=NEW)
+    pay(alice, card_on_file(alice.user, CARD_SUCCEEDS))
+
+    [exported] = billing_export(alice.user)["payments"]
+    assert exported["kind"] == "number_change"
+    assert exported["number_change"] == {
+        "old_number": OLD,
+        "new_number": NEW,
+        "status": "applied",
+    }
