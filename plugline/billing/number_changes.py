@@ -267,12 +267,14 @@ def number_change_apply(*, payment: Payment) -> NumberChange | None:
         return change
     moved = device_number_change(
         device_id=change.device_id,
+        # Only for whoever asked and paid: never the line of the device's next owner.
+        owner_id=change.requested_by_id,
         old_number=change.old_number,
         new_number=change.new_number,
         holder=number_change_holder(change.device),
     )
     if not moved:
-        # Paid, yet the device left its number or account meanwhile: staff refund it.
+        # Paid, yet the device left its number or its owner meanwhile: staff refund it.
         logger.error(
             "number change %s: paid by payment %s but the line could not move; refund it",
             change.pk,

@@ -130,10 +130,12 @@ def device_release(
 
 
 @transaction.atomic
-def device_number_change(*, device_id: int, old_number: str, new_number: str, holder: str) -> bool:
-    """Move an active device's line from `old_number` to `new_number` (held for `holder`) at
-    once; False, changing nothing, if the device no longer has `old_number` or the hold on
-    `new_number` was lost.
+def device_number_change(
+    *, device_id: int, owner_id: int | None, old_number: str, new_number: str, holder: str
+) -> bool:
+    """Move the line of an active device of `owner_id`'s from `old_number` to `new_number`
+    (held for `holder`) at once; False, changing nothing, if the device is no longer theirs,
+    no longer has `old_number`, or the hold on `new_number` was lost.
 
     The new number is the device's and its SIP account's (same password, new
     user and hashes), so the view sip_subscriber lists the new number and no
@@ -146,6 +148,7 @@ def device_number_change(*, device_id: int, old_number: str, new_number: str, ho
         device is None
         or device.status != DeviceStatus.ACTIVE
         or device.owner_id is None
+        or device.owner_id != owner_id
         or device.phone_number != old_number
         or new_number == old_number
     ):

@@ -323,3 +323,22 @@ def test_the_data_export_says_what_a_change_of_number_paid_for(
         "new_number": NEW,
         "status": "applied",
     }
+
+
+def test_a_change_paid_late_never_moves_the_line_of_the_devices_next_owner(
+    alice: Subscriber, bob: Subscriber, inventory: None, gateway: SandboxGateway
+) -> None:
+    from plugline.devices.services import device_assign, device_release
+
+    card = card_on_file(alice.user, CARD_NEEDS_AUTHENTICATION)
+    number_change_choose(user=alice.user, device=device_of(alice), e164=NEW)
+    payment = pay(alice, card).payment
+    # Alice releases the device with its number; Bob activates it on his account.
+    device_release(device=device_of(alice), keep_number=True)
+    device_assign(serial=device_of(alice).serial, owner=bob.user, phone_number=OLD)
+
+    payment_record(payment=payment, result=ChargeResult(outcome=Outcome.SUCCEEDED))
+
+    assert device_of(alice).phone_number == OLD
+    assert SipAccount.objects.get(device=device_of(alice)).username == OLD[1:]
+    assert NumberChange.objects.get().status == NumberChangeStatus.FAILED
