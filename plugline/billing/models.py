@@ -308,7 +308,7 @@ class NumberChange(models.Model):
     Written with its payment, before the gateway is asked (one row per
     payment); the payment's success moves the line under the payment's lock
     (billing.number_changes). A device has at most one change waiting for
-    its payment.
+    its payment per owner.
     """
 
     payment = models.OneToOneField(
@@ -346,10 +346,12 @@ class NumberChange(models.Model):
         verbose_name_plural = _("changes of number")
         ordering = ["-created_at"]
         constraints = [
+            # Per owner: a change left pending by the device's last owner (it will fail
+            # when paid) does not hold up the next one's.
             models.UniqueConstraint(
-                fields=["device"],
+                fields=["device", "requested_by"],
                 condition=Q(status="pending"),
-                name="one_pending_number_change_per_device",
+                name="one_pending_number_change_per_owner",
             ),
             models.CheckConstraint(
                 condition=Q(applied_at__isnull=True) | Q(status="applied"),

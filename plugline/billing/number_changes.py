@@ -4,7 +4,7 @@
    reservation like the activation wizard's, holder "numchange:<device>").
 2. `number_change_pay` writes, in one transaction, the fee's Payment (the
    key of the rendered confirmation form) and its NumberChange (one row per
-   payment; one change waiting for its payment per device, both unique in
+   payment; one change waiting for its payment per device and owner, both unique in
    the database), commits, then charges through the payment core
    (billing.payments). A second submit of the same form finds the same
    payment; another form for the same device is refused while a change is
@@ -75,9 +75,11 @@ def number_change_fee() -> int:
     return int(settings.NUMBER_CHANGE_FEE)
 
 
-def number_change_holder(device: Device) -> str:
-    """Who holds the number chosen for the device's change (PhoneNumber.reserved_for)."""
-    return f"numchange:{device.pk}"
+def number_change_holder(device: Device, owner_id: int | None = None) -> str:
+    """Who holds the number chosen for the device's change (PhoneNumber.reserved_for): the
+    device's owner (or `owner_id`) for that device, so that nothing an earlier owner chose
+    is ever the next one's."""
+    return f"numchange:{device.pk}:{device.owner_id if owner_id is None else owner_id}"
 
 
 # Reads ---------------------------------------------------------------------------
@@ -93,10 +95,14 @@ def number_change_allowed(device: Device) -> bool:
 
 
 def number_change_pending(*, device: Device) -> NumberChange | None:
-    """The device's change waiting for its payment's outcome, if any."""
+    """The device's change that its owner asked for and that waits for its payment's outcome."""
     return (
         NumberChange.objects.select_related("payment")
-        .filter(device_id=device.pk, status=NumberChangeStatus.PENDING)
+        .filter(
+            device_id=device.pk,
+            requested_by_id=device.owner_id,
+            status=NumberChangeStatus.PENDING,
+        )
         .first()
     )
 
@@ -271,7 +277,7 @@ def number_change_apply(*, payment: Payment) -> NumberChange | None:
         owner_id=change.requested_by_id,
         old_number=change.old_number,
         new_number=change.new_number,
-        holder=number_change_holder(change.device),
+        holder=number_change_holder(change.device, change.requested_by_id),
     )
     if not moved:
         # Paid, yet the device left its number or its owner meanwhile: staff refund it.
@@ -341,4 +347,7 @@ def number_change_declined(*, payment: Payment) -> None:
     change.status = NumberChangeStatus.DECLINED
     change.save(update_fields=["status"])
     # Back to the usual hold, counted from now (lost only if someone else took it).
-    number_reserve(e164=change.new_number, holder=number_change_holder(change.device))
+    number_reserve(
+        e164=change.new_number,
+        holder=number_change_holder(change.device, change.requested_by_id),
+    )

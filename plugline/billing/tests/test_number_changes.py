@@ -205,7 +205,7 @@ def test_a_declined_card_changes_nothing_and_keeps_the_number_held_for_a_retry(
     assert PhoneNumber.objects.get(e164=OLD).status == NumberStatus.ASSIGNED
     held = PhoneNumber.objects.get(e164=NEW)
     assert held.status == NumberStatus.RESERVED
-    assert held.reserved_for == number_change_holder(device_of(alice))
+    assert held.reserved_for == number_change_holder(device_of(alice), alice.user.pk)
     assert held.reserved_until is not None and held.reserved_until > timezone.now()
     assert NumberChange.objects.get().status == NumberChangeStatus.DECLINED
     assert not AuditEvent.objects.filter(action=AuditAction.NUMBER_CHANGED).exists()
@@ -342,3 +342,32 @@ def test_a_change_paid_late_never_moves_the_line_of_the_devices_next_owner(
     assert device_of(alice).phone_number == OLD
     assert SipAccount.objects.get(device=device_of(alice)).username == OLD[1:]
     assert NumberChange.objects.get().status == NumberChangeStatus.FAILED
+
+
+def test_the_devices_next_owner_can_change_its_number_while_the_last_owners_change_waits(
+    alice: Subscriber, bob: Subscriber, inventory: None, gateway: SandboxGateway
+) -> None:
+    from plugline.devices.services import device_assign, device_release
+
+    card = card_on_file(alice.user, CARD_NEEDS_AUTHENTICATION)
+    number_change_choose(user=alice.user, device=device_of(alice), e164=NEW)
+    alices = pay(alice, card).payment  # waits for Alice's bank
+    device_release(device=device_of(alice), keep_number=True)
+    device_assign(serial=device_of(alice).serial, owner=bob.user, phone_number=OLD)
+    PhoneNumber.objects.create(e164="+13125550100", country="US", area_code="312", city="Chicago")
+    bobs_device = Device.objects.get(pk=alice.devices[0].pk)
+
+    assert number_change_choose(user=bob.user, device=bobs_device, e164="+13125550100")
+    bobs = number_change_pay(
+        user=bob.user,
+        device=bobs_device,
+        payment_method=card_on_file(bob.user, CARD_SUCCEEDS),
+        idempotency_key=idempotency_key_new(),
+        fee_shown=FEE,
+    )
+    # Alice's bank declines at last: nothing of hers is held for the device any more.
+    payment_record(payment=alices, result=ChargeResult(outcome=Outcome.DECLINED))
+
+    assert bobs.payment.status == PaymentStatus.SUCCEEDED
+    assert device_of(alice).phone_number == "+13125550100"
+    assert PhoneNumber.objects.get(e164=NEW).reserved_for != number_change_holder(bobs_device)
