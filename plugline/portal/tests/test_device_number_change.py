@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import parse_qs
 
 import pytest
 from django.test import Client
@@ -11,6 +12,7 @@ from conftest import Subscriber
 from plugline.billing.models import NumberChange, Payment
 from plugline.billing.tests.factories import (
     CARD_DECLINED_WHEN_CHARGED,
+    CARD_NEEDS_AUTHENTICATION,
     CARD_SUCCEEDS,
     card_on_file,
     sandbox_reset,
@@ -162,3 +164,32 @@ def test_a_number_taken_meanwhile_asks_for_another(
     page = client.post(number_page(alice.devices[0]), {"number": NEW}).content.decode()
 
     assert "That number was just taken. Please choose another." in page
+
+
+def test_a_payment_the_bank_must_approve_waits_then_changes_the_number_once_approved(
+    alice: Subscriber, inventory: None, client: Client
+) -> None:
+    card_on_file(alice.user, CARD_NEEDS_AUTHENTICATION)
+    device = alice.devices[0]
+    client.force_login(alice.user)
+    client.post(number_page(device), {"number": NEW})
+    fields = form_fields(client.get(confirm_page(device)).content.decode())
+
+    to_bank = client.post(confirm_page(device), fields)
+
+    assert to_bank.status_code == 302
+    bank_url, _, query = to_bank["Location"].partition("?")
+    assert bank_url.startswith("/sandbox-gateway/authenticate/")
+    back = parse_qs(query)["return_url"][0]
+    # Meanwhile: the device's page and "Change number" say the change waits for its payment.
+    device_page = client.get(f"/devices/{device.serial}/").content.decode()
+    assert "A change of number is waiting for its payment" in device_page
+    waiting = client.get(number_page(device), follow=True).content.decode()
+    assert "Your bank asked you to approve this payment" in waiting
+    assert Device.objects.get(pk=device.pk).phone_number == OLD
+
+    assert Client().post(bank_url, {"answer": "approve"}).status_code == 200
+    done = client.get(back, follow=True)
+
+    assert "Done: your device now answers on (312) 555-0199" in done.content.decode()
+    assert Device.objects.get(pk=device.pk).phone_number == NEW
