@@ -50,7 +50,7 @@ from plugline.core.services import audit_record
 from plugline.devices.models import Device, DeviceStatus
 from plugline.devices.services import device_number_change
 from plugline.notifications.services import email_send
-from plugline.telephony.models import NumberStatus, PhoneNumber
+from plugline.telephony.selectors import number_held
 from plugline.telephony.services import number_reserve
 
 logger = logging.getLogger(__name__)
@@ -118,9 +118,7 @@ class HeldNumber:
 
 def number_change_held(*, device: Device) -> HeldNumber | None:
     """The number held for the device's change, if nobody took it since."""
-    number = PhoneNumber.objects.filter(
-        status=NumberStatus.RESERVED, reserved_for=number_change_holder(device)
-    ).first()
+    number = number_held(holder=number_change_holder(device))
     if number is None:
         return None
     until = number.reserved_until
