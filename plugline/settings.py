@@ -350,6 +350,9 @@ ABANDONED_ACTIVATION_DAYS = env_int("ABANDONED_ACTIVATION_DAYS", 30, minimum=1)
 # left by a subscriber rests before someone else can have it.
 NUMBER_RESERVATION_MINUTES = env_int("NUMBER_RESERVATION_MINUTES", 30, minimum=1)
 NUMBER_QUARANTINE_DAYS = env_int("NUMBER_QUARANTINE_DAYS", 90, minimum=0)
+# What a subscriber pays to change their device's number, in the billing
+# currency's minor units (like plan prices).
+NUMBER_CHANGE_FEE = env_int("NUMBER_CHANGE_FEE", 1500, minimum=1)
 # How long the owner of a used device has to answer a transfer request.
 TRANSFER_REQUEST_DAYS = 7
 

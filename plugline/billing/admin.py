@@ -20,6 +20,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from plugline.billing.models import (
+    NumberChange,
     Payment,
     PaymentItem,
     PaymentMethod,
@@ -247,6 +248,32 @@ class PaymentItemInline(ReadOnlyInline):
         return money_format(item.amount, item.payment.currency)
 
 
+NUMBER_CHANGE_FIELDS = ("device", "old_number", "new_number", "status", "applied_at")
+
+
+class NumberChangeInline(ReadOnlyInline):
+    model = NumberChange
+    fields = readonly_fields = NUMBER_CHANGE_FIELDS
+
+
+@admin.register(NumberChange)
+class NumberChangeAdmin(ReadOnlyAdmin):
+    """Changes of number and their payments; a failed one (paid, the line could not move)
+    is refunded from its payment's page."""
+
+    list_display = ["created_at", "device", "old_number", "new_number", "status", "payment"]
+    list_filter = ["status"]
+    search_fields = ["device__serial", "=old_number", "=new_number", "requested_by__email"]
+    list_select_related = ["device", "payment"]
+    date_hierarchy = "created_at"
+    fields = readonly_fields = (
+        "payment",
+        "requested_by",
+        *NUMBER_CHANGE_FIELDS,
+        "created_at",
+    )
+
+
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdmin):
     list_display = [
@@ -263,6 +290,7 @@ class PaymentAdmin(ReadOnlyAdmin):
         "user__email",
         "items__subscription__device__serial",
         "items__subscription__device__phone_number",
+        "number_change__device__serial",
         "=invoice_number",
         "=gateway_charge_id",
     ]
@@ -273,7 +301,7 @@ class PaymentAdmin(ReadOnlyAdmin):
         *(field.name for field in Payment._meta.fields if field.name != "payment_method"),
         "refund",
     ]
-    inlines = [PaymentItemInline]
+    inlines = [PaymentItemInline, NumberChangeInline]
     # Refunds are not a bulk action: each has its own page (billing.refund_admin).
     actions: list[Any] = []
 

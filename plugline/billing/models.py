@@ -195,6 +195,7 @@ class PaymentKind(models.TextChoices):
     CHECKOUT = "checkout", _("online renewal")
     AUTORENEW = "autorenew", _("AutoRenew")
     TRIAL_CONVERSION = "trial_conversion", _("end of free trial")
+    NUMBER_CHANGE = "number_change", _("change of number")
 
 
 class Payment(models.Model):
@@ -291,6 +292,75 @@ class PaymentItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan} for {self.subscription_id}"
+
+
+class NumberChangeStatus(models.TextChoices):
+    PENDING = "pending", _("waiting for its payment")
+    APPLIED = "applied", _("done")
+    DECLINED = "declined", pgettext_lazy("number change status", "payment declined")
+    # Paid, but the line could not move (the device left its owner meanwhile): staff refund it.
+    FAILED = "failed", _("failed")
+
+
+class NumberChange(models.Model):
+    """A subscriber's change of their device's number: one payment, applied once.
+
+    Written with its payment, before the gateway is asked (one row per
+    payment); the payment's success moves the line under the payment's lock
+    (billing.number_changes). A device has at most one change waiting for
+    its payment per owner.
+    """
+
+    payment = models.OneToOneField(
+        Payment,
+        on_delete=models.PROTECT,
+        related_name="number_change",
+        verbose_name=_("payment"),
+    )
+    device = models.ForeignKey(
+        "devices.Device",
+        on_delete=models.CASCADE,
+        related_name="number_changes",
+        verbose_name=_("device"),
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    old_number = models.CharField(_("old number"), max_length=16)
+    new_number = models.CharField(_("new number"), max_length=16)
+    status = models.CharField(
+        _("status"),
+        max_length=12,
+        choices=NumberChangeStatus.choices,
+        default=NumberChangeStatus.PENDING,
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("change of number")
+        verbose_name_plural = _("changes of number")
+        ordering = ["-created_at"]
+        constraints = [
+            # Per owner: a change left pending by the device's last owner (it will fail
+            # when paid) does not hold up the next one's.
+            models.UniqueConstraint(
+                fields=["device", "requested_by"],
+                condition=Q(status="pending"),
+                name="one_pending_number_change_per_owner",
+            ),
+            models.CheckConstraint(
+                condition=Q(applied_at__isnull=True) | Q(status="applied"),
+                name="number_change_applied_when_done",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.old_number} → {self.new_number} ({self.status})"
 
 
 class PeriodSource(models.TextChoices):

@@ -1,6 +1,7 @@
 """The one place money moves: charging a card for renewals, settling lost answers, refunds.
 
-Checkout, AutoRenew and the end of a free trial all pay the same way:
+Checkout, AutoRenew, the end of a free trial and a change of number all pay
+the same way:
 
 1. `payment_create` writes the Payment (status pending, its idempotency key,
    the amount from the plans' prices, the card's brand and last four) and its
@@ -10,7 +11,8 @@ Checkout, AutoRenew and the end of a free trial all pay the same way:
    charges at most once per key, however often it is asked.
 3. The answer is recorded under a lock on the payment's row: a success gets
    the next invoice number and each item is applied to its subscription
-   (one period per item, unique in the database), a decline changes nothing.
+   (one period per item, unique in the database; a change of number moves
+   the line, billing.number_changes), a decline changes nothing.
    A checkout payment's cart lines (claimed when it was written, see
    billing.checkout) are deleted with a success and released with a decline,
    in the same transaction; an unknown outcome keeps them claimed.
@@ -160,14 +162,63 @@ def payment_get_or_create(
         if amount is None:
             raise PaymentRefused("no_price")
         priced.append((subscription, plan, amount))
+    return _payment_write(
+        user=user,
+        kind=kind,
+        amount=sum(amount for _s, _p, amount in priced),
+        priced=priced,
+        payment_method=payment_method,
+        idempotency_key=idempotency_key,
+    )
+
+
+def payment_fee_get_or_create(
+    *,
+    user: AbstractBaseUser,
+    kind: PaymentKind | str,
+    amount: int,
+    payment_method: PaymentMethod,
+    idempotency_key: str,
+) -> tuple[Payment, bool]:
+    """A payment of a fee (`amount` in minor units of the billing currency), not of plans:
+    what it pays for is recorded by the caller against the payment (e.g. a NumberChange).
+
+    The same key finds the same payment, as with `payment_get_or_create`.
+    """
+    existing = Payment.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return _payment_for_key(existing, user), False
+    if amount <= 0:
+        raise PaymentRefused("no_price")
+    if payment_method.user_id != user.pk or payment_method.removed_at is not None:
+        raise PaymentRefused("no_card")
+    return _payment_write(
+        user=user,
+        kind=kind,
+        amount=amount,
+        priced=[],
+        payment_method=payment_method,
+        idempotency_key=idempotency_key,
+    )
+
+
+def _payment_write(
+    *,
+    user: AbstractBaseUser,
+    kind: PaymentKind | str,
+    amount: int,
+    priced: Sequence[tuple[Subscription, Plan, int]],
+    payment_method: PaymentMethod,
+    idempotency_key: str,
+) -> tuple[Payment, bool]:
     try:
         with transaction.atomic():
             payment = Payment.objects.create(
                 user_id=user.pk,
                 kind=kind,
                 idempotency_key=idempotency_key,
-                amount=sum(amount for _s, _p, amount in priced),
-                currency=currency,
+                amount=amount,
+                currency=settings.BILLING_CURRENCY,
                 payment_method=payment_method,
                 card_brand=payment_method.brand,
                 card_last4=payment_method.last4,
@@ -351,6 +402,10 @@ def _payment_record_locked(*, payment_id: Any, result: ChargeResult) -> ChargeAn
         if payment.kind == PaymentKind.CHECKOUT:
             # Nothing was charged: the cart can be paid again, with another card.
             CartItem.objects.filter(payment=payment).update(payment=None)
+        if payment.kind == PaymentKind.NUMBER_CHANGE:
+            from plugline.billing.number_changes import number_change_declined
+
+            number_change_declined(payment=payment)
         _audit(
             payment,
             AuditAction.PAYMENT_FAILED,
@@ -389,11 +444,18 @@ def _payment_apply(payment: Payment) -> None:
     items = list(payment.items.select_related("plan", "subscription__device").order_by("pk"))
     for item in items:
         subscription_apply_payment_item(item=item)
+    serials = [item.subscription.device.serial for item in items]
+    if payment.kind == PaymentKind.NUMBER_CHANGE:
+        from plugline.billing.number_changes import number_change_apply
+
+        change = number_change_apply(payment=payment)
+        if change is not None:
+            serials.append(change.device.serial)
     _audit(
         payment,
         AuditAction.PAYMENT_SUCCEEDED,
         invoice_number=payment.invoice_number,
-        serials=[item.subscription.device.serial for item in items],
+        serials=serials,
     )
     if payment.user is not None:
         from plugline.billing.receipts import receipt_send

@@ -13,9 +13,11 @@ from typing import Any
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 
-from plugline.billing.models import Payment
+from plugline.billing.models import NumberChange, Payment
 from plugline.core.money import money_format
+from plugline.core.phones import format_phone_number
 from plugline.notifications.services import email_send
 
 
@@ -29,7 +31,8 @@ class InvoiceLine:
 
 
 def invoice_lines(payment: Payment, language: str | None = None) -> list[InvoiceLine]:
-    """One line per device paid for, with the end date the payment gave it (when applied)."""
+    """One line per device paid for, with the end date the payment gave it (when applied);
+    a change of number's fee is one line too."""
     lines = []
     for item in payment.items.select_related("plan", "subscription__device").order_by("pk"):
         device = item.subscription.device
@@ -41,6 +44,23 @@ def invoice_lines(payment: Payment, language: str | None = None) -> list[Invoice
                 plan=item.plan.display_name(language),
                 amount=money_format(item.amount, payment.currency, language),
                 ends_at=period.ends_at if period is not None else None,
+            )
+        )
+    change = NumberChange.objects.select_related("device").filter(payment_id=payment.pk).first()
+    if change is not None:
+        device = change.device
+        with translation.override(language or translation.get_language()):
+            what = gettext("Change of number: %(old)s to %(new)s") % {
+                "old": format_phone_number(change.old_number),
+                "new": format_phone_number(change.new_number),
+            }
+        lines.append(
+            InvoiceLine(
+                device=device.nickname or device.serial,
+                serial=device.serial,
+                plan=what,
+                amount=money_format(payment.amount, payment.currency, language),
+                ends_at=None,
             )
         )
     return lines

@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from plugline.billing.models import PaymentMethod, Plan, PlanPrice, Subscription
+from plugline.billing.models import Payment, PaymentMethod, Plan, PlanPrice, Subscription
 from plugline.billing.periods import (
     CardExpiry,
     SubscriptionStatus,
@@ -202,14 +202,26 @@ def card_get_for_user(*, user: AbstractBaseUser, card_id: int) -> PaymentMethod:
     return card
 
 
+def _number_change_export(payment: Payment) -> dict[str, object]:
+    """What a change of number's payment paid for: the old and the new number."""
+    change = getattr(payment, "number_change", None)  # None for other payments
+    if change is None:
+        return {}
+    return {
+        "number_change": {
+            "old_number": change.old_number,
+            "new_number": change.new_number,
+            "status": change.status,
+        }
+    }
+
+
 def billing_export(user: AbstractBaseUser) -> dict[str, list[dict[str, object]]]:
     """The account's billing for its data export: cards (never a token), payments, services.
 
     Card tokens and gateway ids are the gateway's keys to the money, not the
     subscriber's data: they are left out, like password hashes.
     """
-    from plugline.billing.models import Payment
-
     cards: list[dict[str, object]] = [
         {
             "brand": card.brand,
@@ -231,8 +243,10 @@ def billing_export(user: AbstractBaseUser) -> dict[str, list[dict[str, object]]]
             "card": f"{payment.card_brand} {payment.card_last4}".strip(),
             "refunded_amount": payment.refunded_amount,
             "devices": [item.subscription.device.serial for item in payment.items.all()],
+            **_number_change_export(payment),
         }
         for payment in Payment.objects.filter(user_id=user.pk)
+        .select_related("number_change")
         .prefetch_related("items__subscription__device")
         .order_by("created_at")
     ]

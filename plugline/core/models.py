@@ -60,6 +60,7 @@ class AuditAction(models.TextChoices):
     DEVICE_SUSPENDED = "device_suspended", _("Device suspended")
     DEVICE_RESUMED = "device_resumed", _("Device resumed")
     BLOCKED_CALLERS_CHANGED = "blocked_callers_changed", _("Blocked callers changed")
+    NUMBER_CHANGED = "number_changed", _("Phone number changed")
 
 
 class AuditEvent(models.Model):

@@ -27,6 +27,7 @@ from plugline.devices.models import (
 from plugline.notifications.services import email_send
 from plugline.telephony.lines import sip_account_registrations_end
 from plugline.telephony.services import (
+    number_assign,
     number_mark_assigned,
     number_quarantine,
     sip_account_provision,
@@ -126,6 +127,42 @@ def device_release(
             data={"serial": device.serial, "number_kept": keep_number},
         )
     transfer_requests_settle(device=device, status=TransferStatus.CANCELLED)
+
+
+@transaction.atomic
+def device_number_change(
+    *, device_id: int, owner_id: int | None, old_number: str, new_number: str, holder: str
+) -> bool:
+    """Move the line of an active device of `owner_id`'s from `old_number` to `new_number`
+    (held for `holder`) at once; False, changing nothing, if the device is no longer theirs,
+    no longer has `old_number`, or the hold on `new_number` was lost.
+
+    The new number is the device's and its SIP account's (same password, new
+    user and hashes), so the view sip_subscriber lists the new number and no
+    longer the old one as soon as this commits; the old number's live
+    registrations and calls are ended then, and the old number rests in
+    quarantine.
+    """
+    device = Device.objects.select_for_update().filter(pk=device_id).first()
+    if (
+        device is None
+        or device.status != DeviceStatus.ACTIVE
+        or device.owner_id is None
+        or device.owner_id != owner_id
+        or device.phone_number != old_number
+        or new_number == old_number
+    ):
+        return False
+    if not number_assign(e164=new_number, holder=holder):
+        return False
+    # The account's address (old number) is read now, the registrations ended on commit.
+    sip_account_registrations_end(device_id=device.pk)
+    device.phone_number = new_number
+    device.full_clean()
+    device.save(update_fields=["phone_number"])
+    sip_account_provision(device_id=device.pk, serial=device.serial, phone_number=new_number)
+    number_quarantine(e164=old_number)
+    return True
 
 
 SUSPENSION_REASON_MAX_LENGTH = Device._meta.get_field("suspension_reason").max_length or 200

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from plugline.portal import views
+from plugline.portal import number_change, views
 
 app_name = "portal"
 urlpatterns = [
@@ -32,6 +32,17 @@ urlpatterns = [
         "devices/<str:serial>/anonymous-callers/",
         views.device_anonymous_callers,
         name="device_anonymous_callers",
+    ),
+    path("devices/<str:serial>/number/", number_change.device_number, name="device_number"),
+    path(
+        "devices/<str:serial>/number/confirm/",
+        number_change.device_number_confirm,
+        name="device_number_confirm",
+    ),
+    path(
+        "devices/<str:serial>/number/payments/<uuid:payment_id>/",
+        number_change.device_number_payment,
+        name="device_number_payment",
     ),
     path("devices/<str:serial>/release/", views.device_release_confirm, name="device_release"),
 ]

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from plugline.accounts.models import User
 from plugline.billing.checkout_selectors import invoice_latest_for_user
+from plugline.billing.number_changes import number_change_allowed, number_change_pending
 from plugline.billing.periods import SubscriptionStatus
 from plugline.billing.selectors import (
     DeviceRenewal,
@@ -135,6 +136,8 @@ def _device_page(
         "anonymous_form": AnonymousCallersForm(
             initial={"refuse_anonymous": blocking.refuse_anonymous}
         ),
+        "number_change_allowed": number_change_allowed(device),
+        "number_change_pending": number_change_pending(device=device),
     }
     return render(request, "portal/device.html", context)
 

@@ -8,7 +8,13 @@ from django.conf import settings
 from django.db.models import QuerySet
 
 from plugline.telephony.blocking import BlockedEntry
-from plugline.telephony.models import BlockedCaller, CallScreening, PhoneNumber, SipAccount
+from plugline.telephony.models import (
+    BlockedCaller,
+    CallScreening,
+    NumberStatus,
+    PhoneNumber,
+    SipAccount,
+)
 from plugline.telephony.services import _free_now
 from plugline.telephony.sip import sip_password
 
@@ -21,6 +27,11 @@ def numbers_free(*, area_code: str = "", city: str = "", limit: int = 12) -> lis
     if city:
         numbers = numbers.filter(city__iexact=city.strip())
     return list(numbers.order_by("e164")[:limit])
+
+
+def number_held(*, holder: str) -> PhoneNumber | None:
+    """The number `holder` reserved, if nobody took it since (a lapsed hold still counts)."""
+    return PhoneNumber.objects.filter(status=NumberStatus.RESERVED, reserved_for=holder).first()
 
 
 def number_cities(*, prefix: str = "", limit: int = 20) -> list[tuple[str, str, str]]:

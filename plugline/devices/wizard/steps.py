@@ -28,6 +28,7 @@ from plugline.accounts.models import User
 from plugline.core.addresses import ADDRESS_FIELDS
 from plugline.core.phones import format_phone_number
 from plugline.devices.models import Activation, ActivationStatus, PurchaseChannel
+from plugline.devices.number_picker import number_picker_context
 from plugline.devices.signals import ActivationRefused
 from plugline.devices.wizard.forms import (
     AddressesForm,
@@ -58,7 +59,6 @@ from plugline.devices.wizard.state import (
     activation_number_held_until,
     device_sold_online,
 )
-from plugline.telephony.selectors import number_cities, numbers_free
 
 # Where the last completed wizard of this browser is, for the "active" page.
 DONE_SESSION_KEY = "plugline_activation_done"
@@ -266,28 +266,13 @@ def number(request: HttpRequest, activation: Activation) -> HttpResponse:
         choice = NumberChoiceForm()
     held_until = activation_number_held_until(activation)
     lost = bool(activation.phone_number) and held_until is None
-    numbers = []
-    cities: list[tuple[str, str, str]] = []
-    searched = search.is_valid() and any(search.cleaned_data.values())
-    if searched:
-        numbers = numbers_free(
-            area_code=search.cleaned_data["area_code"], city=search.cleaned_data["city"]
-        )
-        if not numbers and search.cleaned_data["city"]:
-            # Perhaps spelled otherwise: cities that start the same way.
-            cities = number_cities(prefix=search.cleaned_data["city"][:3])
     return render(
         request,
         "devices/activate/number.html",
         _step_context(
             activation,
             "number",
-            search=search,
-            choice=choice,
-            searched=searched,
-            numbers=[(n.e164, format_phone_number(n.e164), n) for n in numbers],
-            suggested_cities=cities,
-            all_cities=number_cities(limit=200),
+            **number_picker_context(search=search, choice=choice, search_action=step_url("number")),
             taken=taken,
             chosen=format_phone_number(activation.phone_number) if held_until else "",
             chosen_e164=activation.phone_number if held_until else "",
