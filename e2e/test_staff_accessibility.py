@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.conf import settings
 from django.contrib import admin
 from django.urls import reverse
 from playwright.sync_api import Page, expect
@@ -67,8 +68,38 @@ def paid(staff: User) -> Payment:
     return payment_charge(payment=payment).payment
 
 
+@pytest.fixture
+def number_change_paid(staff: User) -> Payment:
+    """A subscriber's change of number, paid: its payment's page shows the change."""
+    from conftest import make_subscriber
+    from plugline.billing.number_changes import number_change_choose, number_change_pay
+    from plugline.billing.payments import idempotency_key_new
+    from plugline.devices.models import Device
+    from plugline.telephony.models import NumberStatus, PhoneNumber
+
+    subscriber = make_subscriber("dora@example.com", numbers=("+13125550101",))
+    PhoneNumber.objects.create(
+        e164="+13125550101",
+        country="US",
+        area_code="312",
+        city="Chicago",
+        status=NumberStatus.ASSIGNED,
+    )
+    PhoneNumber.objects.create(e164="+13125550199", country="US", area_code="312", city="Chicago")
+    device = Device.objects.get(pk=subscriber.devices[0].pk)
+    number_change_choose(user=subscriber.user, device=device, e164="+13125550199")
+    answer = number_change_pay(
+        user=subscriber.user,
+        device=device,
+        payment_method=card_on_file(subscriber.user),
+        idempotency_key=idempotency_key_new(),
+        fee_shown=settings.NUMBER_CHANGE_FEE,
+    )
+    return answer.payment
+
+
 def test_every_admin_list_and_add_form_has_no_violation(
-    staff: User, paid: Payment, open_page: OpenPage
+    staff: User, paid: Payment, number_change_paid: Payment, open_page: OpenPage
 ) -> None:
     page = open_page()
     sign_in(page, staff.email, PASSWORD)
@@ -78,6 +109,7 @@ def test_every_admin_list_and_add_form_has_no_violation(
         *staff_admin_pages(),
         reverse("admin:billing_payment_change", args=[paid.pk]),
         reverse("billing_payment_refund", args=[paid.pk]),
+        reverse("admin:billing_payment_change", args=[number_change_paid.pk]),
     ]
     for url in pages:
         response = page.goto(url)
@@ -91,7 +123,7 @@ def test_every_admin_list_and_add_form_has_no_violation(
 
 @pytest.mark.parametrize("language", ["fr", "da"])
 def test_a_staff_members_daily_pages_fit_a_phone_in_french_and_danish(
-    staff: User, paid: Payment, open_page: OpenPage, language: str
+    staff: User, paid: Payment, number_change_paid: Payment, open_page: OpenPage, language: str
 ) -> None:
     staff.language = language
     staff.save(update_fields=["language"])
@@ -105,6 +137,7 @@ def test_a_staff_members_daily_pages_fit_a_phone_in_french_and_danish(
         reverse("admin:billing_payment_changelist"),
         reverse("admin:billing_payment_change", args=[paid.pk]),
         reverse("billing_payment_refund", args=[paid.pk]),
+        reverse("admin:billing_payment_change", args=[number_change_paid.pk]),
         reverse("admin:billing_plan_add"),
     ):
         page.goto(url)

@@ -23,6 +23,7 @@ from plugline.billing.models import (
     NumberChange,
     Payment,
     PaymentItem,
+    PaymentKind,
     PaymentMethod,
     Plan,
     PlanPrice,
@@ -304,6 +305,12 @@ class PaymentAdmin(ReadOnlyAdmin):
     inlines = [PaymentItemInline, NumberChangeInline]
     # Refunds are not a bulk action: each has its own page (billing.refund_admin).
     actions: list[Any] = []
+
+    def get_inlines(self, request: HttpRequest, obj: Any = None) -> list[Any]:
+        """What the payment paid for: periods on devices, or a change of number."""
+        if obj is not None and obj.kind == PaymentKind.NUMBER_CHANGE:
+            return [NumberChangeInline]
+        return [PaymentItemInline]
 
     @admin.display(description=_("refund"))
     def refund(self, payment: Payment) -> str:
