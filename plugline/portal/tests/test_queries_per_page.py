@@ -1,0 +1,251 @@
+"""Every signed-in page costs the same number of queries whatever the account holds.
+
+Each page a subscriber sees is loaded for an account with one device and for
+one with fifty, each device with its service, periods, invoices, calls and
+blocked callers, the account with cards on file and a cart: a page whose
+count grows with the account reads its rows one by one. The list of pages
+is checked against the URL configuration, so that a new page is walked too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from conftest import Subscriber, make_subscriber
+from plugline.billing.models import (
+    CartItem,
+    Payment,
+    PaymentItem,
+    PaymentKind,
+    PaymentMethod,
+    PaymentStatus,
+    Plan,
+)
+from plugline.billing.services import subscription_apply_payment_item, subscription_for_device
+from plugline.billing.tests.factories import make_plan
+from plugline.reup.models import ReupCard
+from plugline.reup.tests.factories import make_redeemed_card
+from plugline.telephony.models import BlockedCaller, CallOutcome
+from plugline.telephony.tests.call_factory import call
+
+pytestmark = pytest.mark.django_db
+
+NOW = dt.datetime(2026, 12, 4, 12, tzinfo=dt.UTC)
+
+
+@dataclass
+class Account:
+    subscriber: Subscriber
+    invoice_number: int
+    payment_id: uuid.UUID
+    card_id: int
+    reup_serial: str
+
+    @property
+    def serial(self) -> str:
+        return self.subscriber.devices[0].serial
+
+
+def _paid_period(subscriber: Subscriber, *, number: int, plan: Plan, index: int) -> Payment:
+    device = subscriber.devices[index]
+    subscription = subscription_for_device(device=device)
+    payment = Payment.objects.create(
+        user=subscriber.user,
+        kind=PaymentKind.CHECKOUT,
+        idempotency_key=f"test-{uuid.uuid4()}",
+        amount=4999,
+        currency="USD",
+        status=PaymentStatus.SUCCEEDED,
+        gateway="sandbox",
+        card_brand="Visa",
+        card_last4="4242",
+        invoice_number=number,
+    )
+    item = PaymentItem.objects.create(
+        payment=payment, subscription=subscription, plan=plan, amount=4999
+    )
+    subscription_apply_payment_item(item=item)
+    return payment
+
+
+def make_account(devices: int, *, first_number: int) -> Account:
+    """An account with `devices` devices, each served, paid, called and screening callers."""
+    plan = make_plan()
+    numbers = tuple(f"+1212{first_number:03d}{n:04d}" for n in range(devices))
+    subscriber = make_subscriber(f"holder{first_number}@example.com", numbers=numbers)
+    payments = []
+    cards = []
+    for index, device in enumerate(subscriber.devices):
+        payments.append(
+            _paid_period(subscriber, number=first_number * 1000 + index, plan=plan, index=index)
+        )
+        subscription = subscription_for_device(device=device)
+        subscription.plan = plan
+        subscription.autorenew = True
+        subscription.autorenew_plan = plan
+        subscription.save()
+        hour = first_number * 100 + 2 * index
+        call(hour, caller_device=device, callee="+13125550199")
+        call(
+            hour + 1,
+            callee_device=device,
+            caller="+14165550148",
+            outcome=CallOutcome.NO_ANSWER,
+        )
+        BlockedCaller.objects.create(device=device, e164=f"+1416555{index:04d}")
+        cards.append(
+            PaymentMethod.objects.create(
+                user=subscriber.user,
+                gateway="sandbox",
+                token=f"pm_{uuid.uuid4().hex}",
+                brand="Visa",
+                last4=f"{index:04d}",
+                exp_month=12,
+                exp_year=2030,
+                is_default=index == 0,
+            )
+        )
+        CartItem.objects.create(user=subscriber.user, subscription=subscription, plan=plan)
+    reup_card, _ = make_redeemed_card(
+        subscription=subscription_for_device(device=subscriber.devices[0]), plan=plan
+    )
+    ReupCard.objects.filter(pk=reup_card.pk).update(redeemed_by=subscriber.user)
+    return Account(
+        subscriber=subscriber,
+        invoice_number=payments[0].invoice_number or 0,
+        payment_id=payments[0].pk,
+        card_id=cards[-1].pk,
+        reup_serial=reup_card.serial,
+    )
+
+
+# Each signed-in page a subscriber sees (its URL name), and where it is for an account.
+PAGES: dict[str, Callable[[Account], str]] = {
+    "portal:home": lambda a: "/",
+    "portal:device": lambda a: f"/devices/{a.serial}/",
+    "portal:device_release": lambda a: f"/devices/{a.serial}/release/",
+    "accounts:home": lambda a: "/account/",
+    "accounts:profile": lambda a: "/account/profile/",
+    "accounts:security": lambda a: "/account/security/",
+    "accounts:privacy": lambda a: "/account/privacy/",
+    "accounts:close": lambda a: "/account/privacy/close/",
+    "cards:list": lambda a: "/account/cards/",
+    "cards:remove": lambda a: f"/account/cards/{a.card_id}/remove/",
+    "autorenew:page": lambda a: "/account/autorenew/",
+    "reup:redeem": lambda a: "/account/reup/",
+    "reup:done": lambda a: f"/account/reup/{a.reup_serial}/",
+    "checkout:renew": lambda a: "/renew/",
+    "checkout:cart": lambda a: "/renew/cart/",
+    "checkout:checkout": lambda a: "/renew/checkout/",
+    "checkout:done": lambda a: f"/renew/payments/{a.payment_id}/done/",
+    "checkout:invoices": lambda a: "/invoices/",
+    "checkout:invoice": lambda a: f"/invoices/{a.invoice_number}/",
+    "checkout:invoice_pdf": lambda a: f"/invoices/{a.invoice_number}/pdf/",
+    "devices:activate_detect": lambda a: "/activate/",
+    "account_email": lambda a: "/accounts/email/",
+    "account_change_password": lambda a: "/accounts/password/change/",
+    "mfa_index": lambda a: "/accounts/2fa/",
+    "usersessions_list": lambda a: "/accounts/sessions/",
+}
+
+# The other URL names of those apps, and why the walk leaves them out.
+NOT_WALKED: dict[str, str] = {
+    **dict.fromkeys(
+        [
+            "portal:device_nickname",
+            "portal:device_e911",
+            "portal:device_trial_cancel",
+            "portal:device_blocked_caller_add",
+            "portal:device_blocked_caller_remove",
+            "portal:device_anonymous_callers",
+            "cards:add",
+            "cards:default",
+            "autorenew:change",
+            "checkout:renew_device",
+            "checkout:cart_remove",
+            "checkout:card_new",
+        ],
+        "a form's POST, which redirects to a walked page",
+    ),
+    "accounts:data_export": "the download of everything the account holds, by design",
+    "accounts:closed": "shown once the account is closed, signed out",
+    "cards:added": "the gateway's return after adding a card, with its session",
+    "checkout:card_added": "the gateway's return after adding a card, with its session",
+    **dict.fromkeys(
+        ["checkout:renew_link", "checkout:renew_link_sent", "checkout:renew_link_open"],
+        "the renew link, for a subscriber signed out",
+    ),
+    **dict.fromkeys(
+        [
+            "devices:activate_detect_challenge",
+            "devices:activate_detect_proof",
+            "devices:activate_purchase",
+            "devices:activate_account",
+            "devices:activate_addresses",
+            "devices:activate_number",
+            "devices:activate_terms",
+            "devices:activate_code",
+            "devices:activate_code_send",
+            "devices:activate_done",
+        ],
+        "a step of the activation wizard, reached only with its activation under way",
+    ),
+    "checkout:payment_return": "the gateway's return, which redirects to the payment's page",
+    "devices:transfer_request": "a form's POST from the activation wizard",
+    "devices:transfer_answer": "the previous owner's answer, opened from an email's token",
+}
+
+WALKED_NAMESPACES = ("portal", "accounts", "cards", "autorenew", "reup", "checkout", "devices")
+WALKED_ALLAUTH = ("account_email", "account_change_password", "mfa_index", "usersessions_list")
+
+
+def _url_names() -> set[str]:
+    names: set[str] = set()
+
+    def walk(patterns: list[URLPattern | URLResolver], namespace: str) -> None:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                inner = pattern.namespace or ""
+                walk(pattern.url_patterns, f"{namespace}{inner}:" if inner else namespace)
+            elif pattern.name:
+                names.add(f"{namespace}{pattern.name}")
+
+    walk(get_resolver().url_patterns, "")
+    return names
+
+
+def test_it_walks_every_signed_in_page_of_the_subscribers_apps():
+    names = _url_names()
+    ours = {name for name in names if name.split(":")[0] in WALKED_NAMESPACES and ":" in name}
+    assert ours - set(PAGES) - set(NOT_WALKED) == set(), "a page missing from PAGES"
+    assert set(PAGES) | set(NOT_WALKED) <= names, "a name no longer in the URL conf"
+    assert set(WALKED_ALLAUTH) <= set(PAGES)
+
+
+@time_machine.travel(NOW, tick=False)
+@pytest.mark.parametrize("page", sorted(PAGES))
+def test_it_loads_each_page_with_as_many_queries_for_fifty_devices_as_for_one(
+    page: str, client: Client
+):
+    counts = []
+    for devices, first_number in ((1, 501), (50, 502)):
+        account = make_account(devices, first_number=first_number)
+        url = PAGES[page](account)
+        client.force_login(account.subscriber.user)
+        first = client.get(url)  # the session and the caches warmed
+        assert first.status_code == 200, (url, first.status_code)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        counts.append(len(queries))
+        client.logout()
+    assert counts[0] == counts[1], f"{page}: {counts[0]} queries at 1 device, {counts[1]} at 50"
