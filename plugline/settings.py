@@ -76,7 +76,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
-    "allauth.usersessions",
+    # allauth.usersessions, with Plugline's receivers (plugline.accounts.sessions).
+    "plugline.accounts.usersessions.UserSessionsConfig",
     "django_tasks",
     "django_tasks_db",
     # The API docs' page (Swagger UI) from the package's own files, not a CDN.
