@@ -101,7 +101,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    # allauth's user-sessions tracking, written every few minutes, not on every request.
+    "plugline.accounts.middleware.UserSessionActivityMiddleware",
 ]
 
 ROOT_URLCONF = "plugline.urls"

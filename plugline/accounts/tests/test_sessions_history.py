@@ -143,3 +143,58 @@ def test_it_deletes_the_records_of_ended_sessions_every_hour():
     assert {job.name: job.every for job in periodic_jobs()}["accounts.prune_user_sessions"] == (
         timedelta(hours=1)
     )
+
+
+def usersession_writes(queries: CaptureQueriesContext) -> list[str]:
+    return [
+        query["sql"]
+        for query in queries.captured_queries
+        if query["sql"].startswith(("UPDATE", "INSERT"))
+        and "usersessions_usersession" in query["sql"]
+    ]
+
+
+def session_writes(queries: CaptureQueriesContext) -> list[str]:
+    return [
+        query["sql"]
+        for query in queries.captured_queries
+        if query["sql"].startswith(("UPDATE", "INSERT")) and '"django_session"' in query["sql"]
+    ]
+
+
+def test_it_records_a_browsers_last_use_at_most_every_five_minutes():
+    subscriber = make_subscriber(numbers=())
+    laptop = Client(HTTP_USER_AGENT="Firefox", REMOTE_ADDR="203.0.113.20")
+    with time_machine.travel(NOON, tick=False) as clock:
+        laptop.post(LOGIN, {"login": subscriber.email, "password": subscriber.password})
+        clock.shift(timedelta(seconds=20))
+        with CaptureQueriesContext(connection) as queries:
+            assert laptop.get("/account/").status_code == 200
+            clock.shift(timedelta(seconds=30))
+            assert laptop.get("/account/").status_code == 200
+        assert usersession_writes(queries) == []
+        assert session_writes(queries) == []
+
+        clock.shift(timedelta(minutes=5))
+        with CaptureQueriesContext(connection) as queries:
+            assert laptop.get("/account/").status_code == 200
+            assert laptop.get("/account/").status_code == 200
+        assert len(usersession_writes(queries)) == 1
+
+    record = UserSession.objects.get(user=subscriber.user)
+    assert record.last_seen_at == NOON + timedelta(seconds=50, minutes=5)
+
+
+def test_it_records_a_new_address_at_once():
+    subscriber = make_subscriber(numbers=())
+    laptop = Client(HTTP_USER_AGENT="Firefox", REMOTE_ADDR="203.0.113.20")
+    with time_machine.travel(NOON, tick=False) as clock:
+        laptop.post(LOGIN, {"login": subscriber.email, "password": subscriber.password})
+        clock.shift(timedelta(seconds=20))
+        laptop.get("/account/", REMOTE_ADDR="198.51.100.77")
+        page = laptop.get(SESSIONS, REMOTE_ADDR="198.51.100.77").content.decode()
+
+    record = UserSession.objects.get(user=subscriber.user)
+    assert record.ip == "198.51.100.77"
+    assert record.last_seen_at == NOON + timedelta(seconds=20)
+    assert "198.51.100.77" in page
