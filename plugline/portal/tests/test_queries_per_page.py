@@ -33,6 +33,7 @@ from plugline.billing.models import (
 )
 from plugline.billing.services import subscription_apply_payment_item, subscription_for_device
 from plugline.billing.tests.factories import make_plan
+from plugline.devices.models import Device
 from plugline.reup.models import ReupCard
 from plugline.reup.tests.factories import make_redeemed_card
 from plugline.telephony.models import BlockedCaller, CallOutcome
@@ -56,14 +57,15 @@ class Account:
         return self.subscriber.devices[0].serial
 
 
-def _paid_period(subscriber: Subscriber, *, number: int, plan: Plan, index: int) -> Payment:
-    device = subscriber.devices[index]
-    subscription = subscription_for_device(device=device)
+def _paid_periods(
+    subscriber: Subscriber, devices: list[Device], *, number: int, plan: Plan
+) -> Payment:
+    """One invoice paying a year for each of `devices`, its periods applied."""
     payment = Payment.objects.create(
         user=subscriber.user,
         kind=PaymentKind.CHECKOUT,
         idempotency_key=f"test-{uuid.uuid4()}",
-        amount=4999,
+        amount=4999 * len(devices),
         currency="USD",
         status=PaymentStatus.SUCCEEDED,
         gateway="sandbox",
@@ -71,10 +73,14 @@ def _paid_period(subscriber: Subscriber, *, number: int, plan: Plan, index: int)
         card_last4="4242",
         invoice_number=number,
     )
-    item = PaymentItem.objects.create(
-        payment=payment, subscription=subscription, plan=plan, amount=4999
-    )
-    subscription_apply_payment_item(item=item)
+    for device in devices:
+        item = PaymentItem.objects.create(
+            payment=payment,
+            subscription=subscription_for_device(device=device),
+            plan=plan,
+            amount=4999,
+        )
+        subscription_apply_payment_item(item=item)
     return payment
 
 
@@ -83,12 +89,13 @@ def make_account(devices: int, *, first_number: int) -> Account:
     plan = make_plan()
     numbers = tuple(f"+1212{first_number:03d}{n:04d}" for n in range(devices))
     subscriber = make_subscriber(f"holder{first_number}@example.com", numbers=numbers)
-    payments = []
+    # The devices renewed together once (one invoice for all), then each on its own.
+    renewed_together = _paid_periods(
+        subscriber, subscriber.devices, number=first_number * 1000, plan=plan
+    )
     cards = []
     for index, device in enumerate(subscriber.devices):
-        payments.append(
-            _paid_period(subscriber, number=first_number * 1000 + index, plan=plan, index=index)
-        )
+        _paid_periods(subscriber, [device], number=first_number * 1000 + 1 + index, plan=plan)
         subscription = subscription_for_device(device=device)
         subscription.plan = plan
         subscription.autorenew = True
@@ -122,8 +129,8 @@ def make_account(devices: int, *, first_number: int) -> Account:
     ReupCard.objects.filter(pk=reup_card.pk).update(redeemed_by=subscriber.user)
     return Account(
         subscriber=subscriber,
-        invoice_number=payments[0].invoice_number or 0,
-        payment_id=payments[0].pk,
+        invoice_number=renewed_together.invoice_number or 0,
+        payment_id=renewed_together.pk,
         card_id=cards[-1].pk,
         reup_serial=reup_card.serial,
     )
