@@ -84,8 +84,33 @@ def _paid_periods(
     return payment
 
 
-def make_account(devices: int, *, first_number: int) -> Account:
-    """An account with `devices` devices, each served, paid, called and screening callers."""
+def _vary(device: Device, index: int) -> None:
+    """The devices after the first in turn: in a free trial, expired, in grace with E911."""
+    subscription = subscription_for_device(device=device)
+    kind = index % 4
+    if kind == 1:
+        subscription.trial_ends_at = subscription.ends_at = NOW + dt.timedelta(days=10)
+    elif kind == 2:
+        subscription.ends_at = NOW - dt.timedelta(days=60)
+        subscription.autorenew = False
+    elif kind == 3:
+        subscription.ends_at = NOW - dt.timedelta(days=2)
+        Device.objects.filter(pk=device.pk).update(
+            nickname=f"Line {index}",
+            e911_street_address="20 W 34th St",
+            e911_city="New York",
+            e911_country_area="NY",
+            e911_postal_code="10001",
+            e911_country="US",
+        )
+    subscription.save()
+
+
+def make_account(devices: int, *, first_number: int, varied: bool = False) -> Account:
+    """An account with `devices` devices, each served, paid, called and screening callers.
+
+    `varied`: the devices after the first in each state a device can be in.
+    """
     plan = make_plan()
     numbers = tuple(f"+1212{first_number:03d}{n:04d}" for n in range(devices))
     subscriber = make_subscriber(f"holder{first_number}@example.com", numbers=numbers)
@@ -123,6 +148,8 @@ def make_account(devices: int, *, first_number: int) -> Account:
             )
         )
         CartItem.objects.create(user=subscriber.user, subscription=subscription, plan=plan)
+        if varied and index:
+            _vary(device, index)
     reup_card, _ = make_redeemed_card(
         subscription=subscription_for_device(device=subscriber.devices[0]), plan=plan
     )
@@ -239,20 +266,33 @@ def test_it_walks_every_signed_in_page_of_the_subscribers_apps():
     assert set(WALKED_ALLAUTH) <= set(PAGES)
 
 
+def page_queries(client: Client, page: str, account: Account) -> int:
+    """How many queries `page` takes for `account`, its session and caches warmed."""
+    url = PAGES[page](account)
+    client.force_login(account.subscriber.user)
+    first = client.get(url)
+    assert first.status_code == 200, (url, first.status_code)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    client.logout()
+    return len(queries)
+
+
 @time_machine.travel(NOW, tick=False)
 @pytest.mark.parametrize("page", sorted(PAGES))
 def test_it_loads_each_page_with_as_many_queries_for_fifty_devices_as_for_one(
     page: str, client: Client
 ):
-    counts = []
-    for devices, first_number in ((1, 501), (50, 502)):
-        account = make_account(devices, first_number=first_number)
-        url = PAGES[page](account)
-        client.force_login(account.subscriber.user)
-        first = client.get(url)  # the session and the caches warmed
-        assert first.status_code == 200, (url, first.status_code)
-        with CaptureQueriesContext(connection) as queries:
-            assert client.get(url).status_code == 200
-        counts.append(len(queries))
-        client.logout()
-    assert counts[0] == counts[1], f"{page}: {counts[0]} queries at 1 device, {counts[1]} at 50"
+    one = page_queries(client, page, make_account(1, first_number=501))
+    fifty = page_queries(client, page, make_account(50, first_number=502))
+    assert one == fifty, f"{page}: {one} queries at 1 device, {fifty} at 50"
+
+
+@time_machine.travel(NOW, tick=False)
+@pytest.mark.parametrize("page", sorted(PAGES))
+def test_it_loads_each_page_with_as_many_queries_for_fifty_devices_in_every_state_as_for_four(
+    page: str, client: Client
+):
+    four = page_queries(client, page, make_account(4, first_number=503, varied=True))
+    fifty = page_queries(client, page, make_account(50, first_number=504, varied=True))
+    assert four == fifty, f"{page}: {four} queries at 4 devices, {fifty} at 50"
