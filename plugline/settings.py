@@ -83,7 +83,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
-    "allauth.usersessions",
+    # allauth.usersessions, with Plugline's receivers (plugline.accounts.sessions).
+    "plugline.accounts.usersessions.UserSessionsConfig",
     "django_tasks",
     "django_tasks_db",
     "django_guid",
@@ -112,7 +113,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    # allauth's user-sessions tracking, written every few minutes, not on every request.
+    "plugline.accounts.middleware.UserSessionActivityMiddleware",
 ]
 
 # Prometheus metrics (plugline.core.metrics): off unless METRICS_ENABLED; then
@@ -224,6 +226,14 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "portal:home"
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 60 * 60, minimum=60)
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 14 * 24 * 60 * 60, minimum=60)
+# With Redis, a signed-in request reads its session from the cache, not the
+# database; every session is still written to the database too, where the
+# list of signed-in browsers and the hourly clean-up find them.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if REDIS_URL
+    else "django.contrib.sessions.backends.db"
+)
 
 # django-allauth: sign-in by "email or phone number", reset by link.
 ACCOUNT_ADAPTER = "plugline.accounts.adapter.AccountAdapter"

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.decorators.cache import never_cache
 
+from plugline.accounts.sessions import user_sessions_list
 from plugline.accounts.views import emails, set_language, staff
 from plugline.billing import refund_admin
 
@@ -20,6 +21,8 @@ urlpatterns = [
     path("accounts/2fa/recovery-codes/", never_cache(mfa_recovery_codes.view_recovery_codes)),
     # allauth's Emails page, with what Plugline's rules add to it.
     path("accounts/email/", emails.email),
+    # allauth's list of signed-in browsers, at a cost that does not grow with their number.
+    path("accounts/sessions/", user_sessions_list),
     path("accounts/", include("allauth.urls")),
     # "Start Trial": the activation wizard as a free trial (billing.trials).
     path("trial/", include("plugline.billing.trial_urls")),

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -9,8 +11,14 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from plugline.accounts import signals  # noqa: F401
+        from plugline.accounts.services import user_sessions_prune
+        from plugline.core.scheduling import register_periodic_job
 
         self._register_data_export_sections()
+        # The records of browsers whose session has ended (expired, cleared, deleted).
+        register_periodic_job(
+            "accounts.prune_user_sessions", every=timedelta(hours=1), func=user_sessions_prune
+        )
 
     def _register_data_export_sections(self) -> None:
         # The account's own data and that of the apps below accounts; apps

@@ -59,3 +59,17 @@ class BrowserIdMiddleware:
         response = self.get_response(request)
         browser_id_set_cookie(request, response)
         return response
+
+
+class UserSessionActivityMiddleware:
+    """allauth's user-sessions middleware, writing a browser's last use every few minutes
+    rather than on every request (plugline.accounts.sessions.user_session_activity_track)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from plugline.accounts.sessions import user_session_activity_track
+
+        user_session_activity_track(request)
+        return self.get_response(request)

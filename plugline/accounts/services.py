@@ -8,8 +8,10 @@ from typing import Any
 from allauth.account.models import EmailAddress
 from allauth.usersessions.models import UserSession
 from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -115,6 +117,50 @@ def user_sessions_end(
             action=AuditAction.SESSIONS_ENDED, request=request, user=user, data={"count": ended}
         )
     return ended
+
+
+# Session engines that keep every session in the database table (cached_db
+# keeps a copy in the cache too): ended sessions can be found with one query.
+DATABASE_SESSION_ENGINES = (
+    "django.contrib.sessions.backends.db",
+    "django.contrib.sessions.backends.cached_db",
+)
+
+
+@transaction.atomic
+def user_sessions_prune(*, user: User | None = None) -> int:
+    """Forget the browsers whose session has ended (expired or deleted); how many.
+
+    For `user`'s account, or for every account (the hourly job). With the
+    session in the database this is one statement, whatever the number of
+    sessions: signing in and the list of browsers cost the same for an
+    account signed in from a hundred browsers as for a new one. Sessions
+    signed out by a password change are forgotten at the change
+    (`user_sessions_forget_others`).
+    """
+    records = UserSession.objects.all() if user is None else UserSession.objects.filter(user=user)
+    if settings.SESSION_ENGINE in DATABASE_SESSION_ENGINES:
+        live = Session.objects.filter(
+            session_key=OuterRef("session_key"), expire_date__gt=timezone.now()
+        )
+        deleted, _ = records.exclude(Exists(live)).delete()
+        return deleted
+    # Another engine: ask it about each session.
+    ended = [record.pk for record in records.iterator() if not record.exists()]
+    deleted, _ = UserSession.objects.filter(pk__in=ended).delete()
+    return deleted
+
+
+@transaction.atomic
+def user_sessions_forget_others(*, user: User, keep: str | None) -> int:
+    """Forget every browser of `user`'s account but the session `keep`; how many.
+
+    After a password change or reset the other sessions are signed out (their
+    password hash no longer matches), so the list of browsers stops showing
+    them at once rather than until they expire.
+    """
+    deleted, _ = UserSession.objects.filter(user=user).exclude(session_key=keep or "").delete()
+    return deleted
 
 
 @transaction.atomic

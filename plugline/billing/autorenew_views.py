@@ -64,15 +64,14 @@ def _form(
     device: Device,
     subscription: Subscription | None,
     card: PaymentMethod | None,
+    plans: list[Plan],
     data: object = None,
 ) -> AutoRenewForm:
-    plans = eligible_plans()
     initial_plan = None
     if subscription is not None:
         initial_plan = subscription.autorenew_plan_id or subscription.plan_id
-    if initial_plan is None or not plans.filter(pk=initial_plan).exists():
-        first = plans.first()
-        initial_plan = first.pk if first is not None else None
+    if initial_plan is None or initial_plan not in {plan.pk for plan in plans}:
+        initial_plan = plans[0].pk if plans else None
     return AutoRenewForm(
         data,
         plans=plans,
@@ -90,6 +89,7 @@ def _page(
 ) -> HttpResponse:
     user = _user(request)
     card = card_default_for_user(user=user)
+    plans = list(eligible_plans())
     devices = list(_devices(user))
     subscriptions = {s.device_id: s for s in Subscription.objects.filter(device__in=devices)}
     rows = []
@@ -98,13 +98,13 @@ def _page(
         form = (
             refused[1]
             if refused is not None and refused[0] == device.pk
-            else _form(device, subscription, card)
+            else _form(device, subscription, card, plans)
         )
         rows.append(DeviceRow(device=device, subscription=subscription, form=form))
     return render(
         request,
         "billing/autorenew.html",
-        {"rows": rows, "card": card, "has_plans": eligible_plans().exists()},
+        {"rows": rows, "card": card, "has_plans": bool(plans)},
         status=status,
     )
 
@@ -124,7 +124,7 @@ def autorenew_change(request: HttpRequest, device_id: int) -> HttpResponse:
         raise Http404("No such device on this account")
     card = card_default_for_user(user=user)
     subscription = Subscription.objects.filter(device=device).first()
-    form = _form(device, subscription, card, request.POST)
+    form = _form(device, subscription, card, list(eligible_plans()), request.POST)
     if (
         form.is_valid()
         and form.cleaned_data["enabled"]
