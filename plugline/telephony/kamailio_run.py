@@ -132,11 +132,14 @@ def running_kamailio(
     emergency_uri: str = "",
     children: int = 2,
     without_auth: bool = False,
+    shared_memory_mb: int = 64,
 ) -> Iterator[RunningKamailio]:
     """Kamailio with the repository's configuration on a free port, until the block ends
     (calls out go to `carrier_uri` and 911 to `emergency_uri`; empty: refused with 503), with
-    `children` UDP workers. `without_auth` (-A WITH_NOAUTH) registers without digest
-    authentication: bench/sip.py's reference, never a server of a real line."""
+    `children` UDP workers and `shared_memory_mb` of shared memory (transactions live there
+    for seconds after they end: thousands a second need production's 256).
+    `without_auth` (-A WITH_NOAUTH) registers without digest authentication: bench/sip.py's
+    reference, never a server of a real line."""
     with tempfile.TemporaryDirectory(prefix="plugline-kamailio-") as directory:
         run_dir = Path(directory)
         user = _run_as_kamailio()
@@ -167,7 +170,7 @@ def running_kamailio(
             str(run_dir),
             *user,
             "-m",
-            "64",
+            str(shared_memory_mb),
             "-M",
             "8",
             "-DD",

@@ -216,7 +216,8 @@ def sip_lines_check() -> int:
     clock, most often) is marked closed and its registrations are ended on
     commit; an account listed again is marked open. Idempotent.
     """
-    listed = RawSQL("SELECT id FROM sip_subscriber", ())
+    # The view of the same rule for reading every line at once (sipview.py).
+    listed = RawSQL("SELECT id FROM sip_line_open", ())
     closed = list(
         SipAccount.objects.select_for_update(skip_locked=True)
         .filter(line_open=True)

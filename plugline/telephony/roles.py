@@ -11,7 +11,12 @@ from psycopg import sql
 
 from plugline.telephony.blockview import ANONYMOUS_VIEW, BLOCKED_CALL_TABLE, BLOCKED_VIEW
 from plugline.telephony.models import KamailioAcc
-from plugline.telephony.sipview import EMERGENCY_VIEW_NAME, VERSION_TABLE, VIEW_NAME
+from plugline.telephony.sipview import (
+    EMERGENCY_VIEW_NAME,
+    LINE_OPEN_FUNCTION,
+    VERSION_TABLE,
+    VIEW_NAME,
+)
 
 _ROLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
@@ -38,6 +43,12 @@ def sip_database_role_grant(
             )
         for table in (VIEW_NAME, EMERGENCY_VIEW_NAME, VERSION_TABLE, BLOCKED_VIEW, ANONYMOUS_VIEW):
             cursor.execute(sql.SQL("GRANT SELECT ON {} TO {}").format(sql.Identifier(table), name))
+        # sip_subscriber asks this function (its owner's rights) whether a line is open.
+        cursor.execute(
+            sql.SQL("GRANT EXECUTE ON FUNCTION {}(bigint) TO {}").format(
+                sql.Identifier(LINE_OPEN_FUNCTION), name
+            )
+        )
         acc = KamailioAcc._meta.db_table
         cursor.execute(sql.SQL("GRANT INSERT ON {} TO {}").format(sql.Identifier(acc), name))
         cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [acc])

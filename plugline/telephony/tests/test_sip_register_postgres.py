@@ -11,6 +11,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -124,6 +125,16 @@ def test_kamailios_role_reads_the_view_and_nothing_else(kamailio: RunningKamaili
             conn.rollback()
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute("UPDATE kamailio_version SET table_version = 8")
+
+
+def test_only_kamailios_role_may_ask_whether_a_line_is_open(kamailio: RunningKamailio, line: Line):
+    # sip_subscriber asks a function that runs with its owner's rights: not for everyone.
+    privilege = "SELECT has_function_privilege(%s, 'sip_account_line_open(bigint)', 'EXECUTE')"
+    with connection.cursor() as cursor:
+        cursor.execute(privilege, ["public"])
+        assert cursor.fetchone() == (False,)
+        cursor.execute(privilege, [ROLE])
+        assert cursor.fetchone() == (True,)
 
 
 def test_the_roles_command_grants_kamailio_the_view(kamailio: RunningKamailio, line: Line):
