@@ -83,6 +83,8 @@ def parse() -> argparse.Namespace:
 
 def main() -> None:
     args = parse()
+    # Stopped from outside: still stop the servers and drop the database (the finally blocks).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
         raise SystemExit("bench/pages.py needs DATABASE_URL naming a PostgreSQL database")
