@@ -110,6 +110,25 @@ def renewals_for_devices(devices: Iterable[Device]) -> dict[int, DeviceRenewal]:
             "plan", "autorenew_plan"
         )
     }
+    return _renewals(ids, found)
+
+
+def device_renewals_for_user(*, user: AbstractBaseUser) -> list[tuple[Device, DeviceRenewal]]:
+    """The account's devices (oldest first), each with its DeviceRenewal, in two queries
+    whatever their number: the devices with their subscriptions and plans, and the prices."""
+    devices = list(
+        Device.objects.filter(owner_id=user.pk)
+        .select_related("subscription__plan", "subscription__autorenew_plan")
+        .order_by("created_at", "id")
+    )
+    # A device never served has no subscription (hasattr: no query, select_related knew).
+    found = {d.pk: d.subscription for d in devices if hasattr(d, "subscription")}
+    renewals = _renewals([device.pk for device in devices], found)
+    return [(device, renewals[device.pk]) for device in devices]
+
+
+def _renewals(ids: list[int], found: dict[int, Subscription]) -> dict[int, DeviceRenewal]:
+    """DeviceRenewal of each device id, from its subscription (if any) and the plans for sale."""
     for_sale = {
         price.plan_id: price
         for price in PlanPrice.objects.filter(

@@ -27,12 +27,12 @@ from plugline.billing.selectors import (
     DeviceRenewal,
     ServiceSummary,
     card_on_file_for_user,
-    renewals_for_devices,
+    device_renewals_for_user,
     subscriptions_for_devices,
 )
 from plugline.billing.trials import trial_cancel, trial_summary
 from plugline.devices.models import Device
-from plugline.devices.selectors import device_get_for_user, device_list_for_user
+from plugline.devices.selectors import device_get_for_user
 from plugline.devices.services import device_e911_update, device_release, device_rename
 from plugline.portal.forms import (
     AnonymousCallersForm,
@@ -93,10 +93,11 @@ class DashboardDevice:
 def home(request: HttpRequest) -> HttpResponse:
     """ "My account": each device's state and what to do next, the card, the last invoice."""
     user = _user(request)
-    devices = list(device_list_for_user(user=user))
-    renewals = renewals_for_devices(devices)
     today = timezone.localdate()
-    rows = [DashboardDevice(device, renewals[device.pk], today) for device in devices]
+    rows = [
+        DashboardDevice(device, renewal, today)
+        for device, renewal in device_renewals_for_user(user=user)
+    ]
     return render(
         request,
         "portal/home.html",

@@ -326,3 +326,23 @@ def test_it_takes_as_many_queries_for_five_devices_as_for_one(client: Client, db
         assert page.count('class="dashboard-status"') == len(subscriber.devices)
         assert page.count("On, with 12 months") == len(subscriber.devices)
     assert counts[0] == counts[1]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_it_reads_the_devices_with_their_services_in_one_query(client: Client, db: None):
+    """The devices and their subscriptions (with both plans) come in one query, not two."""
+    year = make_plan()
+    holder = make_subscriber("two@example.com", numbers=("+12125550121", "+12125550122"))
+    serve(holder.devices[0], NOW + 10 * DAY, plan=year, autorenew_plan=year)
+    # The second device was never served: no subscription row at all.
+    Subscription.objects.filter(device=holder.devices[1]).delete()
+    client.force_login(holder.user)
+    client.get("/")  # sessions, caches warmed
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get("/").content.decode()
+    assert "On, with 12 months" in page
+    assert "No service yet." in page
+    reading_devices = [q["sql"] for q in queries if 'FROM "devices_device"' in q["sql"]]
+    reading_services = [q["sql"] for q in queries if '"billing_subscription"' in q["sql"]]
+    assert len(reading_devices) == 1
+    assert reading_services == reading_devices
