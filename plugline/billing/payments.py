@@ -491,7 +491,7 @@ def _payments_succeeded(payments: list[Payment]) -> None:
     """Apply, number, audit and receipt payments of items that just succeeded (rows held)."""
     from plugline.billing.receipts import invoice_line, receipt_email
     from plugline.billing.services import subscriptions_apply_payment_items
-    from plugline.notifications.services import emails_send
+    from plugline.notifications.services import emails_render, outbox_queue
 
     by_id = {payment.pk: payment for payment in payments}
     items = list(
@@ -505,9 +505,33 @@ def _payments_succeeded(payments: list[Payment]) -> None:
     CartItem.objects.filter(
         payment__in=[payment for payment in payments if payment.kind == PaymentKind.CHECKOUT]
     ).delete()
-    # Numbered last: from here to the commit, other payments wait for their numbers.
+    paid_for: dict[Any, list[tuple[PaymentItem, SubscriptionPeriod]]] = {
+        payment.pk: [] for payment in payments
+    }
+    serials: dict[Any, list[str]] = {payment.pk: [] for payment in payments}
+    for item, period in zip(items, periods, strict=True):
+        serials[item.payment_id].append(item.subscription.device.serial)
+        paid_for[item.payment_id].append((item, period))
+    # The receipts are rendered before the numbers are given, each with a stand-in number
+    # that is replaced by its own once known: numbering is the last thing done, and from
+    # there to the commit (other payments wait for their numbers) only a few statements.
+    ordered = sorted(payments, key=lambda payment: payment.created_at)
+    drafts: list[tuple[Payment, int, Any]] = []
+    for index, payment in enumerate(ordered):
+        stand_in = payment.invoice_number = _STAND_IN_NUMBER + index
+        language = getattr(payment.user, "language", "") or settings.LANGUAGE_CODE
+        email = receipt_email(
+            payment=payment,
+            lines=[
+                invoice_line(item, period, payment=payment, language=language)
+                for item, period in paid_for[payment.pk]
+            ],
+        )
+        if email is not None:
+            drafts.append((payment, stand_in, email))
+    rendered = emails_render(email for _payment, _stand_in, email in drafts)
     first = _next_invoice_number()
-    for offset, payment in enumerate(sorted(payments, key=lambda p: p.created_at)):
+    for offset, payment in enumerate(ordered):
         payment.invoice_number = first + offset
     try:
         Payment.objects.bulk_update(
@@ -517,13 +541,6 @@ def _payments_succeeded(payments: list[Payment]) -> None:
     except IntegrityError as taken:
         # Numbers taken at once (SQLite has no advisory lock): all again, from the start.
         raise _InvoiceNumberTaken from taken
-    paid_for: dict[Any, list[tuple[PaymentItem, SubscriptionPeriod]]] = {
-        payment.pk: [] for payment in payments
-    }
-    serials: dict[Any, list[str]] = {payment.pk: [] for payment in payments}
-    for item, period in zip(items, periods, strict=True):
-        serials[item.payment_id].append(item.subscription.device.serial)
-        paid_for[item.payment_id].append((item, period))
     audit_records(
         AuditRecord(
             action=AuditAction.PAYMENT_SUCCEEDED,
@@ -535,18 +552,19 @@ def _payments_succeeded(payments: list[Payment]) -> None:
         for payment in payments
     )
     receipts = []
-    for payment in payments:
-        language = getattr(payment.user, "language", "") or settings.LANGUAGE_CODE
-        email = receipt_email(
-            payment=payment,
-            lines=[
-                invoice_line(item, period, payment=payment, language=language)
-                for item, period in paid_for[payment.pk]
-            ],
-        )
-        if email is not None:
-            receipts.append(email)
-    emails_send(receipts)
+    for (payment, stand_in, email), message in zip(drafts, rendered, strict=True):
+        number = str(payment.invoice_number)
+        if str(stand_in) not in message.body_text:
+            # The number was written some other way: rendered again, with the number.
+            [message] = emails_render([receipt_email(payment=payment) or email])
+        for field in ("subject", "body_text", "body_html"):
+            setattr(message, field, getattr(message, field).replace(str(stand_in), number))
+        receipts.append(message)
+    outbox_queue(receipts)
+
+
+# Receipts are rendered with this number (and the next ones) standing in for theirs.
+_STAND_IN_NUMBER = 9_876_543_210_000
 
 
 class _InvoiceNumberTaken(Exception):

@@ -277,20 +277,24 @@ def renewal_attempts_process(
             assert owner is not None
             number = attempt.attempts + 1
             try:
-                payment = payment_create(
-                    user=owner,
-                    kind=PaymentKind.AUTORENEW,
-                    items=[(subscription, plan)],
-                    payment_method=card,
-                    idempotency_key=f"autorenew-{attempt.pk}-{number}",
-                    prices=prices,
-                )
+                # The payment and the claim's link to it in one commit, before the charge.
+                with transaction.atomic():
+                    payment = payment_create(
+                        user=owner,
+                        kind=PaymentKind.AUTORENEW,
+                        items=[(subscription, plan)],
+                        payment_method=card,
+                        idempotency_key=f"autorenew-{attempt.pk}-{number}",
+                        prices=prices,
+                    )
+                    RenewalAttempt.objects.filter(pk=attempt.pk).update(
+                        attempts=number, payment=payment
+                    )
             except PaymentRefused:
                 outcomes[attempt.pk] = _declined(
                     attempt, soft=True, worker_id=worker_id, now=now, paid=None
                 )
                 continue
-            RenewalAttempt.objects.filter(pk=attempt.pk).update(attempts=number, payment=payment)
             attempt.attempts, attempt.payment = number, payment
             written.append(attempt)
             yield payment

@@ -104,6 +104,11 @@ class EmailToSend:
 def emails_send(emails: Iterable[EmailToSend]) -> list[OutboxMessage]:
     """`email_send` for several messages: one INSERT, and their deliveries queued together
     once the caller's transaction commits."""
+    return outbox_queue(emails_render(emails))
+
+
+def emails_render(emails: Iterable[EmailToSend]) -> list[OutboxMessage]:
+    """The messages rendered, not saved yet (see `outbox_queue`)."""
     messages = []
     for email in emails:
         with timezone.override(email.time_zone or timezone.get_current_timezone()):
@@ -121,6 +126,11 @@ def emails_send(emails: Iterable[EmailToSend]) -> list[OutboxMessage]:
                 body_html=body_html,
             )
         )
+    return messages
+
+
+def outbox_queue(messages: list[OutboxMessage]) -> list[OutboxMessage]:
+    """Save rendered messages in one INSERT; delivered once the caller's transaction commits."""
     if not messages:
         return []
     OutboxMessage.objects.bulk_create(messages)

@@ -281,3 +281,34 @@ def test_the_command_runs_the_renewals(
     assert "1 renewal attempts" in capsys.readouterr().out
     assert len(gateway) == 1
     assert len(charged(subscription, "succeeded")) == 1
+
+
+def test_a_batch_of_renewals_gets_consecutive_invoice_numbers_each_on_its_own_receipt(
+    alice: Subscriber, bob: Subscriber, gateway: list[str], clock
+) -> None:
+    earlier = Payment.objects.create(
+        user=alice.user,
+        kind="checkout",
+        idempotency_key="earlier",
+        amount=100,
+        currency="USD",
+        status=PaymentStatus.SUCCEEDED,
+        invoice_number=41,
+    )
+    autorenewing(alice, days_left=2)
+    autorenewing(bob, days_left=2)  # Bob reads French
+    assert renewal_run(batch=10).outcomes == {AttemptStatus.SUCCEEDED: 2}
+    paid = Payment.objects.exclude(pk=earlier.pk)
+    assert sorted(paid.values_list("invoice_number", flat=True)) == [42, 43]  # type: ignore[type-var]
+    for payment in paid:
+        [receipt] = OutboxMessage.objects.filter(
+            template="billing/email/receipt", user__payments=payment
+        )
+        number = str(payment.invoice_number)
+        assert number in receipt.subject
+        assert f"/invoices/{number}/" in receipt.body_text
+        assert f"/invoices/{number}/" in receipt.body_html
+        [period] = SubscriptionPeriod.objects.filter(payment_item__payment=payment)
+        assert str(period.ends_at.year) in receipt.body_text
+    french = OutboxMessage.objects.get(template="billing/email/receipt", to_email=bob.email)
+    assert french.language == "fr" and "facture" in french.subject.lower()
