@@ -447,11 +447,21 @@ def _work(
         try:
             outcomes = renewal_attempts_process(ids, worker_id=worker_id, now=now)
         except Exception:
-            # Left claimed: a later run takes them up once the lease runs out.
-            logger.exception("renewal attempts %s failed", ids)
-            outcomes = ["error"] * len(ids)
+            logger.exception("renewal attempts %s failed together; each on its own", ids)
+            # One at a time, so that one that fails holds back none of the others (a
+            # payment the batch made already is acted on, never charged with a new key).
+            outcomes = [_one(attempt_id, worker_id=worker_id, now=now) for attempt_id in ids]
         with lock:
             result.outcomes.update(outcomes)
+
+
+def _one(attempt_id: int, *, worker_id: str, now: dt.datetime) -> str:
+    try:
+        return renewal_attempt_process(attempt_id, worker_id=worker_id, now=now)
+    except Exception:
+        # Left claimed: a later run takes it up once the lease runs out.
+        logger.exception("renewal attempt %s failed", attempt_id)
+        return "error"
 
 
 def renewal_run(

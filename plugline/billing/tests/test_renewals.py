@@ -312,3 +312,26 @@ def test_a_batch_of_renewals_gets_consecutive_invoice_numbers_each_on_its_own_re
         assert str(period.ends_at.year) in receipt.body_text
     french = OutboxMessage.objects.get(template="billing/email/receipt", to_email=bob.email)
     assert french.language == "fr" and "facture" in french.subject.lower()
+
+
+def test_a_renewal_that_fails_unexpectedly_holds_back_none_of_its_batch(
+    alice: Subscriber, bob: Subscriber, gateway: list[str], clock
+) -> None:
+    from plugline.billing.models import CustomerAccount
+
+    renewed = autorenewing(alice, days_left=2)
+    broken = autorenewing(bob, days_left=2)
+    # Bob's account lost its customer at the gateway: his renewal cannot be charged, and
+    # the batch fails after Alice's card was charged.
+    CustomerAccount.objects.filter(user=bob.user).delete()
+    # Each is then taken on its own: both payments are left to the settle job (never
+    # charged again with a new key), neither claim is held for the lease's five minutes.
+    assert renewal_run(batch=10).outcomes == {AttemptStatus.WAITING: 2}
+    clock.shift(timedelta(minutes=3))
+    assert payments.payments_settle_unknown() == 2
+    clock.shift(timedelta(minutes=10))
+    assert renewal_run(batch=10).outcomes == {AttemptStatus.SUCCEEDED: 1, AttemptStatus.RETRY: 1}
+    assert [charge.status for charge in charged(renewed)] == ["succeeded"]
+    assert not charged(broken)
+    assert SubscriptionPeriod.objects.filter(subscription=renewed).count() == 1
+    assert not SubscriptionPeriod.objects.filter(subscription=broken).exists()
