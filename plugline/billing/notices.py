@@ -16,6 +16,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import zoneinfo
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -33,7 +35,7 @@ from plugline.billing.models import (
 from plugline.billing.payments import plan_price
 from plugline.billing.periods import card_expires_at
 from plugline.core.money import money_format
-from plugline.notifications.services import email_send
+from plugline.notifications.services import EmailToSend, emails_send
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +61,16 @@ def default_card(user_id: int) -> PaymentMethod | None:
     )
 
 
+def default_cards(user_ids: set[int]) -> dict[int, PaymentMethod | None]:
+    """`default_card` of several accounts in one read: account id -> card (None: no card)."""
+    cards: dict[int, PaymentMethod | None] = dict.fromkeys(user_ids)
+    for card in PaymentMethod.objects.filter(
+        user_id__in=user_ids, removed_at__isnull=True, is_default=True
+    ).order_by("created_at"):
+        cards[card.user_id] = card  # the newest last, as default_card reads it
+    return cards
+
+
 def renewal_date(period_end: dt.datetime) -> dt.datetime:
     """When AutoRenew charges for a period ending at `period_end`."""
     return period_end - dt.timedelta(days=settings.AUTORENEW_DAYS_BEFORE)
@@ -72,14 +84,112 @@ def notice_send(
     extra: dict[str, Any] | None = None,
 ) -> bool:
     """Send one AutoRenew email for this period end, unless it was sent already."""
+    email = _notice_email(subscription=subscription, period_end=period_end, kind=kind, extra=extra)
+    if email is None:
+        return False
+    try:
+        with transaction.atomic():
+            RenewalNotice.objects.create(
+                subscription=subscription, period_end=period_end, kind=kind
+            )
+            emails_send([email])
+    except IntegrityError:
+        return False  # sent before (or by another run right now)
+    return True
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One AutoRenew email for `notices_send`: what `notice_send` takes."""
+
+    subscription: Subscription
+    period_end: dt.datetime
+    kind: RenewalNoticeKind
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def notices_send(
+    notices: list[Notice],
+    *,
+    prices: Mapping[int, int | None],
+    cards: Mapping[int, PaymentMethod | None],
+) -> None:
+    """`notice_send` for several emails (a batch of renewals), each once per period end.
+
+    `prices` (by plan id) and `cards` (the default card by account id) are
+    what the caller read for the batch. The notices are written in one
+    statement in a transaction of their own; if one was sent meanwhile,
+    each is sent as `notice_send` does.
+    """
+    sent = {
+        (subscription_id, period_end, kind)
+        for subscription_id, period_end, kind in RenewalNotice.objects.filter(
+            subscription__in=[notice.subscription for notice in notices]
+        ).values_list("subscription_id", "period_end", "kind")
+    }
+    todo = [
+        notice
+        for notice in notices
+        if (notice.subscription.pk, notice.period_end, notice.kind) not in sent
+    ]
+    emails = []
+    for notice in todo:
+        owner_id = notice.subscription.device.owner_id
+        email = _notice_email(
+            subscription=notice.subscription,
+            period_end=notice.period_end,
+            kind=notice.kind,
+            extra=notice.extra,
+            price=prices,
+            card=cards.get(owner_id) if owner_id is not None else None,
+        )
+        if email is not None:
+            emails.append((notice, email))
+    try:
+        with transaction.atomic():
+            RenewalNotice.objects.bulk_create(
+                RenewalNotice(
+                    subscription=notice.subscription, period_end=notice.period_end, kind=notice.kind
+                )
+                for notice, _email in emails
+            )
+            emails_send(email for _notice, email in emails)
+    except IntegrityError:
+        for notice, _email in emails:
+            notice_send(
+                subscription=notice.subscription,
+                period_end=notice.period_end,
+                kind=notice.kind,
+                extra=notice.extra,
+            )
+
+
+_UNREAD: Any = object()
+
+
+def _notice_email(
+    *,
+    subscription: Subscription,
+    period_end: dt.datetime,
+    kind: RenewalNoticeKind,
+    extra: dict[str, Any] | None,
+    price: Mapping[int, int | None] | None = None,
+    card: Any = _UNREAD,
+) -> EmailToSend | None:
     device = subscription.device
     user = device.owner
     if user is None:
-        return False
+        return None
     language = getattr(user, "language", "") or settings.LANGUAGE_CODE
     plan: Plan | None = subscription.autorenew_plan or subscription.plan
-    amount = plan_price(plan=plan) if plan is not None else None
-    card = default_card(user.pk)
+    if plan is None:
+        amount = None
+    elif price is not None and plan.pk in price:
+        amount = price[plan.pk]
+    else:
+        amount = plan_price(plan=plan)
+    if card is _UNREAD:
+        card = default_card(user.pk)
     with translation.override(language), timezone.override(_time_zone(user)):
         context: dict[str, Any] = {
             "name": user.get_short_name(),
@@ -98,21 +208,14 @@ def notice_send(
             "final": kind == RenewalNoticeKind.FAILED_FINAL,
             **(extra or {}),
         }
-        try:
-            with transaction.atomic():
-                RenewalNotice.objects.create(
-                    subscription=subscription, period_end=period_end, kind=kind
-                )
-                email_send(
-                    template=_TEMPLATES[kind],
-                    to=user.email,
-                    context=context,
-                    language=language,
-                    user=user,
-                )
-        except IntegrityError:
-            return False  # sent before (or by another run right now)
-    return True
+    return EmailToSend(
+        template=_TEMPLATES[kind],
+        to=user.email,
+        context=context,
+        language=language,
+        user=user,
+        time_zone=_time_zone(user),
+    )
 
 
 def _time_zone(user: Any) -> zoneinfo.ZoneInfo:

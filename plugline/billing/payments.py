@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -56,9 +56,10 @@ from plugline.billing.models import (
     PlanPrice,
     Refund,
     Subscription,
+    SubscriptionPeriod,
 )
 from plugline.core.models import AuditAction
-from plugline.core.services import audit_record
+from plugline.core.services import AuditRecord, audit_record, audit_records
 
 logger = logging.getLogger(__name__)
 
@@ -106,6 +107,17 @@ def idempotency_key_new(prefix: str = "pay") -> str:
     return f"{prefix}_{secrets.token_urlsafe(24)}"
 
 
+def plan_prices(*, plan_ids: set[int], currency: str | None = None) -> dict[int, int | None]:
+    """`plan_price` of several plans in one read: plan id -> price (None: no price)."""
+    currency = currency or settings.BILLING_CURRENCY
+    prices: dict[int, int | None] = dict.fromkeys(plan_ids)
+    for plan_id, amount in PlanPrice.objects.filter(
+        plan_id__in=plan_ids, currency=currency
+    ).values_list("plan_id", "amount"):
+        prices[plan_id] = amount
+    return prices
+
+
 def plan_price(*, plan: Plan, currency: str | None = None) -> int | None:
     """The plan's price in minor units in `currency` (the billing currency), or None."""
     currency = currency or settings.BILLING_CURRENCY
@@ -123,9 +135,12 @@ def payment_create(
     items: Sequence[tuple[Subscription, Plan]],
     payment_method: PaymentMethod,
     idempotency_key: str,
+    prices: Mapping[int, int | None] | None = None,
 ) -> Payment:
     """Write a pending payment and its items, committed; the existing one for a key seen before.
 
+    `prices`: the plans' prices in the billing currency by plan id, when the
+    caller has read them already (a batch of renewals); read otherwise.
     Raises PaymentRefused for an empty list, a plan without a price in the
     billing currency, or a card that is not the account's.
     """
@@ -135,6 +150,7 @@ def payment_create(
         items=items,
         payment_method=payment_method,
         idempotency_key=idempotency_key,
+        prices=prices,
     )
     return payment
 
@@ -146,6 +162,7 @@ def payment_get_or_create(
     items: Sequence[tuple[Subscription, Plan]],
     payment_method: PaymentMethod,
     idempotency_key: str,
+    prices: Mapping[int, int | None] | None = None,
 ) -> tuple[Payment, bool]:
     """`payment_create`, also saying whether this call wrote the payment (False: the key's own)."""
     existing = Payment.objects.filter(idempotency_key=idempotency_key).first()
@@ -158,7 +175,11 @@ def payment_get_or_create(
     currency = settings.BILLING_CURRENCY
     priced: list[tuple[Subscription, Plan, int]] = []
     for subscription, plan in items:
-        amount = plan_price(plan=plan, currency=currency)
+        amount = (
+            prices.get(plan.pk)
+            if prices is not None and plan.pk in prices
+            else plan_price(plan=plan, currency=currency)
+        )
         if amount is None:
             raise PaymentRefused("no_price")
         priced.append((subscription, plan, amount))
@@ -262,9 +283,14 @@ def payment_charge(*, payment: Payment) -> ChargeAnswer:
     method = payment.payment_method
     if method is None:
         raise PaymentRefused("no_card")
+    result = _gateway_charge(payment, method=method, customer_id=_customer_id(payment))
+    return payment_record(payment=payment, result=result)
+
+
+def _gateway_charge(payment: Payment, *, method: PaymentMethod, customer_id: str) -> ChargeResult:
     try:
         result = gateway_get().charge(
-            customer_id=_customer_id(payment),
+            customer_id=customer_id,
             token=method.token,
             amount=payment.amount,
             currency=payment.currency,
@@ -275,7 +301,50 @@ def payment_charge(*, payment: Payment) -> ChargeAnswer:
         logger.warning("payment %s: the gateway's answer was lost (%s)", payment.pk, error)
         result = ChargeResult(outcome=Outcome.UNKNOWN)
     _kill_self_if_asked()
-    return payment_record(payment=payment, result=result)
+    return result
+
+
+def payments_charge(*, payments: Iterable[Payment], users: Collection[Any] = ()) -> list[Payment]:
+    """`payment_charge` for several payments of items (a batch of renewals): each is charged
+    once by its key, in turn, then every answer is recorded in one transaction.
+
+    `payments` may be a generator writing each payment just before it is
+    charged. They are as this worker just wrote or read them (their
+    `payment_method` loaded); those no longer pending or unknown are left as
+    they are. `users`: the accounts they are of, when known, so that their
+    customers at the gateway are read at once. Until the answers are
+    recorded, a payment the gateway charged stays pending: a worker killed
+    meanwhile leaves it to `payments_settle_unknown`, as with one payment.
+    """
+    customers = _customer_ids(users)
+    answered: list[Payment] = []
+    answers: list[tuple[Payment, ChargeResult]] = []
+    for payment in payments:
+        answered.append(payment)
+        if payment.status not in (PaymentStatus.PENDING, PaymentStatus.UNKNOWN):
+            continue
+        method = payment.payment_method
+        if method is None:
+            raise PaymentRefused("no_card")
+        key = (payment.user_id, payment.gateway)
+        if key not in customers:
+            customers.update(_customer_ids([payment.user_id]))
+        answers.append(
+            (payment, _gateway_charge(payment, method=method, customer_id=customers[key]))
+        )
+    recorded = payments_record(answers=answers)
+    return [recorded.get(payment.pk, payment) for payment in answered]
+
+
+def _customer_ids(users: Collection[Any]) -> dict[tuple[Any, str], str]:
+    if not users:
+        return {}
+    return {
+        (user_id, gateway): customer_id
+        for user_id, gateway, customer_id in CustomerAccount.objects.filter(
+            user_id__in=users
+        ).values_list("user_id", "gateway", "gateway_customer_id")
+    }
 
 
 def _kill_self_if_asked() -> None:
@@ -363,6 +432,139 @@ def payment_record(*, payment: Payment, result: ChargeResult) -> ChargeAnswer:
         except _InvoiceNumberTaken:
             continue
     raise RuntimeError("no free invoice number after five tries")
+
+
+def payments_record(*, answers: Sequence[tuple[Payment, ChargeResult]]) -> dict[Any, Payment]:
+    """`payment_record` for several answers in one transaction: the payments by id.
+
+    The successes of payments for items (not a change of number) are applied
+    together: one lock on the subscriptions, the periods in one statement,
+    the audit and the receipts in one each. Their invoice numbers are given
+    last, all at once, so that the numbering's lock is held only for the
+    receipts and the commit. Any other answer is recorded as `payment_record`
+    does. A payment another request, worker or webhook recorded first is
+    returned as that one recorded it.
+    """
+    if not answers:
+        return {}
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                return _payments_record_locked(answers)
+        except _InvoiceNumberTaken:
+            continue
+    raise RuntimeError("no free invoice numbers after five tries")
+
+
+def _payments_record_locked(answers: Sequence[tuple[Payment, ChargeResult]]) -> dict[Any, Payment]:
+    locked = {
+        payment.pk: payment
+        for payment in Payment.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .filter(pk__in=[payment.pk for payment, _result in answers])
+        .order_by("pk")
+    }
+    recorded: dict[Any, Payment] = {}
+    succeeded: list[Payment] = []
+    now = timezone.now()
+    for answered, result in answers:
+        payment = locked[answered.pk]
+        if payment.status not in OPEN_STATUSES:
+            recorded[payment.pk] = payment
+        elif result.outcome == Outcome.SUCCEEDED and payment.kind != PaymentKind.NUMBER_CHANGE:
+            payment.status = PaymentStatus.SUCCEEDED
+            payment.gateway_charge_id = result.charge_id[:64]
+            payment.decline_code = ""
+            payment.settled_at = now
+            succeeded.append(payment)
+            recorded[payment.pk] = payment
+        else:
+            recorded[payment.pk] = _payment_record_locked(
+                payment_id=payment.pk, result=result
+            ).payment
+    if succeeded:
+        _payments_succeeded(succeeded)
+    return recorded
+
+
+def _payments_succeeded(payments: list[Payment]) -> None:
+    """Apply, number, audit and receipt payments of items that just succeeded (rows held)."""
+    from plugline.billing.receipts import invoice_line, receipt_email
+    from plugline.billing.services import subscriptions_apply_payment_items
+    from plugline.notifications.services import emails_render, outbox_queue
+
+    by_id = {payment.pk: payment for payment in payments}
+    items = list(
+        PaymentItem.objects.filter(payment__in=payments)
+        .select_related("plan", "subscription__device")
+        .order_by("pk")
+    )
+    for item in items:
+        item.payment = by_id[item.payment_id]
+    periods = subscriptions_apply_payment_items(items=items)
+    CartItem.objects.filter(
+        payment__in=[payment for payment in payments if payment.kind == PaymentKind.CHECKOUT]
+    ).delete()
+    paid_for: dict[Any, list[tuple[PaymentItem, SubscriptionPeriod]]] = {
+        payment.pk: [] for payment in payments
+    }
+    serials: dict[Any, list[str]] = {payment.pk: [] for payment in payments}
+    for item, period in zip(items, periods, strict=True):
+        serials[item.payment_id].append(item.subscription.device.serial)
+        paid_for[item.payment_id].append((item, period))
+    # The receipts are rendered before the numbers are given, each with a stand-in number
+    # that is replaced by its own once known: numbering is the last thing done, and from
+    # there to the commit (other payments wait for their numbers) only a few statements.
+    ordered = sorted(payments, key=lambda payment: payment.created_at)
+    drafts: list[tuple[Payment, int, Any]] = []
+    for index, payment in enumerate(ordered):
+        stand_in = payment.invoice_number = _STAND_IN_NUMBER + index
+        language = getattr(payment.user, "language", "") or settings.LANGUAGE_CODE
+        email = receipt_email(
+            payment=payment,
+            lines=[
+                invoice_line(item, period, payment=payment, language=language)
+                for item, period in paid_for[payment.pk]
+            ],
+        )
+        if email is not None:
+            drafts.append((payment, stand_in, email))
+    rendered = emails_render(email for _payment, _stand_in, email in drafts)
+    first = _next_invoice_number()
+    for offset, payment in enumerate(ordered):
+        payment.invoice_number = first + offset
+    try:
+        Payment.objects.bulk_update(
+            payments,
+            ["status", "gateway_charge_id", "decline_code", "settled_at", "invoice_number"],
+        )
+    except IntegrityError as taken:
+        # Numbers taken at once (SQLite has no advisory lock): all again, from the start.
+        raise _InvoiceNumberTaken from taken
+    audit_records(
+        AuditRecord(
+            action=AuditAction.PAYMENT_SUCCEEDED,
+            user=payment.user,
+            data=_audit_data(
+                payment, invoice_number=payment.invoice_number, serials=serials[payment.pk]
+            ),
+        )
+        for payment in payments
+    )
+    receipts = []
+    for (payment, stand_in, email), message in zip(drafts, rendered, strict=True):
+        number = str(payment.invoice_number)
+        if str(stand_in) not in message.body_text:
+            # The number was written some other way: rendered again, with the number.
+            [message] = emails_render([receipt_email(payment=payment) or email])
+        for field in ("subject", "body_text", "body_html"):
+            setattr(message, field, getattr(message, field).replace(str(stand_in), number))
+        receipts.append(message)
+    outbox_queue(receipts)
+
+
+# Receipts are rendered with this number (and the next ones) standing in for theirs.
+_STAND_IN_NUMBER = 9_876_543_210_000
 
 
 class _InvoiceNumberTaken(Exception):
@@ -464,18 +666,18 @@ def _payment_apply(payment: Payment) -> None:
 
 
 def _audit(payment: Payment, action: AuditAction, **data: Any) -> None:
-    audit_record(
-        action=action,
-        user=payment.user,
-        data={
-            "payment": str(payment.pk),
-            "kind": payment.kind,
-            "amount": payment.amount,
-            "currency": payment.currency,
-            "card": f"{payment.card_brand} {payment.card_last4}".strip(),
-            **data,
-        },
-    )
+    audit_record(action=action, user=payment.user, data=_audit_data(payment, **data))
+
+
+def _audit_data(payment: Payment, **data: Any) -> dict[str, Any]:
+    return {
+        "payment": str(payment.pk),
+        "kind": payment.kind,
+        "amount": payment.amount,
+        "currency": payment.currency,
+        "card": f"{payment.card_brand} {payment.card_last4}".strip(),
+        **data,
+    }
 
 
 # Refunds ---------------------------------------------------------------------

@@ -15,10 +15,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from plugline.billing.models import NumberChange, Payment
+from plugline.billing.models import NumberChange, Payment, PaymentItem, SubscriptionPeriod
 from plugline.core.money import money_format
 from plugline.core.phones import format_phone_number
-from plugline.notifications.services import email_send
+from plugline.notifications.services import EmailToSend, emails_send
 
 
 @dataclass(frozen=True)
@@ -37,17 +37,8 @@ def invoice_lines(payment: Payment, language: str | None = None) -> list[Invoice
     # The period of each item in the same query: an invoice for fifty devices is one read.
     items = payment.items.select_related("plan", "subscription__device", "period")
     for item in items.order_by("pk"):
-        device = item.subscription.device
         period = getattr(item, "period", None) if payment.status != "pending" else None
-        lines.append(
-            InvoiceLine(
-                device=device.nickname or _number_display(device) or device.serial,
-                serial=device.serial,
-                plan=item.plan.display_name(language),
-                amount=money_format(item.amount, payment.currency, language),
-                ends_at=period.ends_at if period is not None else None,
-            )
-        )
+        lines.append(invoice_line(item, period, payment=payment, language=language))
     change = NumberChange.objects.select_related("device").filter(payment_id=payment.pk).first()
     if change is not None:
         device = change.device
@@ -68,6 +59,24 @@ def invoice_lines(payment: Payment, language: str | None = None) -> list[Invoice
     return lines
 
 
+def invoice_line(
+    item: PaymentItem,
+    period: SubscriptionPeriod | None,
+    *,
+    payment: Payment,
+    language: str | None,
+) -> InvoiceLine:
+    """The line of one item (its plan and device loaded), with the end its period gave."""
+    device = item.subscription.device
+    return InvoiceLine(
+        device=device.nickname or _number_display(device) or device.serial,
+        serial=device.serial,
+        plan=item.plan.display_name(language),
+        amount=money_format(item.amount, payment.currency, language),
+        ends_at=period.ends_at if period is not None else None,
+    )
+
+
 def _number_display(device: Any) -> str:
     display = getattr(device, "phone_number_display", "")
     return str(display or device.phone_number or "")
@@ -75,9 +84,19 @@ def _number_display(device: Any) -> str:
 
 def receipt_send(*, payment: Payment) -> None:
     """Queue the receipt of a payment that just succeeded (inside its transaction)."""
+    email = receipt_email(payment=payment)
+    if email is not None:
+        emails_send([email])
+
+
+def receipt_email(
+    *, payment: Payment, lines: list[InvoiceLine] | None = None
+) -> EmailToSend | None:
+    """The receipt of a payment that just succeeded, to queue (`lines`: its invoice's lines,
+    when the caller has them at hand; read otherwise)."""
     user = payment.user
     if user is None:
-        return
+        return None
     language = getattr(user, "language", "") or settings.LANGUAGE_CODE
     with translation.override(language), timezone.override(_time_zone(user)):
         context = {
@@ -87,17 +106,18 @@ def receipt_send(*, payment: Payment) -> None:
             "card_brand": payment.card_brand,
             "card_last4": payment.card_last4,
             "paid_at": payment.settled_at,
-            "lines": invoice_lines(payment, language),
+            "lines": lines if lines is not None else invoice_lines(payment, language),
             "invoice_url": settings.SITE_URL
             + reverse("checkout:invoice", kwargs={"number": payment.invoice_number}),
         }
-        email_send(
-            template="billing/email/receipt",
-            to=user.email,
-            context=context,
-            language=language,
-            user=user,
-        )
+    return EmailToSend(
+        template="billing/email/receipt",
+        to=user.email,
+        context=context,
+        language=language,
+        user=user,
+        time_zone=_time_zone(user),
+    )
 
 
 def _time_zone(user: Any) -> Any:

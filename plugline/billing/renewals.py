@@ -36,6 +36,7 @@ import socket
 import threading
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -46,18 +47,20 @@ from django.utils import timezone
 from plugline.billing.models import (
     Payment,
     PaymentKind,
+    PaymentMethod,
     PaymentStatus,
+    Plan,
     RenewalAttempt,
     RenewalNoticeKind,
     Subscription,
 )
-from plugline.billing.notices import default_card, notice_send
+from plugline.billing.notices import Notice, default_cards, notice_send, notices_send
 from plugline.billing.payments import (
     OPEN_STATUSES,
     PaymentRefused,
-    payment_charge,
     payment_create,
-    plan_price,
+    payments_charge,
+    plan_prices,
 )
 
 logger = logging.getLogger(__name__)
@@ -197,48 +200,152 @@ def _finish(
 
 def renewal_attempt_process(attempt_id: int, *, worker_id: str, now: dt.datetime) -> str:
     """Take one claimed attempt a step further; the attempt's status afterwards."""
-    attempt = RenewalAttempt.objects.select_related(
+    return renewal_attempts_process([attempt_id], worker_id=worker_id, now=now)[0]
+
+
+def renewal_attempts_process(
+    attempt_ids: list[int], *, worker_id: str, now: dt.datetime
+) -> list[str]:
+    """Take claimed attempts a step further, as a batch; each one's status afterwards.
+
+    What the batch needs (subscriptions, owners, plans, prices, default cards,
+    gateway customers) is read once; each payment is written just before it
+    is charged, one after the other; the answers are recorded together (see
+    payments.payments_charge) and the successes' emails written together.
+    """
+    attempts = RenewalAttempt.objects.select_related(
         "subscription__device__owner", "subscription__autorenew_plan", "payment"
-    ).get(pk=attempt_id)
-    if attempt.claimed_by != worker_id:
-        return "lost"  # our lease ran out and another worker has it
-    payment = attempt.payment
-    if payment is not None and (
-        payment.status != PaymentStatus.DECLINED or attempt.status != AttemptStatus.RETRY
-    ):
-        # A payment made before: act on its outcome, never charge a new key for it.
-        return _after_payment(attempt, payment, worker_id=worker_id, now=now)
-    subscription = attempt.subscription
-    plan = subscription.autorenew_plan
-    owner = subscription.device.owner
-    grace_end = attempt.period_end + dt.timedelta(days=settings.BILLING_GRACE_DAYS)
-    if (
-        not subscription.autorenew
-        or plan is None
-        or owner is None
-        or subscription.ends_at != attempt.period_end
-    ):
-        return _finish(attempt, worker_id=worker_id, status=AttemptStatus.CANCELLED)
-    if now >= grace_end or not plan.autorenew_allowed or plan_price(plan=plan) is None:
-        return _finish(attempt, worker_id=worker_id, status=AttemptStatus.FAILED)
-    card = default_card(owner.pk)
-    if card is None:
-        return _declined(attempt, soft=True, worker_id=worker_id, now=now, paid=None)
-    number = attempt.attempts + 1
-    try:
-        payment = payment_create(
-            user=owner,
-            kind=PaymentKind.AUTORENEW,
-            items=[(subscription, plan)],
-            payment_method=card,
-            idempotency_key=f"autorenew-{attempt.pk}-{number}",
+    ).in_bulk(attempt_ids)
+    mine = [
+        attempts[pk]
+        for pk in attempt_ids
+        if pk in attempts and attempts[pk].claimed_by == worker_id
+    ]
+    prices = plan_prices(
+        plan_ids={
+            attempt.subscription.autorenew_plan_id
+            for attempt in mine
+            if attempt.subscription.autorenew_plan_id is not None
+        }
+    )
+    owners = {
+        attempt.subscription.device.owner_id
+        for attempt in mine
+        if attempt.subscription.device.owner_id is not None
+    }
+    cards = default_cards(owners)
+    outcomes: dict[int, str] = {}
+    settled: list[tuple[RenewalAttempt, Payment]] = []
+    to_charge: list[tuple[RenewalAttempt, Subscription, Plan, PaymentMethod]] = []
+    for attempt in mine:
+        payment = attempt.payment
+        if payment is not None and (
+            payment.status != PaymentStatus.DECLINED or attempt.status != AttemptStatus.RETRY
+        ):
+            # A payment made before: act on its outcome, never charge a new key for it.
+            settled.append((attempt, payment))
+            continue
+        subscription = attempt.subscription
+        plan = subscription.autorenew_plan
+        owner = subscription.device.owner
+        grace_end = attempt.period_end + dt.timedelta(days=settings.BILLING_GRACE_DAYS)
+        if (
+            not subscription.autorenew
+            or plan is None
+            or owner is None
+            or subscription.ends_at != attempt.period_end
+        ):
+            outcomes[attempt.pk] = _finish(
+                attempt, worker_id=worker_id, status=AttemptStatus.CANCELLED
+            )
+        elif now >= grace_end or not plan.autorenew_allowed or prices.get(plan.pk) is None:
+            outcomes[attempt.pk] = _finish(
+                attempt, worker_id=worker_id, status=AttemptStatus.FAILED
+            )
+        elif (card := cards.get(owner.pk)) is None:
+            outcomes[attempt.pk] = _declined(
+                attempt, soft=True, worker_id=worker_id, now=now, paid=None
+            )
+        else:
+            to_charge.append((attempt, subscription, plan, card))
+
+    written: list[RenewalAttempt] = []
+
+    def payments_written() -> Iterator[Payment]:
+        for attempt, subscription, plan, card in to_charge:
+            owner = subscription.device.owner
+            assert owner is not None
+            number = attempt.attempts + 1
+            try:
+                # The payment and the claim's link to it in one commit, before the charge.
+                with transaction.atomic():
+                    payment = payment_create(
+                        user=owner,
+                        kind=PaymentKind.AUTORENEW,
+                        items=[(subscription, plan)],
+                        payment_method=card,
+                        idempotency_key=f"autorenew-{attempt.pk}-{number}",
+                        prices=prices,
+                    )
+                    RenewalAttempt.objects.filter(pk=attempt.pk).update(
+                        attempts=number, payment=payment
+                    )
+            except PaymentRefused:
+                outcomes[attempt.pk] = _declined(
+                    attempt, soft=True, worker_id=worker_id, now=now, paid=None
+                )
+                continue
+            attempt.attempts, attempt.payment = number, payment
+            written.append(attempt)
+            yield payment
+
+    charged = payments_charge(payments=payments_written(), users=owners)
+    settled += zip(written, charged, strict=True)
+    succeeded = [
+        (attempt, payment)
+        for attempt, payment in settled
+        if payment.status not in OPEN_STATUSES and payment.status != PaymentStatus.DECLINED
+    ]
+    paid = {attempt.pk for attempt, _payment in succeeded}
+    for attempt, payment in settled:
+        if attempt.pk not in paid:
+            outcomes[attempt.pk] = _after_payment(attempt, payment, worker_id=worker_id, now=now)
+    if succeeded:
+        _renewed(succeeded, worker_id=worker_id, prices=prices, cards=cards)
+        for attempt, _payment in succeeded:
+            outcomes[attempt.pk] = AttemptStatus.SUCCEEDED
+    return [outcomes.get(pk, "lost") for pk in attempt_ids]
+
+
+def _renewed(
+    succeeded: list[tuple[RenewalAttempt, Payment]],
+    *,
+    worker_id: str,
+    prices: dict[int, int | None],
+    cards: dict[int, PaymentMethod | None],
+) -> None:
+    """The "renewed" emails of paid attempts, and the attempts closed, in one transaction."""
+    subscriptions = Subscription.objects.select_related(
+        "device__owner", "autorenew_plan", "plan"
+    ).in_bulk([attempt.subscription_id for attempt, _payment in succeeded])
+    with transaction.atomic():
+        notices_send(
+            [
+                Notice(
+                    subscription=subscriptions[attempt.subscription_id],
+                    period_end=attempt.period_end,
+                    kind=RenewalNoticeKind.SUCCEEDED,
+                    extra=_paid_context(payment)
+                    | {"new_end": subscriptions[attempt.subscription_id].ends_at},
+                )
+                for attempt, payment in succeeded
+            ],
+            prices=prices,
+            cards=cards,
         )
-    except PaymentRefused:
-        return _declined(attempt, soft=True, worker_id=worker_id, now=now, paid=None)
-    RenewalAttempt.objects.filter(pk=attempt.pk).update(attempts=number, payment=payment)
-    attempt.attempts, attempt.payment = number, payment
-    answer = payment_charge(payment=payment)
-    return _after_payment(attempt, answer.payment, worker_id=worker_id, now=now)
+        RenewalAttempt.objects.filter(
+            pk__in=[attempt.pk for attempt, _payment in succeeded], claimed_by=worker_id
+        ).update(status=AttemptStatus.SUCCEEDED, next_try_at=None, claimed_until=None)
 
 
 def _after_payment(
@@ -337,15 +444,24 @@ def _work(
         ids = renewals_claim(now=now, batch=batch, worker_id=worker_id)
         if not ids:
             return
-        for attempt_id in ids:
-            try:
-                outcome = renewal_attempt_process(attempt_id, worker_id=worker_id, now=now)
-            except Exception:
-                # Left claimed: a later run takes it up once the lease runs out.
-                logger.exception("renewal attempt %s failed", attempt_id)
-                outcome = "error"
-            with lock:
-                result.outcomes[outcome] += 1
+        try:
+            outcomes = renewal_attempts_process(ids, worker_id=worker_id, now=now)
+        except Exception:
+            logger.exception("renewal attempts %s failed together; each on its own", ids)
+            # One at a time, so that one that fails holds back none of the others (a
+            # payment the batch made already is acted on, never charged with a new key).
+            outcomes = [_one(attempt_id, worker_id=worker_id, now=now) for attempt_id in ids]
+        with lock:
+            result.outcomes.update(outcomes)
+
+
+def _one(attempt_id: int, *, worker_id: str, now: dt.datetime) -> str:
+    try:
+        return renewal_attempt_process(attempt_id, worker_id=worker_id, now=now)
+    except Exception:
+        # Left claimed: a later run takes it up once the lease runs out.
+        logger.exception("renewal attempt %s failed", attempt_id)
+        return "error"
 
 
 def renewal_run(

@@ -30,7 +30,7 @@ from plugline.billing.models import (
 )
 from plugline.billing.periods import period_end, renewal_start
 from plugline.core.models import AuditAction
-from plugline.core.services import audit_record
+from plugline.core.services import AuditRecord, audit_record, audit_records
 from plugline.devices.models import Device
 
 logger = logging.getLogger(__name__)
@@ -119,6 +119,80 @@ def subscription_apply_payment_item(*, item: PaymentItem) -> SubscriptionPeriod:
         plan=plan,
         payment_item=item,
     )
+
+
+@transaction.atomic
+def subscriptions_apply_payment_items(*, items: list[PaymentItem]) -> list[SubscriptionPeriod]:
+    """`subscription_apply_payment_item` for many items at once, in a few statements.
+
+    Every item's payment must have succeeded (the caller holds its row). The
+    subscriptions are locked in one statement (in the order of their keys, as
+    every other locker of several subscriptions does); an item that already
+    has its period keeps it and extends nothing. The items' `plan` and
+    `subscription.device` are used as loaded.
+    """
+    if not items:
+        return []
+    for item in items:
+        status = item.payment.status
+        if status != PaymentStatus.SUCCEEDED:
+            raise ValueError(f"payment {item.payment_id} has not succeeded ({status})")
+    subscriptions = {
+        subscription.pk: subscription
+        for subscription in Subscription.objects.select_for_update(of=("self",))
+        .select_related("device__owner")
+        .filter(pk__in={item.subscription_id for item in items})
+        .order_by("pk")
+    }
+    existing = {
+        period.payment_item_id: period
+        for period in SubscriptionPeriod.objects.filter(payment_item__in=items)
+    }
+    now = timezone.now()
+    periods: list[SubscriptionPeriod] = []
+    changed: dict[int, Subscription] = {}
+    for item in sorted(items, key=lambda item: item.pk):
+        if item.pk in existing:
+            continue
+        subscription = subscriptions[item.subscription_id]
+        starts_at = renewal_start(subscription.ends_at, now, grace_days=settings.BILLING_GRACE_DAYS)
+        period = SubscriptionPeriod(
+            subscription=subscription,
+            plan=item.plan,
+            starts_at=starts_at,
+            ends_at=period_end(starts_at, item.plan.months),
+            source=PeriodSource.PAYMENT,
+            payment_item=item,
+        )
+        periods.append(period)
+        subscription.ends_at = period.ends_at
+        subscription.plan = item.plan
+        changed[subscription.pk] = subscription
+    SubscriptionPeriod.objects.bulk_create(periods)
+    for subscription in changed.values():
+        subscription.updated_at = now
+    Subscription.objects.bulk_update(changed.values(), ["ends_at", "plan", "updated_at"])
+    audit_records(
+        [
+            AuditRecord(
+                action=AuditAction.SUBSCRIPTION_EXTENDED,
+                user=period.subscription.device.owner,
+                data={
+                    "serial": period.subscription.device.serial,
+                    "months": period.plan.months if period.plan is not None else 0,
+                    "source": str(PeriodSource.PAYMENT),
+                    "plan": period.plan.code if period.plan is not None else "",
+                    "payment": str(period.payment_item.payment_id)
+                    if period.payment_item is not None
+                    else "",
+                    "ends_at": period.ends_at.isoformat(),
+                },
+            )
+            for period in periods
+        ]
+    )
+    made = {period.payment_item_id: period for period in periods}
+    return [existing.get(item.pk) or made[item.pk] for item in items]
 
 
 @transaction.atomic

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from django.conf import settings
@@ -85,6 +86,65 @@ def email_send(
     )
     transaction.on_commit(lambda: _enqueue_delivery(message.pk))
     return message
+
+
+@dataclass(frozen=True)
+class EmailToSend:
+    """One message for `emails_send`: what `email_send` takes."""
+
+    template: str
+    to: str
+    context: dict[str, Any]
+    language: str
+    user: AbstractBaseUser | None = None
+    # Dates are written in this zone (the recipient's); the current one if None.
+    time_zone: tzinfo | None = None
+
+
+def emails_send(emails: Iterable[EmailToSend]) -> list[OutboxMessage]:
+    """`email_send` for several messages: one INSERT, and their deliveries queued together
+    once the caller's transaction commits."""
+    return outbox_queue(emails_render(emails))
+
+
+def emails_render(emails: Iterable[EmailToSend]) -> list[OutboxMessage]:
+    """The messages rendered, not saved yet (see `outbox_queue`)."""
+    messages = []
+    for email in emails:
+        with timezone.override(email.time_zone or timezone.get_current_timezone()):
+            subject, body_text, body_html = email_render(
+                template=email.template, context=email.context, language=email.language
+            )
+        messages.append(
+            OutboxMessage(
+                user_id=email.user.pk if email.user is not None else None,
+                to_email=email.to,
+                template=email.template,
+                language=email.language,
+                subject=subject[:300],
+                body_text=body_text,
+                body_html=body_html,
+            )
+        )
+    return messages
+
+
+def outbox_queue(messages: list[OutboxMessage]) -> list[OutboxMessage]:
+    """Save rendered messages in one INSERT; delivered once the caller's transaction commits."""
+    if not messages:
+        return []
+    OutboxMessage.objects.bulk_create(messages)
+    ids = [message.pk for message in messages]
+    transaction.on_commit(lambda: _enqueue_deliveries(ids))
+    return messages
+
+
+def _enqueue_deliveries(message_ids: list[int]) -> None:
+    # One transaction for the batch's tasks (a message whose task is lost is
+    # requeued by the sweep).
+    with transaction.atomic():
+        for message_id in message_ids:
+            _enqueue_delivery(message_id)
 
 
 def _enqueue_delivery(message_id: int, run_after: datetime | None = None) -> None:

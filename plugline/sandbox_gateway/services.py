@@ -265,12 +265,13 @@ def charge_create(
                     decline_code=decline_code,
                     hard_decline=hard,
                 )
+                # Its event in the same transaction (one commit per charge).
+                if status != ChargeStatus.REQUIRES_ACTION:
+                    _charge_event(charge)
         except IntegrityError:
             # Another request with this key got there first: its charge is the answer.
             existing = SandboxCharge.objects.get(idempotency_key=idempotency_key)
         else:
-            if status != ChargeStatus.REQUIRES_ACTION:
-                _charge_event(charge)
             return charge
     if (existing.customer_id, existing.amount, existing.currency) != (
         customer_id,

@@ -281,3 +281,57 @@ def test_the_command_runs_the_renewals(
     assert "1 renewal attempts" in capsys.readouterr().out
     assert len(gateway) == 1
     assert len(charged(subscription, "succeeded")) == 1
+
+
+def test_a_batch_of_renewals_gets_consecutive_invoice_numbers_each_on_its_own_receipt(
+    alice: Subscriber, bob: Subscriber, gateway: list[str], clock
+) -> None:
+    earlier = Payment.objects.create(
+        user=alice.user,
+        kind="checkout",
+        idempotency_key="earlier",
+        amount=100,
+        currency="USD",
+        status=PaymentStatus.SUCCEEDED,
+        invoice_number=41,
+    )
+    autorenewing(alice, days_left=2)
+    autorenewing(bob, days_left=2)  # Bob reads French
+    assert renewal_run(batch=10).outcomes == {AttemptStatus.SUCCEEDED: 2}
+    paid = Payment.objects.exclude(pk=earlier.pk)
+    assert sorted(paid.values_list("invoice_number", flat=True)) == [42, 43]  # type: ignore[type-var]
+    for payment in paid:
+        [receipt] = OutboxMessage.objects.filter(
+            template="billing/email/receipt", user__payments=payment
+        )
+        number = str(payment.invoice_number)
+        assert number in receipt.subject
+        assert f"/invoices/{number}/" in receipt.body_text
+        assert f"/invoices/{number}/" in receipt.body_html
+        [period] = SubscriptionPeriod.objects.filter(payment_item__payment=payment)
+        assert str(period.ends_at.year) in receipt.body_text
+    french = OutboxMessage.objects.get(template="billing/email/receipt", to_email=bob.email)
+    assert french.language == "fr" and "facture" in french.subject.lower()
+
+
+def test_a_renewal_that_fails_unexpectedly_holds_back_none_of_its_batch(
+    alice: Subscriber, bob: Subscriber, gateway: list[str], clock
+) -> None:
+    from plugline.billing.models import CustomerAccount
+
+    renewed = autorenewing(alice, days_left=2)
+    broken = autorenewing(bob, days_left=2)
+    # Bob's account lost its customer at the gateway: his renewal cannot be charged, and
+    # the batch fails after Alice's card was charged.
+    CustomerAccount.objects.filter(user=bob.user).delete()
+    # Each is then taken on its own: both payments are left to the settle job (never
+    # charged again with a new key), neither claim is held for the lease's five minutes.
+    assert renewal_run(batch=10).outcomes == {AttemptStatus.WAITING: 2}
+    clock.shift(timedelta(minutes=3))
+    assert payments.payments_settle_unknown() == 2
+    clock.shift(timedelta(minutes=10))
+    assert renewal_run(batch=10).outcomes == {AttemptStatus.SUCCEEDED: 1, AttemptStatus.RETRY: 1}
+    assert [charge.status for charge in charged(renewed)] == ["succeeded"]
+    assert not charged(broken)
+    assert SubscriptionPeriod.objects.filter(subscription=renewed).count() == 1
+    assert not SubscriptionPeriod.objects.filter(subscription=broken).exists()
