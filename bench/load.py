@@ -39,6 +39,7 @@ Exits 1 on any failure. Refuses SQLite.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import datetime as dt
 import json
 import os
@@ -82,6 +83,9 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--users", type=int, default=40, help="simulated subscribers at once")
     parser.add_argument("--subscribers", type=int, default=200, help="subscribers seeded")
     parser.add_argument("--web-workers", type=int, default=2, help="gunicorn workers per process")
+    parser.add_argument(
+        "--smtp-latency-ms", type=int, default=100, help="the SMTP server's time per email"
+    )
     parser.add_argument("--no-drill", action="store_true", help="no kill drill")
     parser.add_argument("--keep", action="store_true", help="keep the database and the folder")
     return parser.parse_args()
@@ -144,10 +148,13 @@ def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
 class Mailbox:
     """What the SMTP server received: the outbox message ids (X-Plugline-Message)."""
 
+    latency: float = 0.0
     received: Counter[str] = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        # A real SMTP server takes a moment: a worker killed in the drill may be holding an email.
+        await asyncio.sleep(self.latency)
         message = message_from_bytes(envelope.original_content or envelope.content)
         with self.lock:
             self.received[str(message.get("X-Plugline-Message", ""))] += 1
@@ -487,7 +494,7 @@ def run(args: argparse.Namespace, folder: Path, database_url: str, services: lis
     django.setup()
     from django.core.management import call_command
 
-    mailbox = Mailbox()
+    mailbox = Mailbox(latency=args.smtp_latency_ms / 1000)
     smtp = Controller(mailbox, hostname="127.0.0.1", port=smtp_port)
     smtp.start()
     try:
@@ -528,7 +535,15 @@ def run(args: argparse.Namespace, folder: Path, database_url: str, services: lis
             services.append(
                 Service(
                     f"worker {index}",
-                    [python, manage, "db_worker", "--queue-name", "*"],
+                    [
+                        python,
+                        manage,
+                        "db_worker",
+                        "--queue-name",
+                        "*",
+                        "--worker-id",
+                        f"load-worker-{index}",
+                    ],
                     env,
                     folder / f"worker{index}.log",
                 )
@@ -603,11 +618,17 @@ def load(
     kills: list[float] = []
     if not args.no_drill:
         time.sleep(args.duration / 2)
-        print(f"kill drill at {time.time() - started:.0f} s: SIGKILL web 1 and worker 1")
+        # Worker 1 is killed while it runs a task, if it takes one within 15 seconds.
+        holding = worker_task("load-worker-1", wait=15)
         kills.append(time.time())
         named["web 1"].kill()
         named["worker 1"].kill()
         kills.append(time.time())
+        print(
+            f"kill drill at {kills[0] - started:.0f} s: SIGKILL web 1 (gunicorn and its "
+            f"workers) and worker 1 ({'running ' + holding if holding else 'idle'}); "
+            f"both started again {RESTART_SECONDS:.0f} s later"
+        )
         time.sleep(RESTART_SECONDS)
         named["web 1"].start()
         named["worker 1"].start()
@@ -626,15 +647,35 @@ def load(
     return drill_checks(mailbox) or failed
 
 
+def worker_task(worker_id: str, *, wait: float) -> str:
+    """The task `worker_id` is running (waiting up to `wait` seconds for one), or ""."""
+    from django_tasks_db.models import DBTaskResult
+
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        running = (
+            DBTaskResult.objects.filter(status="RUNNING", worker_ids__contains=[worker_id])
+            .values_list("task_path", flat=True)
+            .first()
+        )
+        if running:
+            return running
+        time.sleep(0.005)
+    return ""
+
+
 def report(request_log: Path, kills: list[float], seconds: float) -> bool:
     """Each journey's figures; True if a request failed that was not in flight at the kill."""
-    rows = [json.loads(line) for line in request_log.read_text().splitlines()]
+    logged = [json.loads(line) for line in request_log.read_text().splitlines()]
+    rows = [row for row in logged if row.get("kind") != "journey"]
+    done = Counter(row["journey"] for row in logged if row.get("kind") == "journey")
     in_flight = (min(kills), max(kills)) if kills else None
     by_journey: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         by_journey[row["journey"]].append(row)
     print(
-        f"\n{'journey':<22} {'requests':>8} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'errors':>7}"
+        f"\n{'journey':<20} {'done':>5} {'done/s':>7} {'requests':>8} {'req/s':>6} "
+        f"{'p50 ms':>7} {'p99 ms':>7} {'errors':>6}"
     )
     errors: list[dict[str, Any]] = []
     lost_in_flight: list[dict[str, Any]] = []
@@ -649,10 +690,16 @@ def report(request_log: Path, kills: list[float], seconds: float) -> bool:
             else:
                 errors.append(r)
         print(
-            f"{journey:<22} {len(requests):>8} {len(requests) / seconds:>7.1f} {p50:>7.0f} "
-            f"{p99:>7.0f} {len(bad):>7}"
+            f"{journey:<20} {done[journey]:>5} {done[journey] / seconds:>7.2f} "
+            f"{len(requests):>8} {len(requests) / seconds:>6.1f} {p50:>7.0f} {p99:>7.0f} "
+            f"{len(bad):>6}"
         )
-    print(f"{'all':<22} {len(rows):>8} {len(rows) / seconds:>7.1f}")
+    times = sorted((r["end"] - r["start"]) * 1000 for r in rows)
+    print(
+        f"{'all':<20} {sum(done.values()):>5} {sum(done.values()) / seconds:>7.2f} "
+        f"{len(rows):>8} {len(rows) / seconds:>6.1f} {times[len(times) // 2]:>7.0f} "
+        f"{times[min(len(times) - 1, int(len(times) * 0.99))]:>7.0f}"
+    )
     for r in errors[:20]:
         print(f"ERROR {r['method']} {r['name']}: {r['error']}")
     if in_flight:
@@ -667,9 +714,11 @@ def report(request_log: Path, kills: list[float], seconds: float) -> bool:
 def drill_checks(mailbox: Mailbox) -> bool:
     """After the load: every email delivered, every payment settled and charged once."""
     from django.db.models import Count
+    from django_tasks_db.models import DBTaskResult
 
-    from plugline.billing.models import Payment
+    from plugline.billing.models import Payment, PaymentItem, SubscriptionPeriod
     from plugline.notifications.models import OutboxMessage, OutboxStatus
+    from plugline.reup.models import ReupCard, ReupCardStatus
     from plugline.sandbox_gateway.models import SandboxCharge
 
     started = time.monotonic()
@@ -721,6 +770,32 @@ def drill_checks(mailbox: Mailbox) -> bool:
         failures.append("payments and charges differ")
     if payments != sum(statuses.get(s, 0) for s in ("succeeded", "declined")):
         failures.append("payments left unsettled")
+    items = PaymentItem.objects.filter(payment__status="succeeded")
+    items_count = items.count()
+    items_with_period = items.filter(period__isnull=False).count()
+    stray_periods = (
+        SubscriptionPeriod.objects.filter(payment_item__isnull=False)
+        .exclude(payment_item__payment__status="succeeded")
+        .count()
+    )
+    redeemed = ReupCard.objects.filter(status=ReupCardStatus.REDEEMED)
+    print(
+        f"periods: {items_with_period} of {items_count} paid items extended their device "
+        f"(once each: unique in the database), {stray_periods} for an unpaid item; "
+        f"Re-Up cards redeemed: {redeemed.count()}, "
+        f"{redeemed.filter(period__isnull=True).count()} without their period"
+    )
+    if items_with_period != items_count or stray_periods:
+        failures.append("paid items and periods differ")
+    if redeemed.filter(period__isnull=True).exists():
+        failures.append("a redeemed card added no time")
+    left = list(
+        DBTaskResult.objects.filter(status="RUNNING").values_list("task_path", "worker_ids")
+    )
+    print(
+        f"tasks left running by a killed worker (never finished; what they did is "
+        f"recovered by its own job, e.g. the outbox sweep): {len(left)} {left[:5]}"
+    )
     for failure in failures:
         print(f"FAILED: {failure}")
     return bool(failures)

@@ -13,12 +13,14 @@ figures and to tell the requests in flight at the kill drill from the rest.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import os
 import re
 import secrets
 import time
+from collections.abc import Callable
 from typing import Any
 
 from locust import HttpUser, between, events, task
@@ -47,6 +49,15 @@ def checked_card(html: str) -> str:
     if found is None:
         raise ValueError("no card on the checkout page")
     return found.group(1)
+
+
+def journey_done(journey: str, started: float, *, ok: bool) -> None:
+    _log.write(
+        json.dumps(
+            {"kind": "journey", "journey": journey, "start": started, "end": time.time(), "ok": ok}
+        )
+        + "\n"
+    )
 
 
 class SourceAddressAdapter(HTTPAdapter):
@@ -91,6 +102,20 @@ def _write(
     )
 
 
+def journey(name: str) -> Callable[[Callable[[Subscriber], bool]], Callable[[Subscriber], None]]:
+    """A task that is one journey: its completion (and whether it got through) is logged."""
+
+    def decorator(steps: Callable[[Subscriber], bool]) -> Callable[[Subscriber], None]:
+        @functools.wraps(steps)
+        def run(user: Subscriber) -> None:
+            started = time.time()
+            journey_done(name, started, ok=steps(user))
+
+        return run
+
+    return decorator
+
+
 class Subscriber(HttpUser):
     wait_time = between(0.5, 2.0)
 
@@ -104,14 +129,18 @@ class Subscriber(HttpUser):
         self.client.headers["Origin"] = self.base = str(self.host)
         self.client.headers["Accept-Language"] = "en"
         self.pins = list(self.subscriber["pins"])
-        self.sign_in()
+        self.signed_in = False
 
     def page(self, journey: str, path: str, name: str | None = None) -> str:
+        """GET; a failure unless it answers 200, or if a signed-in page sends to sign in."""
         with self.client.get(
             path, name=name or path, context={"journey": journey}, catch_response=True
         ) as response:
             if response.status_code != 200:
                 response.failure(f"{response.status_code} on {path}")
+                return ""
+            if self.signed_in and "/accounts/login/" in str(response.url):
+                response.failure(f"signed out: {path} sent to {response.url}")
                 return ""
             return str(response.text)
 
@@ -140,44 +169,68 @@ class Subscriber(HttpUser):
                 return ""
             return str(response.text)
 
-    def sign_in(self) -> None:
+    def sign_in(self) -> bool:
         html = self.page("sign in", "/accounts/login/")
-        if not html:
-            return
-        self.post(
-            "sign in",
-            "/accounts/login/",
-            {
-                "csrfmiddlewaretoken": CSRF_INPUT.search(html).group(1),  # type: ignore[union-attr]
-                "login": self.subscriber["email"],
-                "password": PASSWORD,
-            },
-            expect="/",
-            refuse="/accounts/login/",
+        token = CSRF_INPUT.search(html)
+        if token is None:
+            return False
+        self.signed_in = bool(
+            self.post(
+                "sign in",
+                "/accounts/login/",
+                {
+                    "csrfmiddlewaretoken": token.group(1),
+                    "login": self.subscriber["email"],
+                    "password": PASSWORD,
+                },
+                expect="/",
+                refuse="/accounts/login/",
+            )
         )
+        return self.signed_in
+
+    def signed_in_page(self, journey: str, path: str) -> str:
+        """A page of the account, signing in first if the last sign-in did not go through."""
+        if not self.signed_in and not self.sign_in():
+            return ""
+        return self.page(journey, path)
+
+    @task(1)
+    @journey("sign in")
+    def sign_out_and_in(self) -> bool:
+        html = self.signed_in_page("sign in", "/")
+        token = CSRF_INPUT.search(html)
+        if token is None:
+            return False
+        self.post(
+            "sign in", "/accounts/logout/", {"csrfmiddlewaretoken": token.group(1)}, expect="/"
+        )
+        self.signed_in = False
+        self.client.cookies.clear()
+        return self.sign_in()
 
     @task(6)
-    def my_account(self) -> None:
-        html = self.page("my account", "/")
-        if html and "/accounts/login/" in html and 'name="password"' in html:
-            self.sign_in()
+    @journey("my account")
+    def my_account(self) -> bool:
+        return bool(self.signed_in_page("my account", "/"))
 
     @task(2)
-    def renew_and_pay(self) -> None:
-        html = self.page("renew and pay", "/")
-        if not html:
-            return
+    @journey("renew and pay")
+    def renew_and_pay(self) -> bool:
+        html = self.signed_in_page("renew and pay", "/")
         token = CSRF_INPUT.search(html)
+        if token is None:
+            return False
         serial = secrets.choice(self.subscriber["devices"])
         checkout = self.post(
             "renew and pay",
             f"/renew/devices/{serial}/",
-            {"csrfmiddlewaretoken": token.group(1) if token else ""},
+            {"csrfmiddlewaretoken": token.group(1)},
             expect="/renew/checkout/",
             name="/renew/devices/[serial]/",
         )
         if not checkout:
-            return
+            return False
         data = {
             "csrfmiddlewaretoken": hidden(checkout, "csrfmiddlewaretoken"),
             "card": checked_card(checkout),
@@ -187,42 +240,34 @@ class Subscriber(HttpUser):
         # A customer whose "Pay" got no answer presses it again: same page, same key.
         for _attempt in range(3):
             if self.post("renew and pay", "/renew/checkout/", data, expect="/done/"):
-                return
+                return True
             time.sleep(1)
+        return False
 
     @task(1)
-    def redeem_a_reup_card(self) -> None:
+    @journey("redeem a Re-Up card")
+    def redeem_a_reup_card(self) -> bool:
         if not self.pins:
-            return
-        html = self.page("redeem a Re-Up card", "/account/reup/")
+            return True
+        html = self.signed_in_page("redeem a Re-Up card", "/account/reup/")
         if not html:
-            return
-        pin = self.pins.pop()
-        self.post(
-            "redeem a Re-Up card",
-            "/account/reup/",
-            {
-                "csrfmiddlewaretoken": hidden(html, "csrfmiddlewaretoken"),
-                "pin": pin,
-                "device": secrets.choice(self.subscriber["devices"]),
-            },
-            expect="/account/reup/RU",
+            return False
+        return bool(
+            self.post(
+                "redeem a Re-Up card",
+                "/account/reup/",
+                {
+                    "csrfmiddlewaretoken": hidden(html, "csrfmiddlewaretoken"),
+                    "pin": self.pins.pop(),
+                    "device": secrets.choice(self.subscriber["devices"]),
+                },
+                expect="/account/reup/RU",
+            )
         )
 
     @task(3)
-    def find_a_store(self) -> None:
-        self.page("find a store", "/stores/?q=" + secrets.choice(SEARCHES), name="/stores/?q=")
-
-    @task(1)
-    def sign_out_and_in(self) -> None:
-        html = self.page("sign in", "/")
-        token = CSRF_INPUT.search(html)
-        if token:
-            self.post(
-                "sign in",
-                "/accounts/logout/",
-                {"csrfmiddlewaretoken": token.group(1)},
-                expect="/",
-            )
-        self.client.cookies.clear()
-        self.sign_in()
+    @journey("find a store")
+    def find_a_store(self) -> bool:
+        return bool(
+            self.page("find a store", "/stores/?q=" + secrets.choice(SEARCHES), name="/stores/?q=")
+        )
