@@ -634,6 +634,11 @@ def load(
         named["worker 1"].start()
     locust.wait()
     elapsed = time.time() - started
+    # The machine's own load (other work beside this run counts too).
+    print(
+        f"load average at the end: {' '.join(f'{n:.1f}' for n in os.getloadavg())} "
+        f"on {os.cpu_count()} CPUs"
+    )
     failed = report(request_log, kills, min(elapsed, args.duration))
     passed_on = [
         line
@@ -668,7 +673,7 @@ def report(request_log: Path, kills: list[float], seconds: float) -> bool:
     """Each journey's figures; True if a request failed that was not in flight at the kill."""
     logged = [json.loads(line) for line in request_log.read_text().splitlines()]
     rows = [row for row in logged if row.get("kind") != "journey"]
-    done = Counter(row["journey"] for row in logged if row.get("kind") == "journey")
+    done = Counter(row["journey"] for row in logged if row.get("kind") == "journey" and row["ok"])
     in_flight = (min(kills), max(kills)) if kills else None
     by_journey: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
@@ -703,8 +708,10 @@ def report(request_log: Path, kills: list[float], seconds: float) -> bool:
     for r in errors[:20]:
         print(f"ERROR {r['method']} {r['name']}: {r['error']}")
     if in_flight:
+        window = in_flight
+        flying = sum(1 for r in rows if r["start"] <= window[1] and r["end"] >= window[0])
         print(
-            f"requests in flight at the kill that failed: {len(lost_in_flight)} "
+            f"requests in flight at the kill: {flying}; of them failed: {len(lost_in_flight)} "
             + "; ".join(f"{r['method']} {r['name']} ({r['error']})" for r in lost_in_flight[:5])
         )
     print(f"errors (not in flight at the kill): {len(errors)}")
