@@ -44,6 +44,7 @@ import datetime as dt
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import ssl
@@ -97,17 +98,18 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def wait_for_port(port: int, process: subprocess.Popen[bytes], what: str) -> None:
+def wait_for_port(port: int, service: Service) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"{what} stopped (exit {process.returncode}); see its log")
+        assert service.process is not None
+        if service.process.poll() is not None:
+            raise SystemExit(f"{service.name} stopped (exit {service.process.returncode})")
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
             return
         except OSError:
             time.sleep(0.1)
-    raise SystemExit(f"{what} does not answer on {port}")
+    raise SystemExit(f"{service.name} does not answer on {port}")
 
 
 def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
@@ -460,7 +462,10 @@ def main() -> None:
         if not args.keep:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
-        print(f"logs: {folder}" if args.keep or failed else "")
+        if args.keep or failed:
+            print(f"logs: {folder}")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
     raise SystemExit(1 if failed else 0)
 
 
@@ -564,8 +569,8 @@ def run(args: argparse.Namespace, folder: Path, database_url: str, services: lis
             service.start()
         web = {service.name: service for service in services}
         for index, port in enumerate(web_ports, start=1):
-            wait_for_port(port, web[f"web {index}"].process, f"web {index}")  # type: ignore[arg-type]
-        wait_for_port(https_port, web["nginx"].process, "nginx")  # type: ignore[arg-type]
+            wait_for_port(port, web[f"web {index}"])
+        wait_for_port(https_port, web["nginx"])
 
         burst_ok, burst = rate_limit_burst(base, folder, subscribers[-1]["email"])
         print(burst)
