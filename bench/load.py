@@ -70,7 +70,8 @@ CERTIFICATE = "/etc/letsencrypt/live/portal.example.net/fullchain.pem"
 CERTIFICATE_KEY = "/etc/letsencrypt/live/portal.example.net/privkey.pem"
 # The seeded subscribers' password (a throwaway database's).
 PASSWORD = "load-test-password-1"
-PINS_PER_SUBSCRIBER = 3
+# Fewer than the 10 redemptions an hour an account may try (REUP_REDEEM_RATE_LIMITS).
+PINS_PER_SUBSCRIBER = 8
 # As deploy/systemd/plugline-web.service's RestartSec.
 RESTART_SECONDS = 2.0
 # What the outbox needs at most to deliver an email whose worker was killed:

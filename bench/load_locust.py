@@ -102,14 +102,22 @@ def _write(
     )
 
 
-def journey(name: str) -> Callable[[Callable[[Subscriber], bool]], Callable[[Subscriber], None]]:
-    """A task that is one journey: its completion (and whether it got through) is logged."""
+Steps = Callable[["Subscriber"], bool | None]
 
-    def decorator(steps: Callable[[Subscriber], bool]) -> Callable[[Subscriber], None]:
+
+def journey(name: str) -> Callable[[Steps], Callable[[Subscriber], None]]:
+    """A task that is one journey: its completion (and whether it got through) is logged.
+
+    Steps answering None had nothing to do (a subscriber out of Re-Up cards): not logged.
+    """
+
+    def decorator(steps: Steps) -> Callable[[Subscriber], None]:
         @functools.wraps(steps)
         def run(user: Subscriber) -> None:
             started = time.time()
-            journey_done(name, started, ok=steps(user))
+            ok = steps(user)
+            if ok is not None:
+                journey_done(name, started, ok=ok)
 
         return run
 
@@ -246,9 +254,9 @@ class Subscriber(HttpUser):
 
     @task(1)
     @journey("redeem a Re-Up card")
-    def redeem_a_reup_card(self) -> bool:
+    def redeem_a_reup_card(self) -> bool | None:
         if not self.pins:
-            return True
+            return None
         html = self.signed_in_page("redeem a Re-Up card", "/account/reup/")
         if not html:
             return False
