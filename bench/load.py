@@ -437,6 +437,8 @@ def main() -> None:
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
         raise SystemExit("bench/load.py needs DATABASE_URL naming a PostgreSQL database")
+    if args.users >= args.subscribers:
+        raise SystemExit("--subscribers must be more than --users (each user is one subscriber)")
     if not os.environ.get("REDIS_URL"):
         raise SystemExit("bench/load.py needs REDIS_URL (the rate limits shared by both processes)")
     name = f"plugline_load_{uuid.uuid4().hex[:8]}"
@@ -640,6 +642,10 @@ def load(
         named["worker 1"].start()
     locust.wait()
     elapsed = time.time() - started
+    if not request_log.exists() or locust.returncode not in (0, 1):
+        # 1 is locust's answer to any failed request, in flight at the kill included.
+        print(f"FAILED: locust stopped with {locust.returncode}: see {folder / 'locust.log'}")
+        return True
     # The machine's own load (other work beside this run counts too).
     print(
         f"load average at the end: {' '.join(f'{n:.1f}' for n in os.getloadavg())} "
