@@ -1,6 +1,6 @@
 """The load test through the deployment, with a kill drill (a script, not a test).
 
-    DATABASE_URL=postgres://user:pass@127.0.0.1:5432/db REDIS_URL=redis://127.0.0.1:6379/0 \\
+    DATABASE_URL=postgres://user:pass@127.0.0.1:5432/db REDIS_URL=redis://127.0.0.1:6379/15 \\
         .venv/bin/python bench/load.py [--duration 120] [--users 40] [--subscribers 200]
 
 Starts, on free ports of 127.0.0.1, what deploy/ runs in production: nginx
@@ -8,7 +8,8 @@ from deploy/nginx/plugline.conf (a self-signed certificate in a temporary
 folder) in front of TWO gunicorn web processes (the site's upstream with
 both), two task workers (`manage.py db_worker`), the scheduler, on a
 throwaway PostgreSQL database beside DATABASE_URL's (dropped at the end) and
-REDIS_URL, and a local SMTP server (aiosmtpd) to which the outbox really
+REDIS_URL's database (emptied first: name one nothing else uses), and a
+local SMTP server (aiosmtpd, 100 ms an email) to which the outbox really
 delivers. It seeds --subscribers subscribers, each with two devices, a card
 on file, activated Re-Up cards, and the demo's stores.
 
@@ -22,8 +23,9 @@ Then:
    (bench/load_locust.py: sign in, My account, renew and pay with the
    sandbox gateway, redeem a Re-Up card, find a store);
 3. kill drill, at half time: SIGKILL one web process (gunicorn and its
-   workers) and one task worker, then start them again 2 seconds later, as
-   systemd would (Restart=on-failure, RestartSec=2);
+   workers) and one task worker while it runs a task, then start them
+   again 2 seconds later, as systemd would (Restart=on-failure,
+   RestartSec=2);
 4. after the load: wait until every email is delivered and every payment
    settled (the scheduler's jobs do it: a worker killed while delivering
    leaves its email to the outbox sweep once its claim has run out, 5
@@ -32,7 +34,8 @@ Then:
 Prints, per journey, requests, p50/p99 and throughput, errors; and the
 drill's checks: no request failed but those in flight at the kill, no
 idempotency key charged twice by the sandbox gateway and no payment without
-its charge, every email in the outbox sent and received by the SMTP server.
+its charge, every paid item and redeemed card added its period once, every
+email in the outbox sent and received by the SMTP server.
 Exits 1 on any failure. Refuses SQLite.
 """
 
@@ -441,6 +444,11 @@ def main() -> None:
         raise SystemExit("--subscribers must be more than --users (each user is one subscriber)")
     if not os.environ.get("REDIS_URL"):
         raise SystemExit("bench/load.py needs REDIS_URL (the rate limits shared by both processes)")
+    import redis
+
+    # The rate limits and sessions of an earlier run (same user ids, same addresses)
+    # would count in this one: REDIS_URL names a Redis database the run may empty.
+    redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()
     name = f"plugline_load_{uuid.uuid4().hex[:8]}"
     load_url = urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
     import psycopg
