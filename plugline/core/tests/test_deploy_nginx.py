@@ -9,6 +9,10 @@ reach Plugline in the form it trusts (TRUSTED_PROXY_COUNT=1 from the
 environment template), a forged X-Forwarded-For does not make another
 address, static files come from collectstatic's folder, /metrics never
 reaches Plugline, WebSocket upgrades are passed on, large bodies are refused.
+With two application servers (as bench/load.py runs it): a request whose
+server died before answering goes to the other one if it is a GET, never if
+it is a POST (a payment is not sent twice), and while one server is down
+every request goes to the other.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -59,6 +64,25 @@ class StandInPortal(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+    do_GET = do_POST = answer
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+class DiesInFlight(BaseHTTPRequestHandler):
+    """An application server killed while it handles a request: it reads it, never answers."""
+
+    protocol_version = "HTTP/1.1"
+    seen: list[str] = []
+
+    def answer(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)
+        DiesInFlight.seen.append(f"{self.command} {self.path}")
+        self.close_connection = True
 
     do_GET = do_POST = answer
 
@@ -106,10 +130,9 @@ def wait_for_port(port: int, process: subprocess.Popen[str]) -> None:
     raise AssertionError(f"nginx does not answer on {port}")
 
 
-@pytest.fixture
-def site(tmp_path: Path) -> Iterator[Site]:
-    portal = ThreadingHTTPServer(("127.0.0.1", 0), StandInPortal)
-    threading.Thread(target=portal.serve_forever, daemon=True).start()
+@contextmanager
+def nginx_site(tmp_path: Path, upstreams: list[int]) -> Iterator[Site]:
+    """nginx from the site, its upstream made of the servers on these ports, in this order."""
     static = tmp_path / "static"
     (static / "core").mkdir(parents=True)
     (static / "core" / "plugline.0123456789ab.css").write_text("body { color: black }\n")
@@ -117,12 +140,13 @@ def site(tmp_path: Path) -> Iterator[Site]:
     cert_path, key_path = self_signed_certificate(tmp_path)
     ports = Site(http_port=free_port(), https_port=free_port())
     text = (DEPLOY / "nginx" / "plugline.conf").read_text()
+    servers = "".join(f"    server 127.0.0.1:{port};\n" for port in upstreams)
     for shipped, here in (
         ("    listen [::]:80;\n", ""),
         ("    listen [::]:443 ssl http2;\n", ""),
         ("listen 80;", f"listen 127.0.0.1:{ports.http_port};"),
         ("listen 443 ssl http2;", f"listen 127.0.0.1:{ports.https_port} ssl http2;"),
-        ("server 127.0.0.1:8000;", f"server 127.0.0.1:{portal.server_address[1]};"),
+        ("    server 127.0.0.1:8000;\n", servers),
         ("/var/lib/plugline/static/", f"{static}/"),
         (CERTIFICATE, str(cert_path)),
         (CERTIFICATE_KEY, str(key_path)),
@@ -155,12 +179,29 @@ def site(tmp_path: Path) -> Iterator[Site]:
     try:
         wait_for_port(ports.https_port, nginx)
         StandInPortal.seen = []
+        DiesInFlight.seen = []
         yield ports
     finally:
         nginx.terminate()
         nginx.wait(timeout=15)
-        portal.shutdown()
-        portal.server_close()
+
+
+@contextmanager
+def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[int]:
+    """A stand-in application server on a free port; its port."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Iterator[Site]:
+    with serving(StandInPortal) as portal, nginx_site(tmp_path, [portal]) as ports:
+        yield ports
 
 
 def test_it_sends_plain_http_to_https(site: Site) -> None:
@@ -231,3 +272,42 @@ def test_it_refuses_a_body_over_ten_megabytes(site: Site) -> None:
     assert status == 413
     assert StandInPortal.seen == []
     assert site.get("/stores/import/", body=b"x" * 1024)[0] == 200
+
+
+# Two application servers (bench/load.py's kill drill): nginx sends the first
+# request to the first server of the upstream.
+
+
+def test_it_passes_a_get_its_server_died_on_to_the_other_server(tmp_path: Path) -> None:
+    with (
+        serving(DiesInFlight) as dying,
+        serving(StandInPortal) as portal,
+        nginx_site(tmp_path, [dying, portal]) as site,
+    ):
+        status, _headers, body = site.get("/account/")
+
+    assert status == 200
+    assert json.loads(body)["path"] == "/account/"
+    assert DiesInFlight.seen == ["GET /account/"]
+    assert StandInPortal.seen == ["/account/"]
+
+
+def test_it_never_sends_a_post_twice_when_its_server_dies_on_it(tmp_path: Path) -> None:
+    with (
+        serving(DiesInFlight) as dying,
+        serving(StandInPortal) as portal,
+        nginx_site(tmp_path, [dying, portal]) as site,
+    ):
+        status, _headers, _body = site.get("/renew/checkout/", body=b"idempotency_key=pay_1")
+
+    assert status == 502
+    assert DiesInFlight.seen == ["POST /renew/checkout/"]
+    assert StandInPortal.seen == []
+
+
+def test_it_sends_a_post_to_the_other_server_while_one_is_down(tmp_path: Path) -> None:
+    with serving(StandInPortal) as portal, nginx_site(tmp_path, [free_port(), portal]) as site:
+        status, _headers, _body = site.get("/renew/checkout/", body=b"idempotency_key=pay_1")
+
+    assert status == 200
+    assert StandInPortal.seen == ["/renew/checkout/"]
