@@ -116,37 +116,6 @@ def wait_for_port(port: int, service: Service) -> None:
     raise SystemExit(f"{service.name} does not answer on {port}")
 
 
-def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(now + dt.timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = folder / "fullchain.pem", folder / "privkey.pem"
-    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_path, key_path
-
-
 # --- The SMTP server the outbox delivers to ------------------------------------------------
 
 
@@ -212,7 +181,9 @@ class Service:
 
 def nginx_config(folder: Path, *, https_port: int, http_port: int, web_ports: list[int]) -> Path:
     """deploy/'s site as shipped, but for its ports, certificate, static folder and upstreams."""
-    cert_path, key_path = self_signed_certificate(folder)
+    from plugline.core.certificates import self_signed_certificate
+
+    cert_path, key_path = self_signed_certificate(folder, common_name="127.0.0.1")
     text = SITE.read_text()
     servers = "".join(f"    server 127.0.0.1:{port};\n" for port in web_ports)
     for shipped, here in (

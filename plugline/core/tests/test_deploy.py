@@ -13,7 +13,6 @@ the environment template lists exactly the variables settings.py reads.
 from __future__ import annotations
 
 import ast
-import datetime as dt
 import os
 import re
 import secrets
@@ -21,11 +20,7 @@ import shlex
 import subprocess
 from pathlib import Path
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
-
+from plugline.core.certificates import self_signed_certificate as certificate_write
 from plugline.core.tests.test_settings import manage
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -101,29 +96,7 @@ def test_it_passes_the_deployment_checks_with_the_env_template(tmp_path: Path) -
 
 
 def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "portal.example.net")])
-    now = dt.datetime.now(dt.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(now + dt.timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = folder / "fullchain.pem", folder / "privkey.pem"
-    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_path, key_path
+    return certificate_write(folder, common_name="portal.example.net")
 
 
 def test_it_ships_an_nginx_site_that_nginx_accepts(tmp_path: Path) -> None:
