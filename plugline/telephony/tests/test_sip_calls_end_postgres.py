@@ -66,6 +66,13 @@ def test_staff_suspending_a_line_cuts_its_call_in_progress_within_a_second(
             what="the call answered",
         )
         assert not placed.done(), placed.result().output + kamailio.log()
+        # Established on the callee's side too: its ACK relayed (Kamailio's dialog is
+        # confirmed as the ACK passes; its BYE could otherwise reach the callee first).
+        wait_for(
+            lambda: "ACK sip:" in bob_answering.messages(),
+            what="the ACK at the callee",
+            details=lambda: bob_answering.messages() + kamailio.log(),
+        )
 
         line = alice_line if whose == "caller" else bob_line
         started = time.monotonic()
@@ -77,7 +84,11 @@ def test_staff_suspending_a_line_cuts_its_call_in_progress_within_a_second(
     assert took <= WITHIN, (took, kamailio.log())
     assert dialogs() == []
     # Kamailio hung up on the other side too.
-    wait_for(lambda: "BYE sip:" in bob_answering.messages(), what="the BYE to the callee")
+    wait_for(
+        lambda: "BYE sip:" in bob_answering.messages(),
+        what="the BYE to the callee",
+        details=lambda: bob_answering.messages() + kamailio.log(),
+    )
     # The call's record has its end.
     assert call_records_import() == 1
     record = CallRecord.objects.get()
