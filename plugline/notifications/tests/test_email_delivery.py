@@ -15,8 +15,8 @@ from django_tasks_db.models import DBTaskResult
 from conftest import Subscriber
 from plugline.notifications.models import OutboxMessage, OutboxStatus
 from plugline.notifications.services import (
-    Attachment,
     SWEEP_GRACE,
+    Attachment,
     email_send,
     outbox_claim,
     outbox_deliver,
