@@ -81,7 +81,7 @@ def test_it_plays_the_message_to_its_owner_and_marks_it_heard(alice: Subscriber,
     assert response.status_code == 200
     assert response["Content-Type"] == "audio/wav"
     assert not response.get("Content-Disposition", "").startswith("attachment")
-    assert b"".join(response.streaming_content) == tone_wav(1)
+    assert response.getvalue() == tone_wav(1)
     made.refresh_from_db()
     assert made.heard
 
