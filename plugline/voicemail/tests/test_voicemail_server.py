@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -114,3 +115,27 @@ def test_it_hangs_up_at_the_longest_message(server: VoicemailServer, line) -> No
     message = wait_for_message(line.boxed.device.pk)
     # VOICEMAIL_MAX_SECONDS is 6 here: the caller's 14 s were cut.
     assert 5 <= message.duration_seconds <= 7
+
+
+def test_it_keeps_two_callers_messages_apart_when_they_call_at_once(
+    server: VoicemailServer, line
+) -> None:
+    bob = make_subscriber("bob@example.com", numbers=()).user
+    other = make_line(bob, serial="PLS10000002", number="+12125550148")
+    wait_for_mailbox(server, NUMBER)
+    wait_for_mailbox(server, "12125550148")
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        # Bob's line has the standard greeting (about 6 s with the tone): 9 s leave 3.
+        first = pool.submit(call, server, number=NUMBER, caller="12125550199", seconds=9)
+        second = pool.submit(call, server, number="12125550148", caller="13105550100", seconds=9)
+        first.result(), second.result()
+
+    alices = wait_for_message(line.boxed.device.pk)
+    bobs = wait_for_message(other.boxed.device.pk)
+    assert alices.caller == "+12125550199"
+    assert bobs.caller == "+13105550100"
+    for message in (alices, bobs):
+        with message.audio.open("rb") as file:
+            assert wav_level(file.read()) > 1000
+    assert alices.audio.name != bobs.audio.name
