@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.db.models import Count
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 
@@ -80,6 +81,18 @@ def device_voicemail(*, device_id: int) -> DeviceVoicemail:
         own_greeting=bool(mailbox and mailbox.greeting),
         email_new_messages=bool(mailbox and mailbox.email_new_messages),
     )
+
+
+def voicemail_new_counts(*, device_ids: list[int]) -> dict[int, int]:
+    """New (not heard) messages per device, for these devices (one query): for "My account".
+    The caller has already checked that the devices are the asker's."""
+    rows = (
+        VoicemailMessage.objects.filter(device_id__in=device_ids, heard=False)
+        .values("device_id")
+        .annotate(count=Count("pk"))
+        .values_list("device_id", "count")
+    )
+    return {device_id: 0 for device_id in device_ids} | dict(rows)
 
 
 def voicemail_message_for_owner(*, device_id: int, message_id: int) -> VoicemailMessage:

@@ -23,6 +23,7 @@ from plugline.devices.transfer import transfer_request_create
 from plugline.notifications.models import OutboxMessage
 from plugline.telephony.tests.sip_factory import make_line
 from plugline.voicemail.models import Mailbox, VoicemailMessage
+from plugline.voicemail.selectors import voicemail_new_counts
 from plugline.voicemail.services import (
     RETENTION_JOB_NAME,
     mailbox_greeting_save,
@@ -151,3 +152,16 @@ def test_it_drops_a_message_for_a_number_with_no_open_line(line, media: Path) ->
     assert dropped is None
     assert not VoicemailMessage.objects.exists()
     assert stored_files(media) == []
+
+
+def test_it_counts_each_devices_new_messages_for_my_account(line) -> None:
+    bob = make_subscriber("bob@example.com", numbers=()).user
+    other = make_line(bob, serial="PLS10000002", number="+12125550148")
+    leave_message(NUMBER)
+    heard = leave_message(NUMBER)
+    VoicemailMessage.objects.filter(pk=heard.pk).update(heard=True)
+    leave_message(NUMBER)
+
+    counts = voicemail_new_counts(device_ids=[line.boxed.device.pk, other.boxed.device.pk])
+
+    assert counts == {line.boxed.device.pk: 2, other.boxed.device.pk: 0}
