@@ -128,7 +128,7 @@ class VoicemailGreetingForm(forms.Form):
     )
 
     ERRORS = {
-        "too_big": _("That file is too large: keep the greeting to one minute."),
+        "too_big": _("That file is larger than 10 MB: save the greeting in mono, or shorter."),
         "not_wav": _("That is not a WAV recording Plugline can play: save it as WAV (PCM)."),
         "too_long": _("That greeting is longer than a minute: make it shorter."),
         "silent": _("That recording is silent: record your greeting again."),

@@ -29,7 +29,9 @@ SAMPLE_WIDTH = 2
 GREETINGS = Path(__file__).resolve().parent / "greetings"
 BEEP = GREETINGS / "beep.wav"
 GREETING_MAX_SECONDS = 60
-GREETING_MAX_BYTES = 12 * 1024 * 1024  # a minute of 48 kHz stereo 16-bit PCM fits
+# What nginx lets through (deploy/nginx/plugline.conf): a minute of 44.1 kHz mono or
+# 22 kHz stereo 16-bit PCM.
+GREETING_MAX_BYTES = 10 * 1024 * 1024
 # A recording shorter than this is a caller who hung up at the tone: no message.
 MESSAGE_MIN_SECONDS = 1.0
 

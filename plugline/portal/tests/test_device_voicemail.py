@@ -174,6 +174,7 @@ def test_it_sets_the_owners_own_greeting_and_back_to_the_standard_one(
         (b"not audio at all", "Ce n’est pas un enregistrement WAV"),  # noqa: RUF001
         (tone_wav(61), "Cette annonce dure plus d’une minute"),  # noqa: RUF001
         (b"\x00" * 10, "Ce n’est pas un enregistrement WAV"),  # noqa: RUF001
+        (b"\x00" * (10 * 1024 * 1024 + 1), "Ce fichier dépasse 10 Mo"),
     ],
 )
 def test_it_refuses_a_file_that_is_no_usable_greeting_in_the_users_language(
