@@ -1,5 +1,7 @@
 """Messages end: after VOICEMAIL_RETENTION_DAYS, and at once when the device leaves its
-account (release, transfer, account closure), files and all; the greeting too."""
+account (release, transfer, account closure), files and all; the greeting too. And what the
+voicemail server reads of a line: its greeting (the standard one in the owner's language, or
+their own), and the new-message counts for My account."""
 
 from __future__ import annotations
 
@@ -22,8 +24,9 @@ from plugline.devices.tests.test_transfer import LINK
 from plugline.devices.transfer import transfer_request_create
 from plugline.notifications.models import OutboxMessage
 from plugline.telephony.tests.sip_factory import make_line
+from plugline.voicemail.audio import GREETINGS, wav_read
 from plugline.voicemail.models import Mailbox, VoicemailMessage
-from plugline.voicemail.selectors import voicemail_new_counts
+from plugline.voicemail.selectors import mailbox_line_for_number, voicemail_new_counts
 from plugline.voicemail.services import (
     RETENTION_JOB_NAME,
     mailbox_greeting_save,
@@ -165,3 +168,25 @@ def test_it_counts_each_devices_new_messages_for_my_account(line) -> None:
     counts = voicemail_new_counts(device_ids=[line.boxed.device.pk, other.boxed.device.pk])
 
     assert counts == {line.boxed.device.pk: 2, other.boxed.device.pk: 0}
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "da"])
+def test_callers_hear_the_standard_greeting_in_the_owners_language(language: str) -> None:
+    owner = make_subscriber(numbers=(), language=language).user
+    made = make_line(owner, number=f"+{NUMBER}")
+
+    line_of = mailbox_line_for_number(NUMBER)
+
+    assert line_of is not None
+    assert line_of.device_id == made.boxed.device.pk
+    assert line_of.greeting == (GREETINGS / f"{language}.wav").read_bytes()
+
+
+def test_callers_hear_the_owners_own_greeting_once_uploaded(line) -> None:
+    mailbox_greeting_save(device_id=line.boxed.device.pk, data=tone_wav(2, frequency=300))
+
+    line_of = mailbox_line_for_number(NUMBER)
+
+    assert line_of is not None
+    assert line_of.greeting not in {path.read_bytes() for path in GREETINGS.glob("*.wav")}
+    assert wav_read(line_of.greeting).seconds == pytest.approx(2)
