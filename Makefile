@@ -33,19 +33,23 @@ run: install
 
 # `make run` with the phone line: Kamailio (Debian's packages, installed when
 # missing) on the same SQLite file, SIP on 127.0.0.1:$(SIP_PORT), its JSON-RPC on
-# $(SIP_RPC_PORT) so that ending a line ends its registrations. Ctrl-C stops all four.
+# $(SIP_RPC_PORT) so that ending a line ends its registrations, and the voicemail
+# server (baresip) on 127.0.0.1:$(VOICEMAIL_PORT). Ctrl-C stops all five.
 SIP_PORT ?= 5060
 SIP_RPC_PORT ?= 5064
+VOICEMAIL_PORT ?= 5090
 SIP_ENV := $(RUN_ENV) SIP_PROXY='127.0.0.1:$(SIP_PORT)' \
-	KAMAILIO_RPC_URL='http://127.0.0.1:$(SIP_RPC_PORT)/RPC'
+	KAMAILIO_RPC_URL='http://127.0.0.1:$(SIP_RPC_PORT)/RPC' \
+	VOICEMAIL_ADDR='127.0.0.1:$(VOICEMAIL_PORT)'
 sip: install
 	$(SIP_ENV) $(PY) manage.py run_kamailio --install-only
 	$(SIP_ENV) $(PY) manage.py migrate --noinput
 	$(SIP_ENV) $(PY) manage.py createcachetable
 	$(SIP_ENV) $(PY) manage.py seed_demo
-	@echo "Plugline on http://127.0.0.1:$(PORT)/ with its SIP server on 127.0.0.1:$(SIP_PORT)"
+	@echo "Plugline on http://127.0.0.1:$(PORT)/ with its SIP server on 127.0.0.1:$(SIP_PORT), voicemail on 127.0.0.1:$(VOICEMAIL_PORT)"
 	@trap 'kill 0' INT TERM EXIT; \
 	$(SIP_ENV) $(PY) manage.py run_kamailio --sip-port '$(SIP_PORT)' --rpc-port '$(SIP_RPC_PORT)' & \
+	$(SIP_ENV) $(PY) manage.py voicemail_server & \
 	$(SIP_ENV) $(PY) manage.py db_worker --queue-name '*' & \
 	$(SIP_ENV) $(PY) manage.py run_scheduler & \
 	$(SIP_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)

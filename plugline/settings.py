@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "plugline.notifications",
     "plugline.accounts",
     "plugline.telephony",
+    "plugline.voicemail",
     "plugline.devices",
     "plugline.billing",
     "plugline.sandbox_gateway",
@@ -386,6 +387,26 @@ KAMAILIO_RPC_URL = env_str("KAMAILIO_RPC_URL")
 # Empty: such calls are answered 503.
 SIP_CARRIER_URI = env_str("SIP_CARRIER_URI")
 SIP_EMERGENCY_URI = env_str("SIP_EMERGENCY_URI")
+
+# Voicemail (see plugline.voicemail and README "Voicemail"). The voicemail
+# server (`manage.py voicemail_server`, baresip driven over its control socket)
+# listens for Kamailio's INVITEs on VOICEMAIL_ADDR ("host:port", UDP): a loopback
+# or private address only, as it trusts whatever reaches it (no registration, no
+# authentication). VOICEMAIL_CONTROL_PORT is baresip's control socket (loopback),
+# VOICEMAIL_RTP_PORTS its media ports ("first-last") and VOICEMAIL_RTP_ADDRESS
+# the address (or network interface) its SDP offers for media (empty: baresip's choice).
+# A message lasts at most VOICEMAIL_MAX_SECONDS and is kept VOICEMAIL_RETENTION_DAYS.
+VOICEMAIL_ADDR = env_str("VOICEMAIL_ADDR", "127.0.0.1:5090")
+VOICEMAIL_CONTROL_PORT = env_int("VOICEMAIL_CONTROL_PORT", 5094, minimum=1)
+VOICEMAIL_RTP_PORTS = env_str("VOICEMAIL_RTP_PORTS", "10500-10599")
+VOICEMAIL_RTP_ADDRESS = env_str("VOICEMAIL_RTP_ADDRESS")
+VOICEMAIL_MAX_SECONDS = env_int("VOICEMAIL_MAX_SECONDS", 120, minimum=5)
+VOICEMAIL_RETENTION_DAYS = env_int("VOICEMAIL_RETENTION_DAYS", 60, minimum=1)
+# Uploaded files (voicemail messages and greetings) go through Django's storage
+# API: local files under MEDIA_ROOT by default; a production deployment may set
+# STORAGES["default"] to S3-compatible storage (django-storages) instead.
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+MEDIA_URL = "/media/"
 
 # Billing (see plugline.billing). The gateway, and the secret that signs the
 # sandbox's webhooks (empty: derived from SECRET_KEY).

@@ -33,6 +33,7 @@ from plugline.telephony.services import (
     sip_account_provision,
     sip_line_end_for_new_owner,
 )
+from plugline.voicemail.services import voicemail_device_wipe
 
 DEFAULT_MODEL_CODE = "plugline-usb"
 NICKNAME_MAX_LENGTH = Device._meta.get_field("nickname").max_length or 60
@@ -94,7 +95,7 @@ def device_release(
 ) -> None:
     """The device leaves its account: ready for a new owner, with nothing of the old one's.
 
-    Its E911 address and nickname are wiped (voicemail too, once it exists);
+    Its E911 address, nickname and voicemail (messages, greeting, their files) are wiped;
     its number is quarantined, or stays with the device for its next owner
     when the owner chooses so. Requests to release it that were still
     waiting are settled: the people who asked can go on with their
@@ -104,6 +105,7 @@ def device_release(
     number = device.phone_number
     # The line ends with the release: new SIP credentials, registrations ended.
     sip_line_end_for_new_owner(device_id=device.pk, request=request)
+    voicemail_device_wipe(device_id=device.pk)
     if number:
         if keep_number:
             number_mark_assigned(e164=number)

@@ -60,3 +60,25 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.to_email}: {self.subject}"
+
+
+class OutboxAttachment(models.Model):
+    """A file sent with an outbox message (a voicemail's audio), kept with the message."""
+
+    message = models.ForeignKey(
+        OutboxMessage,
+        on_delete=models.CASCADE,
+        related_name="attachments",
+        verbose_name=_("message"),
+    )
+    filename = models.CharField(max_length=200, verbose_name=_("file name"))
+    content_type = models.CharField(max_length=100, verbose_name=_("content type"))
+    content = models.BinaryField(verbose_name=_("content"))
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.filename

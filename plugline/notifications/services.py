@@ -18,7 +18,7 @@ from django.template import Context, Engine, TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from plugline.notifications.models import OutboxMessage, OutboxStatus
+from plugline.notifications.models import OutboxAttachment, OutboxMessage, OutboxStatus
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +62,15 @@ def _render_plain_text(template_name: str, context: dict[str, Any]) -> str:
     return template.render(Context(context, autoescape=False))
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A file to send with an email: its name, MIME type and bytes."""
+
+    filename: str
+    content_type: str
+    content: bytes
+
+
 @transaction.atomic
 def email_send(
     *,
@@ -70,8 +79,11 @@ def email_send(
     context: dict[str, Any],
     language: str,
     user: AbstractBaseUser | None = None,
+    attachments: Iterable[Attachment] = (),
 ) -> OutboxMessage:
-    """Render an email into the outbox; it is delivered once the caller's transaction commits."""
+    """Render an email into the outbox; it is delivered once the caller's transaction commits.
+
+    `attachments` are kept in the outbox with the message and sent with it."""
     subject, body_text, body_html = email_render(
         template=template, context=context, language=language
     )
@@ -83,6 +95,15 @@ def email_send(
         subject=subject[:300],
         body_text=body_text,
         body_html=body_html,
+    )
+    OutboxAttachment.objects.bulk_create(
+        OutboxAttachment(
+            message=message,
+            filename=attachment.filename,
+            content_type=attachment.content_type,
+            content=attachment.content,
+        )
+        for attachment in attachments
     )
     transaction.on_commit(lambda: _enqueue_delivery(message.pk))
     return message
@@ -183,6 +204,8 @@ def outbox_deliver(*, message_id: int) -> bool:
     )
     if message.body_html:
         email.attach_alternative(message.body_html, "text/html")
+    for attachment in message.attachments.all():
+        email.attach(attachment.filename, bytes(attachment.content), attachment.content_type)
     try:
         get_connection(fail_silently=False).send_messages([email])
     except Exception as exc:

@@ -113,3 +113,44 @@ class AnonymousCallersForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", "anonymous")
         super().__init__(*args, **kwargs)
+
+
+class VoicemailGreetingForm(forms.Form):
+    """The device's own voicemail greeting: a WAV file, checked and converted when saved."""
+
+    greeting = forms.FileField(
+        label=_("Your greeting (WAV file)"),
+        help_text=_("A WAV recording of up to one minute. Callers hear it, then a tone."),
+        error_messages={
+            "required": _("Choose a WAV file to upload."),
+            "empty": _("That file is empty: choose a WAV recording."),
+        },
+    )
+
+    ERRORS = {
+        "too_big": _("That file is larger than 10 MB: save the greeting in mono, or shorter."),
+        "not_wav": _("That is not a WAV recording Plugline can play: save it as WAV (PCM)."),
+        "too_long": _("That greeting is longer than a minute: make it shorter."),
+        "silent": _("That recording is silent: record your greeting again."),
+    }
+
+    def clean_greeting(self) -> bytes:
+        from plugline.voicemail.audio import GREETING_MAX_BYTES, AudioError, greeting_prepare
+
+        upload = self.cleaned_data["greeting"]
+        if upload.size > GREETING_MAX_BYTES:
+            raise forms.ValidationError(self.ERRORS["too_big"], code="too_big")
+        data = upload.read()
+        try:
+            greeting_prepare(data)
+        except AudioError as error:
+            raise forms.ValidationError(self.ERRORS[error.code], code=error.code) from error
+        return data
+
+
+class VoicemailEmailForm(forms.Form):
+    email_new_messages = forms.BooleanField(
+        label=_("Email me new messages with the recording"),
+        required=False,
+        help_text=_("Each new message is sent to your account's email address, audio attached."),
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from plugline.portal import number_change, views
+from plugline.portal import number_change, views, voicemail
 
 app_name = "portal"
 urlpatterns = [
@@ -45,4 +45,29 @@ urlpatterns = [
         name="device_number_payment",
     ),
     path("devices/<str:serial>/release/", views.device_release_confirm, name="device_release"),
+    path(
+        "devices/<str:serial>/voicemail/<int:message_id>/audio/",
+        voicemail.device_voicemail_audio,
+        name="device_voicemail_audio",
+    ),
+    path(
+        "devices/<str:serial>/voicemail/<int:message_id>/delete/",
+        voicemail.device_voicemail_delete,
+        name="device_voicemail_delete",
+    ),
+    path(
+        "devices/<str:serial>/voicemail/greeting/",
+        voicemail.device_voicemail_greeting,
+        name="device_voicemail_greeting",
+    ),
+    path(
+        "devices/<str:serial>/voicemail/greeting/reset/",
+        voicemail.device_voicemail_greeting_reset,
+        name="device_voicemail_greeting_reset",
+    ),
+    path(
+        "devices/<str:serial>/voicemail/email/",
+        voicemail.device_voicemail_email,
+        name="device_voicemail_email",
+    ),
 ]

@@ -40,6 +40,8 @@ from plugline.portal.forms import (
     DeviceNicknameForm,
     DeviceReleaseForm,
     E911AddressForm,
+    VoicemailEmailForm,
+    VoicemailGreetingForm,
 )
 from plugline.telephony.callrecords import device_call_history_page, device_incoming_caller
 from plugline.telephony.selectors import caller_blocking_for_device
@@ -48,6 +50,7 @@ from plugline.telephony.services import (
     blocked_caller_add,
     blocked_caller_remove,
 )
+from plugline.voicemail.selectors import device_voicemail
 
 
 def _user(request: HttpRequest) -> User:
@@ -117,8 +120,11 @@ def _device_page(
     nickname_form: DeviceNicknameForm | None = None,
     e911_form: E911AddressForm | None = None,
     blocked_form: BlockedCallerForm | None = None,
+    greeting_form: VoicemailGreetingForm | None = None,
+    status: int = 200,
 ) -> HttpResponse:
     blocking = caller_blocking_for_device(device_id=device.pk)
+    voicemail = device_voicemail(device_id=device.pk)
     calls_page, calls = device_call_history_page(
         device_id=device.pk,
         page=request.GET.get("calls"),
@@ -139,8 +145,14 @@ def _device_page(
         ),
         "number_change_allowed": number_change_allowed(device),
         "number_change_pending": number_change_pending(device=device),
+        "voicemail": voicemail,
+        "voicemail_retention_days": settings.VOICEMAIL_RETENTION_DAYS,
+        "greeting_form": greeting_form or VoicemailGreetingForm(),
+        "voicemail_email_form": VoicemailEmailForm(
+            initial={"email_new_messages": voicemail.email_new_messages}
+        ),
     }
-    return render(request, "portal/device.html", context)
+    return render(request, "portal/device.html", context, status=status)
 
 
 @login_required

@@ -91,6 +91,10 @@ def _number(sip_user: str) -> str:
     return f"+{digits}" if len(digits) > 6 else user
 
 
+# For the other apps that read a SIP user as a caller's number (voicemail).
+sip_user_number = _number
+
+
 def _records_save(records: list[CallRecord]) -> int:
     """Insert the records of calls not recorded yet; how many were inserted."""
     recorded = 0

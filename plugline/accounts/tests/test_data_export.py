@@ -309,12 +309,12 @@ def test_it_includes_the_sections_other_apps_register(
 ):
     monkeypatch.setattr(data_export, "_sections", dict(data_export._sections))
     register_data_export_section(
-        "voicemail", lambda user: [{"mailbox": f"box of account {user.pk}"}]
+        "an_app_below", lambda user: [{"thing": f"thing of account {user.pk}"}]
     )
     client.force_login(alice.user)
     export = download(client)
-    assert export["voicemail"] == [{"mailbox": f"box of account {alice.user.pk}"}]
-    assert "voicemail" in export["export"]["sections"]
+    assert export["an_app_below"] == [{"thing": f"thing of account {alice.user.pk}"}]
+    assert "an_app_below" in export["export"]["sections"]
     assert {"profile", "emails", "devices", "audit_events", "emails_sent", "sessions"} <= set(
         export
     )

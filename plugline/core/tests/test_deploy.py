@@ -156,6 +156,7 @@ def test_it_ships_systemd_units_that_systemd_accepts(tmp_path: Path) -> None:
     assert names == [
         "plugline-kamailio.service",
         "plugline-scheduler.service",
+        "plugline-voicemail.service",
         "plugline-web.service",
         "plugline-worker@.service",
     ]
@@ -178,6 +179,7 @@ def test_it_runs_the_commands_make_run_runs() -> None:
 
     assert "manage.py db_worker --queue-name *" in units["plugline-worker@.service"]
     assert "manage.py run_scheduler" in units["plugline-scheduler.service"]
+    assert "manage.py voicemail_server" in units["plugline-voicemail.service"]
     assert "gunicorn plugline.wsgi" in units["plugline-web.service"]
     assert "--bind 127.0.0.1:8000" in units["plugline-web.service"]
     assert "server 127.0.0.1:8000;" in (DEPLOY / "nginx" / "plugline.conf").read_text()

@@ -16,6 +16,7 @@ from conftest import Subscriber
 from plugline.notifications.models import OutboxMessage, OutboxStatus
 from plugline.notifications.services import (
     SWEEP_GRACE,
+    Attachment,
     email_send,
     outbox_claim,
     outbox_deliver,
@@ -266,3 +267,28 @@ def test_it_sends_once_when_the_sweep_queued_a_second_delivery(
     assert sorted(task.return_value for task in DBTaskResult.objects.all()) == [False, True]
     message.refresh_from_db()
     assert (message.status, message.attempts) == (OutboxStatus.SENT, 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_delivers_an_attachment_with_its_email(alice: Subscriber, smtp_server: SMTPServer):
+    audio = b"RIFF\x24\x00\x00\x00WAVEfmt " + bytes(range(256))
+    with transaction.atomic():
+        email_send(
+            template="account/email/password_reset_key",
+            to=alice.email,
+            context={"user": alice.user, "password_reset_url": RESET_URL, "reset_link_hours": 1},
+            language="en",
+            user=alice.user,
+            attachments=[
+                Attachment(filename="voicemail.wav", content_type="audio/wav", content=audio)
+            ],
+        )
+
+    run_worker()
+
+    [received] = smtp_server.messages
+    [attachment] = list(received.iter_attachments())
+    assert attachment.get_filename() == "voicemail.wav"
+    assert attachment.get_content_type() == "audio/wav"
+    assert attachment.get_content() == audio
+    assert RESET_URL in body(received, "plain")

@@ -38,6 +38,7 @@ from plugline.reup.models import ReupCard
 from plugline.reup.tests.factories import make_redeemed_card
 from plugline.telephony.models import BlockedCaller, CallOutcome
 from plugline.telephony.tests.call_factory import call
+from plugline.voicemail.models import Mailbox, VoicemailMessage
 
 pytestmark = pytest.mark.django_db
 
@@ -51,6 +52,7 @@ class Account:
     payment_id: uuid.UUID
     card_id: int
     reup_serial: str
+    voicemail_id: int
 
     @property
     def serial(self) -> str:
@@ -135,6 +137,16 @@ def make_account(devices: int, *, first_number: int, varied: bool = False) -> Ac
             outcome=CallOutcome.NO_ANSWER,
         )
         BlockedCaller.objects.create(device=device, e164=f"+1416555{index:04d}")
+        Mailbox.objects.create(device=device, email_new_messages=True)
+        for n in range(2):
+            VoicemailMessage.objects.create(
+                device=device,
+                caller=f"+1416555{index:04d}",
+                received_at=dt.datetime(2026, 3, 1, 9, tzinfo=dt.UTC) + dt.timedelta(hours=n),
+                duration_seconds=12,
+                heard=n % 2 == 0,
+                audio=f"voicemail/messages/2026/03/{first_number}-{index}-{n}.wav",
+            )
         cards.append(
             PaymentMethod.objects.create(
                 user=subscriber.user,
@@ -160,6 +172,10 @@ def make_account(devices: int, *, first_number: int, varied: bool = False) -> Ac
         payment_id=renewed_together.pk,
         card_id=cards[-1].pk,
         reup_serial=reup_card.serial,
+        voicemail_id=VoicemailMessage.objects.filter(device=subscriber.devices[0])
+        .values_list("pk", flat=True)
+        .first()
+        or 0,
     )
 
 
@@ -169,6 +185,9 @@ PAGES: dict[str, Callable[[Account], str]] = {
     "portal:device": lambda a: f"/devices/{a.serial}/",
     "portal:device_release": lambda a: f"/devices/{a.serial}/release/",
     "portal:device_number": lambda a: f"/devices/{a.serial}/number/",
+    "portal:device_voicemail_delete": lambda a: (
+        f"/devices/{a.serial}/voicemail/{a.voicemail_id}/delete/"
+    ),
     "accounts:home": lambda a: "/account/",
     "accounts:profile": lambda a: "/account/profile/",
     "accounts:security": lambda a: "/account/security/",
@@ -204,6 +223,9 @@ NOT_WALKED: dict[str, str] = {
             "portal:device_blocked_caller_remove",
             "portal:device_anonymous_callers",
             "portal:device_call_caller_block",
+            "portal:device_voicemail_greeting",
+            "portal:device_voicemail_greeting_reset",
+            "portal:device_voicemail_email",
             "cards:add",
             "cards:default",
             "autorenew:change",
@@ -213,6 +235,7 @@ NOT_WALKED: dict[str, str] = {
         ],
         "a form's POST, which redirects to a walked page",
     ),
+    "portal:device_voicemail_audio": "a message's recording (a WAV file), not a page",
     "accounts:data_export": "the download of everything the account holds, by design",
     "accounts:closed": "shown once the account is closed, signed out",
     "cards:added": "the gateway's return after adding a card, with its session",

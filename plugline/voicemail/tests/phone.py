@@ -1,0 +1,160 @@
+"""For the voicemail tests: the voicemail server on free ports in a thread, and a caller
+(baresip playing a tone file) that dials it directly, as Kamailio would relay the call."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import tempfile
+import threading
+import time
+import wave
+from array import array
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from plugline.telephony.kamailio_run import free_port
+from plugline.voicemail.audio import Pcm, level, wav_bytes, wav_read
+from plugline.voicemail.server import VoicemailServer
+
+CALLER_CONFIG = """poll_method epoll
+sip_listen 127.0.0.1:{port}
+rtp_ports {rtp}-{rtp_high}
+net_interface 127.0.0.1
+audio_source aufile,{tone}
+ausrc_srate 8000
+ausrc_channels 1
+audio_player aubridge,caller
+module_path /usr/lib/baresip/modules
+module g711.so
+module aufile.so
+module aubridge.so
+module_tmp account.so
+module_app menu.so
+"""
+
+
+def port_pair() -> int:
+    """A free port whose next one is free too (baresip opens TLS on port + 1)."""
+    for _ in range(100):
+        port = free_port()
+        try:
+            import socket
+
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+                probe.bind(("127.0.0.1", port + 1))
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+                probe.bind(("127.0.0.1", port + 1))
+        except OSError:
+            continue
+        return port
+    raise RuntimeError("no two free ports in a row")
+
+
+def tone_wav(seconds: float, *, frequency: float = 440.0, amplitude: int = 8000) -> bytes:
+    """A sine tone, 8 kHz mono 16-bit PCM."""
+    samples = array(
+        "h",
+        (
+            int(amplitude * math.sin(2 * math.pi * frequency * n / 8000))
+            for n in range(int(seconds * 8000))
+        ),
+    )
+    return wav_bytes(Pcm(frames=samples.tobytes(), rate=8000, channels=1))
+
+
+def wav_level(data: bytes) -> int:
+    """RMS of a WAV file's samples (0 is silence)."""
+    return level(wav_read(data))
+
+
+def wav_seconds(data: bytes) -> float:
+    import io
+
+    with wave.open(io.BytesIO(data)) as source:
+        return source.getnframes() / source.getframerate()
+
+
+@contextmanager
+def voicemail_server(*, max_seconds: int = 120) -> Iterator[VoicemailServer]:
+    """The voicemail server on free ports of 127.0.0.1, serving in a thread."""
+    rtp = free_port()
+    server = VoicemailServer(
+        sip_listen=f"127.0.0.1:{port_pair()}",
+        control_port=free_port(),
+        rtp_ports=f"{rtp}-{rtp + 19}",
+        net_interface="127.0.0.1",
+        max_seconds=max_seconds,
+    )
+    server.start()
+    stop = threading.Event()
+    failure: list[BaseException] = []
+
+    def serve() -> None:
+        from django.db import connections
+
+        try:
+            server.serve(stop)
+        except BaseException as error:  # shown by the test
+            failure.append(error)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+        server.stop()
+    assert not failure, failure
+
+
+def wait_for_mailbox(server: VoicemailServer, number: str, *, timeout: float = 10) -> None:
+    """Until the server has an account for `number` (it follows the open lines)."""
+    deadline = time.monotonic() + timeout
+    while number not in server.accounts:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no mailbox for {number}: {sorted(server.accounts)}")
+        time.sleep(0.1)
+
+
+def call(
+    server: VoicemailServer,
+    *,
+    number: str,
+    caller: str = "12125550199",
+    seconds: float,
+    headers: str = "",
+) -> str:
+    """`caller` calls `number`'s mailbox on the server and sends a tone for `seconds`,
+    then hangs up (baresip ends the call at the end of its file). baresip's output."""
+    with tempfile.TemporaryDirectory(prefix="plugline-vm-caller-") as directory:
+        folder = Path(directory)
+        (folder / "tone.wav").write_bytes(tone_wav(seconds))
+        rtp = free_port()
+        (folder / "config").write_text(
+            CALLER_CONFIG.format(
+                port=port_pair(), rtp=rtp, rtp_high=rtp + 9, tone=folder / "tone.wav"
+            )
+        )
+        (folder / "accounts").write_text(f"<sip:{caller}@127.0.0.1>;regint=0\n")
+        result = subprocess.run(
+            [
+                "baresip",
+                "-f",
+                str(folder),
+                "-t",
+                str(int(seconds + 6)),
+                "-e",
+                f"/dial sip:{number}@{server.sip_listen}",
+            ],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=seconds + 30,
+            check=False,
+        )
+        return result.stdout + result.stderr
