@@ -386,6 +386,10 @@ KAMAILIO_RPC_URL = env_str("KAMAILIO_RPC_URL")
 # Empty: such calls are answered 503.
 SIP_CARRIER_URI = env_str("SIP_CARRIER_URI")
 SIP_EMERGENCY_URI = env_str("SIP_EMERGENCY_URI")
+# Plugline's voicemail server, host:port, where Kamailio sends the calls a line does not take
+# (its define VOICEMAIL_ADDR, README "Forwarding, do not disturb and voicemail"); `make sip`
+# passes it to Kamailio. Empty: no voicemail, such calls end as they would without it.
+VOICEMAIL_ADDR = env_str("VOICEMAIL_ADDR", "127.0.0.1:5090")
 
 # Billing (see plugline.billing). The gateway, and the secret that signs the
 # sandbox's webhooks (empty: derived from SECRET_KEY).
