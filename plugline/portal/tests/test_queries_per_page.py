@@ -169,6 +169,7 @@ PAGES: dict[str, Callable[[Account], str]] = {
     "portal:device": lambda a: f"/devices/{a.serial}/",
     "portal:device_release": lambda a: f"/devices/{a.serial}/release/",
     "portal:device_number": lambda a: f"/devices/{a.serial}/number/",
+    "portal:device_call_settings": lambda a: f"/devices/{a.serial}/call-settings/",
     "accounts:home": lambda a: "/account/",
     "accounts:profile": lambda a: "/account/profile/",
     "accounts:security": lambda a: "/account/security/",
