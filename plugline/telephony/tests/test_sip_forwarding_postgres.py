@@ -315,3 +315,45 @@ def test_it_still_refuses_a_blocked_caller_when_the_line_forwards_every_call(
         alice_calls_bob(kamailio, alice, final=603)
 
         assert carols_device.invites() == []
+
+
+def test_it_records_a_call_forwarded_to_a_line_with_no_phone_registered(
+    kamailio: RunningKamailio, alice: dict[str, str], bob_line: Line, carol_line: Line
+):
+    # Carol's line is active but nothing is registered: the caller hears 480.
+    bob_sets(bob_line, forward_always=True, forward_to="+" + CAROL)
+
+    alice_calls_bob(kamailio, alice, final=480)
+
+    record = recorded_call(kamailio)
+    assert (record.outcome, record.forwarded_to, record.sip_code) == (
+        CallOutcome.FORWARDED,
+        "+" + CAROL,
+        "480",
+    )
+
+
+@pytest.fixture
+def kamailio_voicemail_down(django_db_setup: None, django_db_blocker) -> Iterator[RunningKamailio]:
+    """Kamailio whose voicemail server is down: nothing listens at VOICEMAIL_ADDR."""
+    with django_db_blocker.unblock():
+        sip_database_role_grant(connection, role=ROLE, password=role_password())
+        dsn = role_dsn()
+    with running_kamailio(
+        db_url=dsn, domain=DOMAIN, voicemail_addr=f"127.0.0.1:{free_port()}"
+    ) as running:
+        yield running
+
+
+def test_the_caller_hears_what_the_line_answered_when_the_voicemail_server_is_down(
+    kamailio_voicemail_down: RunningKamailio, alice: dict[str, str], bob_line: Line
+):
+    kamailio = kamailio_voicemail_down
+    with registered(kamailio, bob_line, refuse_with=486):
+        started = time.monotonic()
+        alice_calls_bob(kamailio, alice, final=486)
+
+    # Within the voicemail server's 3 s to answer, and some slack for a loaded machine.
+    assert time.monotonic() - started < 10
+    record = recorded_call(kamailio)
+    assert (record.outcome, record.sip_code) == (CallOutcome.BUSY, "486")
