@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import psycopg
 import pytest
 from django.db import connection
 from django.test import Client
@@ -357,3 +358,22 @@ def test_the_caller_hears_what_the_line_answered_when_the_voicemail_server_is_do
     assert time.monotonic() - started < 10
     record = recorded_call(kamailio)
     assert (record.outcome, record.sip_code) == (CallOutcome.BUSY, "486")
+
+
+def test_kamailios_role_reads_the_call_settings_view_and_nothing_behind_it(
+    kamailio: RunningKamailio, bob_line: Line
+):
+    bob_sets(bob_line, ring_seconds=30, forward_unreachable=True, forward_to="+14165550100")
+    with psycopg.connect(role_dsn()) as conn:
+        assert conn.execute(
+            "SELECT username, ring_seconds, dnd, fwd_always, fwd_busy, fwd_noanswer,"
+            " fwd_unreachable, forward_to FROM sip_call_settings"
+        ).fetchall() == [(BOB, 30, 0, 0, 0, 0, 1, "14165550100")]
+        for statement in (
+            "SELECT 1 FROM telephony_callsettings",
+            "UPDATE telephony_callsettings SET do_not_disturb = true",
+            "DELETE FROM telephony_callsettings",
+        ):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(statement)
+            conn.rollback()
