@@ -387,6 +387,8 @@ def call_history_export(user: AbstractBaseUser) -> list[dict[str, Any]]:
                 "ended_at": record.ended_at,
                 "duration_seconds": record.duration_seconds,
                 "outcome": DeviceCall(record=record, outgoing=outgoing).outcome,
+                # Where the account's device forwarded the call: never the caller's to know.
+                "forwarded_to": "" if outgoing else record.forwarded_to,
             }
         )
     return calls

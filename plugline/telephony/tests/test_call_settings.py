@@ -10,7 +10,12 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from conftest import Subscriber
-from plugline.telephony.callrecords import DeviceCall, call_records_import, diverted_call_outcome
+from plugline.telephony.callrecords import (
+    DeviceCall,
+    call_history_export,
+    call_records_import,
+    diverted_call_outcome,
+)
 from plugline.telephony.forwarding import call_settings_choice, forwarding_number_parse
 from plugline.telephony.models import CallOutcome, CallRecord, CallSettings
 from plugline.telephony.services import (
@@ -160,3 +165,24 @@ def test_a_kamailio_without_the_diversion_columns_still_records_its_calls():
     assert call_records_import() == 1
     record = CallRecord.objects.get(call_id="old-config-call")
     assert (record.outcome, record.forwarded_to) == (CallOutcome.BUSY, "")
+
+
+def test_the_data_export_says_where_a_call_was_forwarded_to_the_callee_only(
+    alice: Subscriber, bob: Subscriber
+):
+    record = call(
+        1,
+        caller="+13105550100",
+        callee="+12125550147",
+        outcome=CallOutcome.FORWARDED,
+        caller_device=bob.devices[0],
+        callee_device=alice.devices[0],
+    )
+    record.forwarded_to = "+14165550100"
+    record.save(update_fields=["forwarded_to"])
+
+    [alices] = call_history_export(alice.user)
+    [bobs] = call_history_export(bob.user)
+
+    assert (alices["outcome"], alices["forwarded_to"]) == ("forwarded", "+14165550100")
+    assert (bobs["outcome"], bobs["forwarded_to"]) == (CallOutcome.NO_ANSWER, "")
