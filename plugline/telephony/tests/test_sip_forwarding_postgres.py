@@ -288,6 +288,30 @@ def test_it_forwards_a_busy_call_outside_plugline_through_the_carrier_when_told_
     assert (record.outcome, record.forwarded_to) == (CallOutcome.FORWARDED, "+14165550100")
 
 
+def test_it_forwards_a_call_nobody_answers_to_another_subscribers_phone_when_told_to(
+    kamailio: RunningKamailio,
+    alice: dict[str, str],
+    bob_line: Line,
+    carol_line: Line,
+    voicemail: SippServer,
+):
+    before = len(voicemail.invites())
+    with (
+        registered(kamailio, bob_line, refuse_with=480) as bobs_device,
+        registered(kamailio, carol_line) as carols_device,
+    ):
+        bob_sets(bob_line, forward_no_answer=True, forward_to="+" + CAROL)
+        alice_calls_bob(kamailio, alice, final=200)
+
+        assert len(bobs_device.invites()) == 1
+        [invite] = carols_device.invites()
+    assert invite.splitlines()[0].startswith(f"INVITE sip:{CAROL}@127.0.0.1"), invite
+    assert "reason=no-answer" in header(invite, "Diversion"), invite
+    assert new_invites(voicemail, before) == []
+    record = recorded_call(kamailio)
+    assert (record.outcome, record.forwarded_to) == (CallOutcome.FORWARDED, "+" + CAROL)
+
+
 def test_it_sends_a_call_nobody_answers_within_the_ring_time_to_voicemail(
     kamailio: RunningKamailio, alice: dict[str, str], bob_line: Line, voicemail: SippServer
 ):
