@@ -387,8 +387,10 @@ KAMAILIO_RPC_URL = env_str("KAMAILIO_RPC_URL")
 # Empty: such calls are answered 503.
 SIP_CARRIER_URI = env_str("SIP_CARRIER_URI")
 SIP_EMERGENCY_URI = env_str("SIP_EMERGENCY_URI")
-
-# Voicemail (see plugline.voicemail and README "Voicemail"). The voicemail
+# Voicemail (see plugline.voicemail and README "Voicemail"). Kamailio sends the calls a
+# line does not take to VOICEMAIL_ADDR (its define of the same name, README "Forwarding, do
+# not disturb and voicemail"; `make sip` passes it; empty: no voicemail, such calls end as
+# they would without it). The voicemail
 # server (`manage.py voicemail_server`, baresip driven over its control socket)
 # listens for Kamailio's INVITEs on VOICEMAIL_ADDR ("host:port", UDP): a loopback
 # or private address only, as it trusts whatever reaches it (no registration, no

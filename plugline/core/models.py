@@ -61,6 +61,7 @@ class AuditAction(models.TextChoices):
     DEVICE_RESUMED = "device_resumed", _("Device resumed")
     BLOCKED_CALLERS_CHANGED = "blocked_callers_changed", _("Blocked callers changed")
     NUMBER_CHANGED = "number_changed", _("Phone number changed")
+    CALL_SETTINGS_CHANGED = "call_settings_changed", _("Call settings changed")
 
 
 class AuditEvent(models.Model):

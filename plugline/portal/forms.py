@@ -1,4 +1,4 @@
-"""Forms of a device's page: nickname, E911 address, blocked callers, release."""
+"""Forms of a device's page: nickname, E911 address, blocked callers, call settings, release."""
 
 from __future__ import annotations
 
@@ -6,12 +6,15 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from plugline.core.address_forms import AddressForm
 from plugline.devices.models import Device
 from plugline.devices.services import NICKNAME_MAX_LENGTH
 from plugline.telephony.blocking import BlockedEntry, blocked_entry_parse
+from plugline.telephony.forwarding import CallSettingsChoice, call_settings_choice
+from plugline.telephony.models import RING_SECONDS_MAX, RING_SECONDS_MIN, CallSettings
 
 
 class DeviceNicknameForm(forms.Form):
@@ -154,3 +157,89 @@ class VoicemailEmailForm(forms.Form):
         required=False,
         help_text=_("Each new message is sent to your account's email address, audio attached."),
     )
+
+
+# RING_SECONDS_MIN and RING_SECONDS_MAX.
+_RING_SECONDS_ERROR = _("Choose a ring time from 15 to 40 seconds.")
+
+
+class CallSettingsForm(forms.Form):
+    """A device's ring time, do not disturb and forwarding (checked by
+    plugline.telephony.forwarding; `choice` once valid)."""
+
+    ring_seconds = forms.IntegerField(
+        label=_("Ring time, in seconds"),
+        min_value=RING_SECONDS_MIN,
+        max_value=RING_SECONDS_MAX,
+        help_text=_(
+            "How long the phone rings before an unanswered call goes to voicemail or is "
+            "forwarded: 15 to 40 seconds."
+        ),
+        error_messages={
+            "required": _RING_SECONDS_ERROR,
+            "invalid": _RING_SECONDS_ERROR,
+            "min_value": _RING_SECONDS_ERROR,
+            "max_value": _RING_SECONDS_ERROR,
+        },
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": 1}),
+    )
+    do_not_disturb = forms.BooleanField(
+        label=_("Do not disturb"),
+        required=False,
+        help_text=_("The phone does not ring: every call goes straight to voicemail."),
+    )
+    forward_always = forms.BooleanField(label=_("Forward every call"), required=False)
+    forward_busy = forms.BooleanField(label=_("Forward when the line is busy"), required=False)
+    forward_no_answer = forms.BooleanField(
+        label=_("Forward when nobody answers in time"), required=False
+    )
+    forward_unreachable = forms.BooleanField(
+        label=_("Forward when the phone is unplugged or offline"), required=False
+    )
+    forward_to = forms.CharField(
+        label=_("Forward to"),
+        max_length=40,
+        required=False,
+        help_text=_(
+            "A number in the United States or Canada, such as (212) 555-0147. Calls that are "
+            "not forwarded go to voicemail."
+        ),
+        error_messages={"max_length": _("Keep it to %(limit_value)d characters or fewer.")},
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
+
+    def __init__(self, *args: Any, own_number: str, **kwargs: Any) -> None:
+        self.own_number = own_number
+        super().__init__(*args, **kwargs)
+        self.choice: CallSettingsChoice | None = None
+
+    @classmethod
+    def initial_for(cls, settings: CallSettings) -> dict[str, Any]:
+        return {
+            "ring_seconds": settings.ring_seconds,
+            "do_not_disturb": settings.do_not_disturb,
+            "forward_always": settings.forward_always,
+            "forward_busy": settings.forward_busy,
+            "forward_no_answer": settings.forward_no_answer,
+            "forward_unreachable": settings.forward_unreachable,
+            "forward_to": settings.forward_to,
+        }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if "ring_seconds" not in data or "forward_to" not in data:
+            return data
+        try:
+            self.choice = call_settings_choice(
+                own_number=self.own_number,
+                ring_seconds=data["ring_seconds"],
+                do_not_disturb=bool(data.get("do_not_disturb")),
+                forward_always=bool(data.get("forward_always")),
+                forward_busy=bool(data.get("forward_busy")),
+                forward_no_answer=bool(data.get("forward_no_answer")),
+                forward_unreachable=bool(data.get("forward_unreachable")),
+                forward_to=data["forward_to"],
+            )
+        except ValidationError as error:
+            self.add_error(None, error)
+        return data

@@ -33,6 +33,11 @@ urlpatterns = [
         views.device_anonymous_callers,
         name="device_anonymous_callers",
     ),
+    path(
+        "devices/<str:serial>/call-settings/",
+        views.device_call_settings,
+        name="device_call_settings",
+    ),
     path("devices/<str:serial>/number/", number_change.device_number, name="device_number"),
     path(
         "devices/<str:serial>/number/confirm/",

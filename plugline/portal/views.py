@@ -37,6 +37,7 @@ from plugline.devices.services import device_e911_update, device_release, device
 from plugline.portal.forms import (
     AnonymousCallersForm,
     BlockedCallerForm,
+    CallSettingsForm,
     DeviceNicknameForm,
     DeviceReleaseForm,
     E911AddressForm,
@@ -49,6 +50,8 @@ from plugline.telephony.services import (
     anonymous_callers_refuse,
     blocked_caller_add,
     blocked_caller_remove,
+    call_settings_for_device,
+    call_settings_save,
 )
 from plugline.voicemail.selectors import device_voicemail
 
@@ -289,6 +292,32 @@ def device_anonymous_callers(request: HttpRequest, serial: str) -> HttpResponse:
     else:
         messages.success(request, gettext("Callers who hide their number ring the device again."))
     return redirect(f"{reverse('portal:device', args=[device.serial])}#device-blocked")
+
+
+@login_required
+def device_call_settings(request: HttpRequest, serial: str) -> HttpResponse:
+    """ "Calls": the device's ring time, do not disturb and forwarding. Kamailio applies a
+    change from the next call; a line out of service keeps them for when it is back."""
+    user = _user(request)
+    device = device_get_for_user(user=user, serial=serial)
+    current = call_settings_for_device(device_id=device.pk)
+    form = CallSettingsForm(
+        request.POST if request.method == "POST" else None,
+        own_number=device.phone_number or "",
+        initial=CallSettingsForm.initial_for(current),
+    )
+    if request.method == "POST" and form.is_valid() and form.choice is not None:
+        changed = call_settings_save(
+            device_id=device.pk, owner=user, choice=form.choice, request=request
+        )
+        messages.success(
+            request,
+            gettext("The call settings are saved: they apply from the next call.")
+            if changed
+            else gettext("Nothing changed."),
+        )
+        return redirect("portal:device_call_settings", serial=device.serial)
+    return render(request, "portal/device_call_settings.html", {"device": device, "form": form})
 
 
 @login_required

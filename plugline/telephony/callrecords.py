@@ -15,6 +15,13 @@ into sip_blocked_call instead (one row per Call-ID), and the same import claims
 those rows the same way and records each as one call with the outcome
 "blocked", before the accounting rows, so that a call both tables name is
 recorded once, as blocked, with the caller's number hidden when it hid it.
+
+A call Kamailio diverted (the callee's forwarding, or voicemail: route[FORWARD],
+route[VOICEMAIL]) is still one record, of the call to the callee: "forwarded"
+with the number it went to (whatever that leg's answer, kept as its SIP answer), or
+"voicemail" when the voicemail server took it (a voicemail server that did not
+leaves the outcome the callee's device gave). The callee's history shows it so;
+the caller only sees whether the call was answered.
 """
 
 from __future__ import annotations
@@ -66,6 +73,22 @@ def call_outcome(sip_code: str) -> str:
     if sip_code in _BLOCKED:
         return CallOutcome.BLOCKED
     return CallOutcome.FAILED
+
+
+_VOICEMAIL = "voicemail"
+
+
+def diverted_call_outcome(*, sip_code: str, diverted_to: str) -> tuple[str, str]:
+    """The outcome of a call Kamailio may have diverted, and the number it was forwarded to
+    ('' unless forwarded), from its final answer and acc's diverted_to."""
+    diverted_to = diverted_to.strip()
+    if diverted_to == _VOICEMAIL:
+        if sip_code.startswith("2"):
+            return CallOutcome.VOICEMAIL, ""
+        return call_outcome(sip_code), ""
+    if diverted_to:
+        return CallOutcome.FORWARDED, _number(diverted_to)[:64]
+    return call_outcome(sip_code), ""
 
 
 def _moment(seconds: str) -> datetime | None:
@@ -169,6 +192,9 @@ def call_records_import(*, batch: int = IMPORT_BATCH) -> int:
         started = _moment(row.invite_ts) or event
         if started is None:
             continue
+        outcome, forwarded_to = diverted_call_outcome(
+            sip_code=row.sip_code, diverted_to=row.diverted_to
+        )
         records.append(
             CallRecord(
                 call_id=callid,
@@ -179,8 +205,9 @@ def call_records_import(*, batch: int = IMPORT_BATCH) -> int:
                 started_at=started,
                 answered_at=event if answered else None,
                 ended_at=None if answered else event,
-                outcome=call_outcome(row.sip_code),
+                outcome=outcome,
                 sip_code=row.sip_code[:3],
+                forwarded_to=forwarded_to,
             )
         )
     recorded = _records_save(records)
@@ -242,15 +269,24 @@ class DeviceCall:
 
     @property
     def answered(self) -> bool:
-        return self.record.outcome == CallOutcome.ANSWERED
+        return self.outcome == CallOutcome.ANSWERED
 
     @property
     def missed(self) -> bool:
-        """An incoming call the device did not answer."""
+        """An incoming call the device did not answer (voicemail took it, or nobody)."""
         return not self.outgoing and self.record.outcome in (
             CallOutcome.NO_ANSWER,
             CallOutcome.BUSY,
+            CallOutcome.VOICEMAIL,
         )
+
+    @property
+    def forwarded_to_display(self) -> str:
+        """Where the device forwarded this incoming call ('' if it did not): the callee's
+        own choice, never shown to the caller."""
+        if self.outgoing or self.record.outcome != CallOutcome.FORWARDED:
+            return ""
+        return format_phone_number(self.record.forwarded_to)
 
     @property
     def blocked(self) -> bool:
@@ -260,9 +296,12 @@ class DeviceCall:
     @property
     def outcome(self) -> str:
         """The outcome this device may see: whoever placed a call its callee blocked is not
-        told so (Kamailio answered 603 Decline), for them the call failed."""
+        told so (Kamailio answered 603 Decline), for them the call failed; nor where the callee
+        diverted it (forwarding, voicemail): for them it was answered or not."""
         if self.outgoing and self.record.outcome == CallOutcome.BLOCKED:
             return CallOutcome.FAILED
+        if self.outgoing and self.record.outcome in (CallOutcome.FORWARDED, CallOutcome.VOICEMAIL):
+            return call_outcome(self.record.sip_code)
         return self.record.outcome
 
     @property
@@ -352,6 +391,8 @@ def call_history_export(user: AbstractBaseUser) -> list[dict[str, Any]]:
                 "ended_at": record.ended_at,
                 "duration_seconds": record.duration_seconds,
                 "outcome": DeviceCall(record=record, outgoing=outgoing).outcome,
+                # Where the account's device forwarded the call: never the caller's to know.
+                "forwarded_to": "" if outgoing else record.forwarded_to,
             }
         )
     return calls

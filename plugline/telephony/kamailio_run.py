@@ -51,9 +51,11 @@ def defines(
     rpc_port: int,
     carrier_uri: str = "",
     emergency_uri: str = "",
+    voicemail_addr: str = "",
     children: int = 2,
 ) -> list[str]:
-    """kamailio -A arguments that point the configuration at these ports and this database."""
+    """kamailio -A arguments that point the configuration at these ports and this database
+    (`voicemail_addr`, host:port, empty: no voicemail)."""
     values = {
         "RPC_LISTEN": f"tcp:127.0.0.1:{rpc_port}",
         "RPC_PORT": str(rpc_port),
@@ -66,6 +68,7 @@ def defines(
         "CHILDREN": str(children),
         "SIP_CARRIER_URI": f'"{carrier_uri}"',
         "SIP_EMERGENCY_URI": f'"{emergency_uri}"',
+        "VOICEMAIL_ADDR": f'"{voicemail_addr}"',
     }
     return [arg for name, value in values.items() for arg in ("-A", f"{name}={value}")]
 
@@ -130,12 +133,15 @@ def running_kamailio(
     domain: str,
     carrier_uri: str = "",
     emergency_uri: str = "",
+    voicemail_addr: str = "",
     children: int = 2,
     without_auth: bool = False,
     shared_memory_mb: int = 64,
 ) -> Iterator[RunningKamailio]:
     """Kamailio with the repository's configuration on a free port, until the block ends
-    (calls out go to `carrier_uri` and 911 to `emergency_uri`; empty: refused with 503), with
+    (calls out go to `carrier_uri` and 911 to `emergency_uri`; empty: refused with 503; the
+    calls a line does not take to the voicemail server at `voicemail_addr`, host:port; empty:
+    no voicemail, they end with the device's answer or 480), with
     `children` UDP workers and `shared_memory_mb` of shared memory (transactions live there
     for seconds after they end: thousands a second need production's 256).
     `without_auth` (-A WITH_NOAUTH) registers without digest authentication: bench/sip.py's
@@ -162,6 +168,7 @@ def running_kamailio(
                 rpc_port=rpc_port,
                 carrier_uri=carrier_uri,
                 emergency_uri=emergency_uri,
+                voicemail_addr=voicemail_addr,
                 children=children,
             ),
             "-P",

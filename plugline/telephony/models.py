@@ -129,6 +129,12 @@ class KamailioAcc(models.Model):
     # Unix seconds: when the INVITE arrived, and when the answer or BYE was sent.
     invite_ts = models.CharField(max_length=20, default="")
     event_ts = models.CharField(max_length=20, default="")
+    # Where Kamailio diverted the call, if it did: the SIP user (E.164 digits) it was
+    # forwarded to, or "voicemail"; and why (always, busy, noanswer, unavailable, dnd).
+    # A database default too: a Kamailio still on a configuration without these extras
+    # (during an upgrade) keeps writing its rows.
+    diverted_to = models.CharField(max_length=64, default="", db_default="")
+    divert_reason = models.CharField(max_length=16, default="", db_default="")
 
     class Meta:
         db_table = "kamailio_acc"
@@ -145,6 +151,8 @@ class CallOutcome(models.TextChoices):
     NO_ANSWER = "no_answer", _("no answer")
     FAILED = "failed", _("failed")
     BLOCKED = "blocked", _("blocked")
+    FORWARDED = "forwarded", _("forwarded")
+    VOICEMAIL = "voicemail", _("to voicemail")
 
 
 class CallRecord(models.Model):
@@ -182,6 +190,8 @@ class CallRecord(models.Model):
     duration_seconds = models.PositiveIntegerField(_("duration (seconds)"), default=0)
     outcome = models.CharField(_("outcome"), max_length=12, choices=CallOutcome.choices)
     sip_code = models.CharField(_("SIP answer"), max_length=3)
+    # A forwarded call: the number it went to (E.164); the SIP answer is that leg's.
+    forwarded_to = models.CharField(_("forwarded to"), max_length=64, blank=True, default="")
     imported_at = models.DateTimeField(_("imported at"), auto_now_add=True)
 
     class Meta:
@@ -281,3 +291,61 @@ class BlockedCall(models.Model):
 
     def __str__(self) -> str:
         return f"{self.caller} → {self.callee}"
+
+
+RING_SECONDS_MIN = 15
+RING_SECONDS_MAX = 40
+RING_SECONDS_DEFAULT = 25
+
+
+class CallSettings(models.Model):
+    """A device's choices about the calls it receives: how long it rings, do not disturb, and
+    forwarding (Kamailio reads them through the view sip_call_settings at every incoming call;
+    a device without a row has the defaults: 25 s, no forwarding, calls ring)."""
+
+    device = models.OneToOneField(
+        "devices.Device",
+        on_delete=models.CASCADE,
+        related_name="call_settings",
+        verbose_name=_("device"),
+    )
+    ring_seconds = models.PositiveSmallIntegerField(
+        _("ring time (seconds)"), default=RING_SECONDS_DEFAULT
+    )
+    do_not_disturb = models.BooleanField(_("do not disturb"), default=False)
+    forward_always = models.BooleanField(_("forward every call"), default=False)
+    forward_busy = models.BooleanField(_("forward when busy"), default=False)
+    forward_no_answer = models.BooleanField(_("forward when unanswered"), default=False)
+    forward_unreachable = models.BooleanField(_("forward when unreachable"), default=False)
+    # E.164 with its '+' (United States or Canada); empty when no forwarding is on.
+    forward_to = models.CharField(_("forwarding number"), max_length=16, blank=True, default="")
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("call settings")
+        verbose_name_plural = _("call settings")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    ring_seconds__gte=RING_SECONDS_MIN, ring_seconds__lte=RING_SECONDS_MAX
+                ),
+                name="call_settings_ring_seconds",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(forward_to="") | models.Q(forward_to__regex=r"^\+1[0-9]{10}$"),
+                name="call_settings_forward_to_nanp",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(forward_to="")
+                | models.Q(
+                    forward_always=False,
+                    forward_busy=False,
+                    forward_no_answer=False,
+                    forward_unreachable=False,
+                ),
+                name="call_settings_forward_has_number",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.device_id)

@@ -10,6 +10,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from psycopg import sql
 
 from plugline.telephony.blockview import ANONYMOUS_VIEW, BLOCKED_CALL_TABLE, BLOCKED_VIEW
+from plugline.telephony.forwardview import CALL_SETTINGS_VIEW
 from plugline.telephony.models import KamailioAcc
 from plugline.telephony.sipview import (
     EMERGENCY_VIEW_NAME,
@@ -41,7 +42,14 @@ def sip_database_role_grant(
             cursor.execute(
                 sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(name, sql.Literal(password))
             )
-        for table in (VIEW_NAME, EMERGENCY_VIEW_NAME, VERSION_TABLE, BLOCKED_VIEW, ANONYMOUS_VIEW):
+        for table in (
+            VIEW_NAME,
+            EMERGENCY_VIEW_NAME,
+            VERSION_TABLE,
+            BLOCKED_VIEW,
+            ANONYMOUS_VIEW,
+            CALL_SETTINGS_VIEW,
+        ):
             cursor.execute(sql.SQL("GRANT SELECT ON {} TO {}").format(sql.Identifier(table), name))
         # sip_subscriber asks this function (its owner's rights) whether a line is open.
         cursor.execute(

@@ -21,10 +21,12 @@ from django.utils.translation import gettext as _
 from plugline.core.models import AuditAction
 from plugline.core.services import audit_record
 from plugline.telephony.blocking import MAX_BLOCKED_PER_DEVICE, BlockedEntry, blocked_entry_parse
+from plugline.telephony.forwarding import CallSettingsChoice
 from plugline.telephony.lines import sip_aor, sip_registrations_end_on_commit
 from plugline.telephony.models import (
     BlockedCaller,
     CallScreening,
+    CallSettings,
     NumberStatus,
     PhoneNumber,
     SipAccount,
@@ -335,3 +337,57 @@ def blocked_callers_clear(*, device_id: int) -> None:
     """The device leaves its owner: their blocked callers and choices go with them."""
     BlockedCaller.objects.filter(device_id=device_id).delete()
     CallScreening.objects.filter(device_id=device_id).delete()
+    CallSettings.objects.filter(device_id=device_id).delete()
+
+
+_CALL_SETTINGS_FIELDS = (
+    "ring_seconds",
+    "do_not_disturb",
+    "forward_always",
+    "forward_busy",
+    "forward_no_answer",
+    "forward_unreachable",
+    "forward_to",
+)
+
+
+def call_settings_for_device(*, device_id: int) -> CallSettings:
+    """The device's call settings: its row, or the defaults (not saved) when it has none."""
+    return CallSettings.objects.filter(device_id=device_id).first() or CallSettings(
+        device_id=device_id
+    )
+
+
+@transaction.atomic
+def call_settings_save(
+    *,
+    device_id: int,
+    owner: AbstractBaseUser,
+    choice: CallSettingsChoice,
+    request: HttpRequest | None = None,
+) -> bool:
+    """Save the device's ring time, do not disturb and forwarding (its owner's checked
+    choice, see plugline.telephony.forwarding); whether anything changed. Kamailio applies
+    them from the next call. A line whose service ended keeps them, and its calls stay refused."""
+    settings_row, _created = CallSettings.objects.select_for_update().get_or_create(
+        device_id=device_id
+    )
+    changed = {
+        name: getattr(choice, name)
+        for name in _CALL_SETTINGS_FIELDS
+        if getattr(settings_row, name) != getattr(choice, name)
+    }
+    if not changed:
+        return False
+    for name, value in changed.items():
+        setattr(settings_row, name, value)
+    settings_row.full_clean(exclude=["device"])
+    settings_row.save()
+    audit_record(
+        action=AuditAction.CALL_SETTINGS_CHANGED,
+        request=request,
+        user=owner,
+        identifier=str(device_id),
+        data={"device_id": device_id, "changed": changed},
+    )
+    return True

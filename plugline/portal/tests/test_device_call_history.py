@@ -274,3 +274,20 @@ def test_it_shows_the_call_history_in_french_and_danish(
 
     for word in words:
         assert word in page
+
+
+def test_it_shows_where_the_device_forwarded_a_call_and_a_call_voicemail_took_as_missed(
+    alice: Subscriber, client: Client
+):
+    device = alice.devices[0]
+    forwarded = call(1, callee_device=device, caller="+16175550100", outcome=CallOutcome.FORWARDED)
+    forwarded.forwarded_to = "+14165550100"
+    forwarded.save(update_fields=["forwarded_to"])
+    call(2, callee_device=device, caller="+13125550199", outcome=CallOutcome.VOICEMAIL)
+    client.force_login(alice.user)
+
+    page = client.get(page_of(device)).content.decode()
+
+    assert re.search(r"Forwarded\s*<span class=\"number\">to \(416\) 555-0100</span>", page)
+    missed = page.index("Missed call")
+    assert missed < page.index("from (312) 555-0199") < page.index("To voicemail")

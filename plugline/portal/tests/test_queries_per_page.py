@@ -188,6 +188,7 @@ PAGES: dict[str, Callable[[Account], str]] = {
     "portal:device_voicemail_delete": lambda a: (
         f"/devices/{a.serial}/voicemail/{a.voicemail_id}/delete/"
     ),
+    "portal:device_call_settings": lambda a: f"/devices/{a.serial}/call-settings/",
     "accounts:home": lambda a: "/account/",
     "accounts:profile": lambda a: "/account/profile/",
     "accounts:security": lambda a: "/account/security/",

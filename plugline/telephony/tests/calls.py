@@ -189,20 +189,76 @@ UAS_REFUSING_SCENARIO = """<?xml version="1.0" encoding="ISO-8859-1" ?>
 """
 
 
+# A device that rings and is never answered: the call is cancelled (487 to the INVITE).
+UAS_RINGING_SCENARIO = """<?xml version="1.0" encoding="ISO-8859-1" ?>
+<!DOCTYPE scenario SYSTEM "sipp.dtd">
+<scenario name="uas-ringing">
+  <recv request="INVITE" crlf="true">
+    <action>
+      <ereg regexp="[0-9]+" search_in="hdr" header="CSeq:" assign_to="cseq_number"/>
+    </action>
+  </recv>
+  <send>
+    <![CDATA[
+      SIP/2.0 180 Ringing
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+      Content-Length: 0
+
+    ]]>
+  </send>
+  <recv request="CANCEL"/>
+  <send>
+    <![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+
+    ]]>
+  </send>
+  <send>
+    <![CDATA[
+      SIP/2.0 487 Request Terminated
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      CSeq: [$cseq_number] INVITE
+      Content-Length: 0
+
+    ]]>
+  </send>
+  <recv request="ACK"/>
+</scenario>
+"""
+
+
 @contextmanager
-def sipp_server(*, port: int | None = None, refuse_with: int | None = None) -> Iterator[SippServer]:
+def sipp_server(
+    *, port: int | None = None, refuse_with: int | None = None, ring_only: bool = False
+) -> Iterator[SippServer]:
     """sipp answering every call it receives (180, 200, then BYE answered), or refusing each
-    with `refuse_with` after ringing, until the block ends."""
+    with `refuse_with` after ringing, or (`ring_only`) ringing until the call is cancelled,
+    until the block ends."""
     with tempfile.TemporaryDirectory(prefix="plugline-sipp-uas-") as directory:
         folder = Path(directory)
         port = port or free_port()
         messages = folder / "messages.log"
         scenario = folder / "uas.xml"
-        scenario.write_text(
-            UAS_SCENARIO
-            if refuse_with is None
-            else UAS_REFUSING_SCENARIO.replace("{final}", str(refuse_with))
-        )
+        if ring_only:
+            scenario.write_text(UAS_RINGING_SCENARIO)
+        elif refuse_with is None:
+            scenario.write_text(UAS_SCENARIO)
+        else:
+            scenario.write_text(UAS_REFUSING_SCENARIO.replace("{final}", str(refuse_with)))
         with (folder / "sipp.out").open("wb") as out:
             process = subprocess.Popen(
                 [

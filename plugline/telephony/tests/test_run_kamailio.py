@@ -1,6 +1,7 @@
 """`manage.py run_kamailio` (`make sip`): Kamailio on the embedded default's SQLite file, with
-the repository's configuration, authenticating against the view sip_subscriber there and
-ending a line's registrations through its JSON-RPC; and the packages it needs."""
+the repository's configuration, authenticating against the view sip_subscriber there, ending
+a line's registrations through its JSON-RPC and reading each line's call settings (sqlops on
+the same file); and the packages it needs."""
 
 from __future__ import annotations
 
@@ -10,19 +11,24 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management.base import CommandError
 from django.db import connection
 from django.test import Client
 
+from conftest import make_subscriber
 from plugline.accounts.models import User
 from plugline.devices.services import device_suspend
+from plugline.telephony.forwarding import call_settings_choice
 from plugline.telephony.kamailio_run import stop, wait_until_ready
 from plugline.telephony.management.commands.run_kamailio import (
     kamailio_command,
     packages_install,
 )
+from plugline.telephony.services import call_settings_save
+from plugline.telephony.tests.calls import SippServer, sipp_call, sipp_server
 from plugline.telephony.tests.kamailio import (
     DOMAIN,
     RunningKamailio,
@@ -30,7 +36,7 @@ from plugline.telephony.tests.kamailio import (
     kamailio_check,
     sipp_register,
 )
-from plugline.telephony.tests.sip_factory import Line, fetch_sip_settings
+from plugline.telephony.tests.sip_factory import Line, fetch_sip_settings, make_line
 
 needs_sqlite = pytest.mark.skipif(
     os.environ.get("DATABASE_URL", "").startswith("postgres"),
@@ -69,6 +75,53 @@ def is_registered(kamailio: RunningKamailio, username: str) -> bool:
     dump = kamailio.rpc("ul.dump", "brief")
     assert dump.returncode == 0, dump.stdout + dump.stderr
     return f"{username}@{DOMAIN}" in dump.stdout
+
+
+@pytest.fixture
+def voicemail(settings) -> Iterator[SippServer]:
+    """The voicemail server's place (a sipp UAS), in VOICEMAIL_ADDR before Kamailio starts."""
+    with sipp_server() as server:
+        settings.VOICEMAIL_ADDR = f"127.0.0.1:{server.port}"
+        yield server
+
+
+@needs_sqlite
+def test_it_sends_a_call_to_voicemail_when_do_not_disturb_is_saved_on_the_sqlite_file(
+    voicemail: SippServer, sqlite_kamailio: RunningKamailio, line: Line, client: Client
+):
+    kamailio = sqlite_kamailio
+    bob = make_line(
+        make_subscriber("bob@example.com", numbers=()).user,
+        serial="PLS10000002",
+        number="+12125550148",
+    )
+    caller = fetch_sip_settings(client, bob.boxed).json()
+    device = line.boxed.device
+    assert device.owner is not None
+    off: dict[str, Any] = {
+        "ring_seconds": 25,
+        "forward_always": False,
+        "forward_busy": False,
+        "forward_no_answer": False,
+        "forward_unreachable": False,
+        "forward_to": "",
+    }
+    choice = call_settings_choice(own_number="+12125550147", do_not_disturb=True, **off)
+    call_settings_save(device_id=device.pk, owner=device.owner, choice=choice)
+
+    outcome = sipp_call(
+        kamailio,
+        username=caller["username"],
+        domain=caller["domain"],
+        password=caller["password"],
+        dialled="2125550147",
+        final=200,
+    )
+
+    assert outcome.as_expected, outcome.output + kamailio.log()
+    [invite] = voicemail.invites()
+    assert invite.startswith(f"INVITE sip:12125550147@127.0.0.1:{voicemail.port} "), invite
+    assert "X-Plugline-Voicemail: dnd" in invite, invite
 
 
 @needs_sqlite

@@ -73,6 +73,8 @@ def kamailio_command(*, database: Path, sip_port: int, rpc_port: int, run_dir: P
     """Kamailio in the foreground, logging to stderr, on the SQLite file `database`."""
     defines = {
         "DBURL": f'"sqlite://{database}"',
+        # Call settings are read with sqlops, from the same file.
+        "SQLOPS_CON": f'"plugline=>sqlite://{database}"',
         "SIP_DOMAIN": f'"{settings.SIP_DOMAIN}"',
         "LISTEN_UDP": f"udp:127.0.0.1:{sip_port}",
         "LISTEN_TCP": f"tcp:127.0.0.1:{sip_port}",
@@ -82,6 +84,7 @@ def kamailio_command(*, database: Path, sip_port: int, rpc_port: int, run_dir: P
         "CHILDREN": "2",
         "SIP_CARRIER_URI": f'"{settings.SIP_CARRIER_URI}"',
         "SIP_EMERGENCY_URI": f'"{settings.SIP_EMERGENCY_URI}"',
+        "VOICEMAIL_ADDR": f'"{settings.VOICEMAIL_ADDR}"',
     }
     return [
         "kamailio",
