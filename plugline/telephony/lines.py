@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 from functools import partial
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.db import transaction
@@ -112,32 +112,59 @@ def _dialog_users(dialog: dict[str, Any]) -> set[str]:
     }
 
 
+def _dialog_variable(dialog: dict[str, Any], name: str) -> str | None:
+    """One of the variables route[ACC_CALL] saved in a dialog."""
+    variables = dialog.get("variables") or []
+    if isinstance(variables, dict):
+        variables = [variables]
+    for entry in variables:
+        if isinstance(entry, dict) and name in entry:
+            return str(entry[name])
+    return None
+
+
+def _dialog_end(dialog: dict[str, Any], *, first: str) -> bool:
+    """Have Kamailio hang up `dialog` on both sides, `first` ("caller" or "callee") first
+    (kamailio.cfg's route[DIALOG_END], on the RPC port); False when it had ended meanwhile."""
+    parts = [
+        str(dialog.get("call-id", "")),
+        str((dialog.get("caller") or {}).get("tag", "")),
+        str((dialog.get("callee") or {}).get("tag", "")),
+    ]
+    path = "/dialog/end/" + first + "".join("/" + part.encode().hex() for part in parts)
+    url = urlunsplit(urlsplit(settings.KAMAILIO_RPC_URL)._replace(path=path, query=""))
+    request = urllib.request.Request(url, data=b"", method="POST")  # noqa: S310 (checked)
+    try:
+        with urllib.request.urlopen(request, timeout=RPC_TIMEOUT_SECONDS):  # noqa: S310
+            return True
+    except urllib.error.HTTPError as error:
+        if error.code == _AOR_NOT_FOUND:
+            return False
+        raise OSError(f"Kamailio answered HTTP {error.code} to ending a call") from error
+
+
 def sip_calls_end(*, aor: str) -> int:
-    """Hang up every call in progress of `aor`'s user, on both sides (Kamailio's dialog
-    module: dlg.list, then dlg.end_dlg for each of its dialogs), each call's end written
-    where the call record import finds it; how many."""
+    """Hang up every call in progress of `aor`'s user, on both sides, this line's side
+    first (Kamailio's dialog module: dlg.list, then dlg_bye for each of its dialogs), each
+    call's end written where the call record import finds it; how many."""
     user, _, domain = aor.partition("@")
     ended = 0
     for dialog in kamailio_rpc("dlg.list") or []:
         if user not in _dialog_users(dialog) or domain not in str(dialog.get("from_uri", "")):
             continue
-        try:
-            kamailio_rpc("dlg.end_dlg", int(dialog["h_entry"]), int(dialog["h_id"]))
-        except KamailioRpcError as fault:
-            # Ended meanwhile.
-            if fault.code != _AOR_NOT_FOUND:
-                raise
-        else:
-            ended += 1
-            # Kamailio does not account the BYEs it sends itself: the call's end, for
-            # its call record (plugline.telephony.callrecords).
-            KamailioAcc.objects.create(
-                method="BYE",
-                callid=str(dialog.get("call-id", "")),
-                sip_code="200",
-                sip_reason="Line ended",
-                event_ts=str(int(time.time())),
-            )
+        first = "caller" if _dialog_variable(dialog, "caller") == user else "callee"
+        if not _dialog_end(dialog, first=first):
+            continue
+        ended += 1
+        # Kamailio does not account the BYEs it sends itself: the call's end, for
+        # its call record (plugline.telephony.callrecords).
+        KamailioAcc.objects.create(
+            method="BYE",
+            callid=str(dialog.get("call-id", "")),
+            sip_code="200",
+            sip_reason="Line ended",
+            event_ts=str(int(time.time())),
+        )
     return ended
 
 
