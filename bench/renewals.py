@@ -98,6 +98,9 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--processes", type=int, default=2, help="renewal run processes")
     parser.add_argument("--threads", type=int, default=32, help="threads per process")
     parser.add_argument("--batch", type=int, default=10, help="claims taken at a time")
+    parser.add_argument(
+        "--charges-at-once", type=int, default=10, help="charges sent to the gateway together"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the throwaway database")
     return parser.parse_args()
 
@@ -149,7 +152,8 @@ def run(args: argparse.Namespace, env: dict[str, str]) -> None:
     call_command("migrate", verbosity=0)
     print(
         f"{args.n} due subscriptions per latency; renewal run: {args.processes} processes x "
-        f"{args.threads} threads, claims of {args.batch}"
+        f"{args.threads} threads, claims of {args.batch}, charges sent {args.charges_at_once} "
+        "at once"
     )
     print(f"{'latency':>8} {'reference/s':>12} {'run/s':>9} {'run/reference':>14} {'renewed':>8}")
     for index, latency in enumerate(args.latency):
@@ -303,6 +307,8 @@ def run_rate(args: argparse.Namespace, env: dict[str, str], latency: int) -> tup
                 str(args.threads),
                 "--batch",
                 str(args.batch),
+                "--charges-at-once",
+                str(args.charges_at_once),
             ],
             env=env,
             cwd=ROOT,
