@@ -58,6 +58,7 @@ from plugline.billing.models import (
     Subscription,
     SubscriptionPeriod,
 )
+from plugline.core.bulk import rows_update
 from plugline.core.models import AuditAction
 from plugline.core.services import AuditRecord, audit_record, audit_records
 
@@ -653,7 +654,7 @@ def _payments_succeeded(payments: list[Payment]) -> None:
     for offset, payment in enumerate(ordered):
         payment.invoice_number = first + offset
     try:
-        Payment.objects.bulk_update(
+        rows_update(
             payments,
             ["status", "gateway_charge_id", "decline_code", "settled_at", "invoice_number"],
         )

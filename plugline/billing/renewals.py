@@ -64,6 +64,7 @@ from plugline.billing.payments import (
     payments_write,
     plan_prices,
 )
+from plugline.core.bulk import rows_update
 
 logger = logging.getLogger(__name__)
 
@@ -302,7 +303,7 @@ def renewal_attempts_process(
                     if isinstance(payment, Payment):
                         attempt.attempts, attempt.payment = attempt.attempts + 1, payment
                         linked.append(attempt)
-                RenewalAttempt.objects.bulk_update(linked, ["attempts", "payment"])
+                rows_update(linked, ["attempts", "payment"])
             for (attempt, _subscription, _plan, _card), payment in zip(group, made, strict=True):
                 if isinstance(payment, PaymentRefused):
                     outcomes[attempt.pk] = _declined(
