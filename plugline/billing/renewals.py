@@ -70,8 +70,10 @@ logger = logging.getLogger(__name__)
 
 RUN_JOB_NAME = "billing.autorenew_run"
 RUN_JOB_EVERY = dt.timedelta(minutes=10)
-# Threads of the periodic job (the command takes --threads).
+# Threads of the periodic job (the command takes --threads), and how many charges each
+# sends to the gateway together (--charges-at-once): a claim's whole batch.
 RUN_JOB_THREADS = 8
+RUN_JOB_BATCH = 20
 # How long a claim holds before another worker may take the attempt over.
 LEASE = dt.timedelta(minutes=5)
 # Days between tries after a soft decline.
@@ -559,4 +561,6 @@ def renewal_run(
 
 def autorenew_run_job() -> int:
     """The periodic job (every 10 minutes): how many attempts it worked."""
-    return renewal_run(threads=RUN_JOB_THREADS).processed
+    return renewal_run(
+        threads=RUN_JOB_THREADS, batch=RUN_JOB_BATCH, charges_at_once=RUN_JOB_BATCH
+    ).processed

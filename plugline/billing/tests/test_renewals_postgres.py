@@ -174,3 +174,25 @@ def test_a_worker_killed_after_charges_sent_together_leaves_them_to_the_settle_j
         assert renewal_run(charges_at_once=3).outcomes == {AttemptStatus.SUCCEEDED: 3}
     assert SandboxCharge.objects.count() == 3
     assert_each_charged_and_extended_once(subscriptions)
+
+
+def test_the_periodic_job_sends_the_charges_of_its_batches_together(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from plugline.billing.gateways.sandbox import SandboxGateway
+    from plugline.billing.renewals import autorenew_run_job
+
+    subscriptions = due_subscriptions(5)
+    psp.config_set(latency_ms=0, webhooks_enabled=False)
+    sent: list[int] = []
+    real_charges = SandboxGateway.charges
+
+    def charges(self: SandboxGateway, requests: list[object]) -> object:
+        sent.append(len(requests))
+        return real_charges(self, requests)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(SandboxGateway, "charges", charges)
+    assert autorenew_run_job() == 5
+    # Each round trip to the gateway carried several charges, not one each.
+    assert sum(sent) == 5 and len(sent) < 5
+    assert_each_charged_and_extended_once(subscriptions)
