@@ -97,10 +97,10 @@ def parse() -> argparse.Namespace:
         "--latency", type=int, nargs="+", default=[0, 200], help="gateway latencies in ms"
     )
     parser.add_argument("--processes", type=int, default=2, help="renewal run processes")
-    parser.add_argument("--threads", type=int, default=32, help="threads per process")
-    parser.add_argument("--batch", type=int, default=10, help="claims taken at a time")
+    parser.add_argument("--threads", type=int, default=4, help="threads per process")
+    parser.add_argument("--batch", type=int, default=200, help="claims taken at a time")
     parser.add_argument(
-        "--charges-at-once", type=int, default=10, help="charges sent to the gateway together"
+        "--charges-at-once", type=int, default=200, help="charges sent to the gateway together"
     )
     parser.add_argument("--keep", action="store_true", help="keep the throwaway database")
     return parser.parse_args()
