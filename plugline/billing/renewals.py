@@ -216,9 +216,11 @@ def renewal_attempts_process(
     What the batch needs (subscriptions, owners, plans, prices, default cards,
     gateway customers) is read once; the payments are written just before they
     are charged, `charges_at_once` at a time (one INSERT each for them and their
-    items, one commit) and sent to the gateway together; the answers are recorded together (see
-    payments.payments_charge) and the successes' emails written together.
+    items, one commit) and sent to the gateway together; the answers are
+    recorded together (see payments.payments_charge) and the successes' emails
+    written together.
     """
+    charges_at_once = max(charges_at_once, 1)
     attempts = RenewalAttempt.objects.select_related(
         "subscription__device__owner", "subscription__autorenew_plan", "payment"
     ).in_bulk(attempt_ids)
