@@ -15,7 +15,8 @@ AutoRenew subscriptions are due, then measures:
   of --threads threads each (each thread its own connection), as several
   machines would run it, until every subscription is renewed.
 
-Prints renewals per second for both and their ratio. Refuses SQLite.
+Prints renewals per second for both and their ratio, the CPU time the run's processes
+used per renewal (PostgreSQL's not counted) and the load average after. Refuses SQLite.
 """
 
 from __future__ import annotations
@@ -96,8 +97,11 @@ def parse() -> argparse.Namespace:
         "--latency", type=int, nargs="+", default=[0, 200], help="gateway latencies in ms"
     )
     parser.add_argument("--processes", type=int, default=2, help="renewal run processes")
-    parser.add_argument("--threads", type=int, default=32, help="threads per process")
-    parser.add_argument("--batch", type=int, default=10, help="claims taken at a time")
+    parser.add_argument("--threads", type=int, default=4, help="threads per process")
+    parser.add_argument("--batch", type=int, default=200, help="claims taken at a time")
+    parser.add_argument(
+        "--charges-at-once", type=int, default=200, help="charges sent to the gateway together"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the throwaway database")
     return parser.parse_args()
 
@@ -149,17 +153,21 @@ def run(args: argparse.Namespace, env: dict[str, str]) -> None:
     call_command("migrate", verbosity=0)
     print(
         f"{args.n} due subscriptions per latency; renewal run: {args.processes} processes x "
-        f"{args.threads} threads, claims of {args.batch}"
+        f"{args.threads} threads, claims of {args.batch}, charges sent {args.charges_at_once} "
+        "at once"
     )
-    print(f"{'latency':>8} {'reference/s':>12} {'run/s':>9} {'run/reference':>14} {'renewed':>8}")
+    print(
+        f"{'latency':>8} {'reference/s':>12} {'run/s':>9} {'run/reference':>14} {'renewed':>8} "
+        f"{'run CPU ms each':>16} {'load':>5}"
+    )
     for index, latency in enumerate(args.latency):
         seed(args.n, round_number=index)
         analyze()
         reference = reference_rate(args.n)
-        rate, renewed = run_rate(args, env, latency)
+        rate, renewed, cpu = run_rate(args, env, latency)
         print(
             f"{latency:>6}ms {reference:>12.0f} {rate:>9.1f} {rate / reference:>14.4f} "
-            f"{renewed:>8}",
+            f"{renewed:>8} {cpu * 1000 / max(renewed, 1):>16.2f} {os.getloadavg()[0]:>5.1f}",
             flush=True,
         )
 
@@ -286,12 +294,19 @@ def reference_rate(n: int) -> float:
     return n / seconds
 
 
-def run_rate(args: argparse.Namespace, env: dict[str, str], latency: int) -> tuple[float, int]:
+def run_rate(
+    args: argparse.Namespace, env: dict[str, str], latency: int
+) -> tuple[float, int, float]:
+    """Renewals a second of the run, how many, and the CPU seconds its processes used
+    (PostgreSQL's own not counted)."""
+    import resource
+
     from plugline.billing.models import RenewalAttempt
     from plugline.sandbox_gateway import services as psp
 
     psp.config_set(latency_ms=latency, webhooks_enabled=False, timeout_rate=0, failure_rate=0)
     before = RenewalAttempt.objects.filter(status="succeeded").count()
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     workers = [
         subprocess.Popen(  # noqa: S603 (this interpreter, our own command)
@@ -303,6 +318,8 @@ def run_rate(args: argparse.Namespace, env: dict[str, str], latency: int) -> tup
                 str(args.threads),
                 "--batch",
                 str(args.batch),
+                "--charges-at-once",
+                str(args.charges_at_once),
             ],
             env=env,
             cwd=ROOT,
@@ -314,8 +331,10 @@ def run_rate(args: argparse.Namespace, env: dict[str, str], latency: int) -> tup
         if worker.wait() != 0:
             raise SystemExit("a renewal run failed")
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - used.ru_utime - used.ru_stime
     renewed = RenewalAttempt.objects.filter(status="succeeded").count() - before
-    return renewed / seconds, renewed
+    return renewed / seconds, renewed, cpu
 
 
 if __name__ == "__main__":

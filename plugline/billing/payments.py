@@ -43,7 +43,7 @@ from django.db.models import Max, Q, Sum
 from django.utils import timezone
 
 from plugline.billing.gateways import gateway_get
-from plugline.billing.gateways.base import ChargeResult, GatewayError, Outcome
+from plugline.billing.gateways.base import ChargeRequest, ChargeResult, GatewayError, Outcome
 from plugline.billing.models import (
     CartItem,
     CustomerAccount,
@@ -58,6 +58,7 @@ from plugline.billing.models import (
     Subscription,
     SubscriptionPeriod,
 )
+from plugline.core.bulk import rows_update
 from plugline.core.models import AuditAction
 from plugline.core.services import AuditRecord, audit_record, audit_records
 
@@ -193,6 +194,78 @@ def payment_get_or_create(
     )
 
 
+@dataclass(frozen=True)
+class PaymentOrder:
+    """One payment of items for `payments_write`: what `payment_create` takes."""
+
+    user: AbstractBaseUser
+    kind: PaymentKind | str
+    items: Sequence[tuple[Subscription, Plan]]
+    payment_method: PaymentMethod
+    idempotency_key: str
+
+
+@transaction.atomic
+def payments_write(
+    orders: Sequence[PaymentOrder], *, prices: Mapping[int, int | None]
+) -> list[Payment | PaymentRefused]:
+    """`payment_create` for several payments (a batch of renewals), in the same order: the
+    payments and their items written in two INSERTs; a key seen before gives its payment.
+
+    `prices`: the plans' prices in the billing currency by plan id (a plan missing
+    from it has none). In place of a payment that cannot be made, its PaymentRefused.
+    The caller commits (the payments must be committed before they are charged).
+    """
+    seen = {
+        payment.idempotency_key: payment
+        for payment in Payment.objects.filter(
+            idempotency_key__in=[order.idempotency_key for order in orders]
+        )
+    }
+    currency = settings.BILLING_CURRENCY
+    answers: list[Payment | PaymentRefused] = []
+    payments: list[Payment] = []
+    items: list[PaymentItem] = []
+    for order in orders:
+        existing = seen.get(order.idempotency_key)
+        if existing is not None:
+            answers.append(
+                existing if existing.user_id == order.user.pk else PaymentRefused("no_items")
+            )
+            continue
+        method = order.payment_method
+        amounts = [prices.get(plan.pk) or 0 for _subscription, plan in order.items]
+        if not order.items:
+            answers.append(PaymentRefused("no_items"))
+        elif method.user_id != order.user.pk or method.removed_at is not None:
+            answers.append(PaymentRefused("no_card"))
+        elif any(prices.get(plan.pk) is None for _subscription, plan in order.items):
+            answers.append(PaymentRefused("no_price"))
+        else:
+            payment = Payment(
+                user_id=order.user.pk,
+                kind=order.kind,
+                idempotency_key=order.idempotency_key,
+                amount=sum(amounts),
+                currency=currency,
+                payment_method=method,
+                card_brand=method.brand,
+                card_last4=method.last4,
+                gateway=method.gateway,
+            )
+            payment.user = order.user  # type: ignore[assignment]
+            seen[order.idempotency_key] = payment
+            payments.append(payment)
+            items += (
+                PaymentItem(payment=payment, subscription=subscription, plan=plan, amount=amount)
+                for (subscription, plan), amount in zip(order.items, amounts, strict=True)
+            )
+            answers.append(payment)
+    Payment.objects.bulk_create(payments)
+    PaymentItem.objects.bulk_create(items)
+    return answers
+
+
 def payment_fee_get_or_create(
     *,
     user: AbstractBaseUser,
@@ -304,9 +377,12 @@ def _gateway_charge(payment: Payment, *, method: PaymentMethod, customer_id: str
     return result
 
 
-def payments_charge(*, payments: Iterable[Payment], users: Collection[Any] = ()) -> list[Payment]:
+def payments_charge(
+    *, payments: Iterable[Payment], users: Collection[Any] = (), at_once: int = 1
+) -> list[Payment]:
     """`payment_charge` for several payments of items (a batch of renewals): each is charged
-    once by its key, in turn, then every answer is recorded in one transaction.
+    once by its key, `at_once` of them sent to the gateway together (see Gateway.charges),
+    then every answer is recorded in one transaction.
 
     `payments` may be a generator writing each payment just before it is
     charged. They are as this worker just wrote or read them (their
@@ -319,6 +395,18 @@ def payments_charge(*, payments: Iterable[Payment], users: Collection[Any] = ())
     customers = _customer_ids(users)
     answered: list[Payment] = []
     answers: list[tuple[Payment, ChargeResult]] = []
+    group: list[tuple[Payment, PaymentMethod, str]] = []
+
+    def send() -> None:
+        if len(group) == 1:
+            [(payment, method, customer_id)] = group
+            answers.append(
+                (payment, _gateway_charge(payment, method=method, customer_id=customer_id))
+            )
+        elif group:
+            answers.extend(_gateway_charges(group))
+        group.clear()
+
     for payment in payments:
         answered.append(payment)
         if payment.status not in (PaymentStatus.PENDING, PaymentStatus.UNKNOWN):
@@ -329,11 +417,43 @@ def payments_charge(*, payments: Iterable[Payment], users: Collection[Any] = ())
         key = (payment.user_id, payment.gateway)
         if key not in customers:
             customers.update(_customer_ids([payment.user_id]))
-        answers.append(
-            (payment, _gateway_charge(payment, method=method, customer_id=customers[key]))
-        )
+        group.append((payment, method, customers[key]))
+        if len(group) >= at_once:
+            send()
+    send()
     recorded = payments_record(answers=answers)
     return [recorded.get(payment.pk, payment) for payment in answered]
+
+
+def _gateway_charges(
+    group: Sequence[tuple[Payment, PaymentMethod, str]],
+) -> list[tuple[Payment, ChargeResult]]:
+    """Several charges sent to the gateway at once, each with its own key."""
+    try:
+        results = gateway_get().charges(
+            [
+                ChargeRequest(
+                    customer_id=customer_id,
+                    token=method.token,
+                    amount=payment.amount,
+                    currency=payment.currency,
+                    idempotency_key=payment.idempotency_key,
+                    description=_description(payment),
+                )
+                for payment, method, customer_id in group
+            ]
+        )
+    except GatewayError as error:
+        logger.warning("%s payments: the gateway's answers were lost (%s)", len(group), error)
+        results = [error] * len(group)
+    answers = []
+    for (payment, _method, _customer_id), result in zip(group, results, strict=True):
+        if isinstance(result, GatewayError):
+            logger.warning("payment %s: the gateway's answer was lost (%s)", payment.pk, result)
+            result = ChargeResult(outcome=Outcome.UNKNOWN)
+        answers.append((payment, result))
+    _kill_self_if_asked()
+    return answers
 
 
 def _customer_ids(users: Collection[Any]) -> dict[tuple[Any, str], str]:
@@ -534,7 +654,7 @@ def _payments_succeeded(payments: list[Payment]) -> None:
     for offset, payment in enumerate(ordered):
         payment.invoice_number = first + offset
     try:
-        Payment.objects.bulk_update(
+        rows_update(
             payments,
             ["status", "gateway_charge_id", "decline_code", "settled_at", "invoice_number"],
         )

@@ -40,7 +40,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connection, connections, transaction
+from django.db import IntegrityError, connection, connections, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
@@ -57,18 +57,23 @@ from plugline.billing.models import (
 from plugline.billing.notices import Notice, default_cards, notice_send, notices_send
 from plugline.billing.payments import (
     OPEN_STATUSES,
+    PaymentOrder,
     PaymentRefused,
     payment_create,
     payments_charge,
+    payments_write,
     plan_prices,
 )
+from plugline.core.bulk import rows_update
 
 logger = logging.getLogger(__name__)
 
 RUN_JOB_NAME = "billing.autorenew_run"
 RUN_JOB_EVERY = dt.timedelta(minutes=10)
-# Threads of the periodic job (the command takes --threads).
+# Threads of the periodic job (the command takes --threads), and how many charges each
+# sends to the gateway together (--charges-at-once): a claim's whole batch.
 RUN_JOB_THREADS = 8
+RUN_JOB_BATCH = 20
 # How long a claim holds before another worker may take the attempt over.
 LEASE = dt.timedelta(minutes=5)
 # Days between tries after a soft decline.
@@ -204,15 +209,18 @@ def renewal_attempt_process(attempt_id: int, *, worker_id: str, now: dt.datetime
 
 
 def renewal_attempts_process(
-    attempt_ids: list[int], *, worker_id: str, now: dt.datetime
+    attempt_ids: list[int], *, worker_id: str, now: dt.datetime, charges_at_once: int = 1
 ) -> list[str]:
     """Take claimed attempts a step further, as a batch; each one's status afterwards.
 
     What the batch needs (subscriptions, owners, plans, prices, default cards,
-    gateway customers) is read once; each payment is written just before it
-    is charged, one after the other; the answers are recorded together (see
-    payments.payments_charge) and the successes' emails written together.
+    gateway customers) is read once; the payments are written just before they
+    are charged, `charges_at_once` at a time (one INSERT each for them and their
+    items, one commit) and sent to the gateway together; the answers are
+    recorded together (see payments.payments_charge) and the successes' emails
+    written together.
     """
+    charges_at_once = max(charges_at_once, 1)
     attempts = RenewalAttempt.objects.select_related(
         "subscription__device__owner", "subscription__autorenew_plan", "payment"
     ).in_bulk(attempt_ids)
@@ -272,34 +280,44 @@ def renewal_attempts_process(
     written: list[RenewalAttempt] = []
 
     def payments_written() -> Iterator[Payment]:
-        for attempt, subscription, plan, card in to_charge:
-            owner = subscription.device.owner
-            assert owner is not None
-            number = attempt.attempts + 1
-            try:
-                # The payment and the claim's link to it in one commit, before the charge.
-                with transaction.atomic():
-                    payment = payment_create(
-                        user=owner,
-                        kind=PaymentKind.AUTORENEW,
-                        items=[(subscription, plan)],
-                        payment_method=card,
-                        idempotency_key=f"autorenew-{attempt.pk}-{number}",
-                        prices=prices,
-                    )
-                    RenewalAttempt.objects.filter(pk=attempt.pk).update(
-                        attempts=number, payment=payment
-                    )
-            except PaymentRefused:
-                outcomes[attempt.pk] = _declined(
-                    attempt, soft=True, worker_id=worker_id, now=now, paid=None
+        # Each group of payments (those sent to the gateway together) and the claims'
+        # links to them in one commit, before the group is charged.
+        for start in range(0, len(to_charge), charges_at_once):
+            group = to_charge[start : start + charges_at_once]
+            orders = [
+                PaymentOrder(
+                    user=subscription.device.owner,  # type: ignore[arg-type]
+                    kind=PaymentKind.AUTORENEW,
+                    items=[(subscription, plan)],
+                    payment_method=card,
+                    idempotency_key=f"autorenew-{attempt.pk}-{attempt.attempts + 1}",
                 )
-                continue
-            attempt.attempts, attempt.payment = number, payment
-            written.append(attempt)
-            yield payment
+                for attempt, subscription, plan, card in group
+            ]
+            with transaction.atomic():
+                try:
+                    made = payments_write(orders, prices=prices)
+                except IntegrityError:
+                    # A key written by someone else meanwhile: each on its own.
+                    made = [_payment_or_refusal(order, prices) for order in orders]
+                linked = []
+                for (attempt, _subscription, _plan, _card), payment in zip(
+                    group, made, strict=True
+                ):
+                    if isinstance(payment, Payment):
+                        attempt.attempts, attempt.payment = attempt.attempts + 1, payment
+                        linked.append(attempt)
+                rows_update(linked, ["attempts", "payment"])
+            for (attempt, _subscription, _plan, _card), payment in zip(group, made, strict=True):
+                if isinstance(payment, PaymentRefused):
+                    outcomes[attempt.pk] = _declined(
+                        attempt, soft=True, worker_id=worker_id, now=now, paid=None
+                    )
+                else:
+                    written.append(attempt)
+                    yield payment
 
-    charged = payments_charge(payments=payments_written(), users=owners)
+    charged = payments_charge(payments=payments_written(), users=owners, at_once=charges_at_once)
     settled += zip(written, charged, strict=True)
     succeeded = [
         (attempt, payment)
@@ -315,6 +333,22 @@ def renewal_attempts_process(
         for attempt, _payment in succeeded:
             outcomes[attempt.pk] = AttemptStatus.SUCCEEDED
     return [outcomes.get(pk, "lost") for pk in attempt_ids]
+
+
+def _payment_or_refusal(
+    order: PaymentOrder, prices: dict[int, int | None]
+) -> Payment | PaymentRefused:
+    try:
+        return payment_create(
+            user=order.user,
+            kind=order.kind,
+            items=order.items,
+            payment_method=order.payment_method,
+            idempotency_key=order.idempotency_key,
+            prices=prices,
+        )
+    except PaymentRefused as refused:
+        return refused
 
 
 def _renewed(
@@ -438,14 +472,22 @@ def _declined(
 
 
 def _work(
-    *, now: dt.datetime, batch: int, worker_id: str, result: RunResult, lock: threading.Lock
+    *,
+    now: dt.datetime,
+    batch: int,
+    worker_id: str,
+    result: RunResult,
+    lock: threading.Lock,
+    charges_at_once: int,
 ) -> None:
     while True:
         ids = renewals_claim(now=now, batch=batch, worker_id=worker_id)
         if not ids:
             return
         try:
-            outcomes = renewal_attempts_process(ids, worker_id=worker_id, now=now)
+            outcomes = renewal_attempts_process(
+                ids, worker_id=worker_id, now=now, charges_at_once=charges_at_once
+            )
         except Exception:
             logger.exception("renewal attempts %s failed together; each on its own", ids)
             # One at a time, so that one that fails holds back none of the others (a
@@ -470,23 +512,41 @@ def renewal_run(
     batch: int = 20,
     worker_id: str | None = None,
     threads: int = 1,
+    charges_at_once: int = 1,
 ) -> RunResult:
     """Renew every subscription due; safe to run on many machines at once.
 
     With `threads` > 1 the attempts are worked by that many threads, each
     claiming `batch` attempts at a time on its own database connection.
+    `charges_at_once`: how many charges of a batch are sent to the gateway
+    together (its latency waited once for them; a worker killed meanwhile
+    leaves all of them to the settle job).
     """
     now = now or timezone.now()
     worker_id = worker_id or worker_id_new()
     result = RunResult(enqueued=renewals_enqueue(now=now))
     lock = threading.Lock()
     if threads <= 1:
-        _work(now=now, batch=batch, worker_id=worker_id, result=result, lock=lock)
+        _work(
+            now=now,
+            batch=batch,
+            worker_id=worker_id,
+            result=result,
+            lock=lock,
+            charges_at_once=charges_at_once,
+        )
         return result
 
     def thread_main(index: int) -> None:
         try:
-            _work(now=now, batch=batch, worker_id=f"{worker_id}/{index}", result=result, lock=lock)
+            _work(
+                now=now,
+                batch=batch,
+                worker_id=f"{worker_id}/{index}",
+                result=result,
+                lock=lock,
+                charges_at_once=charges_at_once,
+            )
         finally:
             connections.close_all()
 
@@ -503,4 +563,6 @@ def renewal_run(
 
 def autorenew_run_job() -> int:
     """The periodic job (every 10 minutes): how many attempts it worked."""
-    return renewal_run(threads=RUN_JOB_THREADS).processed
+    return renewal_run(
+        threads=RUN_JOB_THREADS, batch=RUN_JOB_BATCH, charges_at_once=RUN_JOB_BATCH
+    ).processed

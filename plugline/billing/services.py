@@ -29,6 +29,7 @@ from plugline.billing.models import (
     SubscriptionPeriod,
 )
 from plugline.billing.periods import period_end, renewal_start
+from plugline.core.bulk import rows_update
 from plugline.core.models import AuditAction
 from plugline.core.services import AuditRecord, audit_record, audit_records
 from plugline.devices.models import Device
@@ -171,7 +172,7 @@ def subscriptions_apply_payment_items(*, items: list[PaymentItem]) -> list[Subsc
     SubscriptionPeriod.objects.bulk_create(periods)
     for subscription in changed.values():
         subscription.updated_at = now
-    Subscription.objects.bulk_update(changed.values(), ["ends_at", "plan", "updated_at"])
+    rows_update(list(changed.values()), ["ends_at", "plan", "updated_at"])
     audit_records(
         [
             AuditRecord(

@@ -161,11 +161,14 @@ def outbox_queue(messages: list[OutboxMessage]) -> list[OutboxMessage]:
 
 
 def _enqueue_deliveries(message_ids: list[int]) -> None:
-    # One transaction for the batch's tasks (a message whose task is lost is
-    # requeued by the sweep).
-    with transaction.atomic():
-        for message_id in message_ids:
-            _enqueue_delivery(message_id)
+    # One task for the batch's messages (a message whose task is lost is requeued by
+    # the sweep).
+    if len(message_ids) == 1:
+        _enqueue_delivery(message_ids[0])
+        return
+    from plugline.notifications.tasks import deliver_outbox_messages
+
+    deliver_outbox_messages.enqueue(message_ids=message_ids)
 
 
 def _enqueue_delivery(message_id: int, run_after: datetime | None = None) -> None:

@@ -282,6 +282,113 @@ def charge_create(
     return existing
 
 
+@dataclass(frozen=True)
+class ChargeAsked:
+    """One charge of `charges_create`: what `charge_create` takes."""
+
+    customer_id: str
+    token: str
+    amount: int
+    currency: str
+    idempotency_key: str
+    description: str
+
+
+def charges_create(asked: list[ChargeAsked]) -> list[SandboxCharge | IdempotencyKeyReused]:
+    """`charge_create` for several charges sent at once, in the same order: each key
+    charged once (a key seen before gets its charge back, or IdempotencyKeyReused in
+    its place), the new charges and their events written together in one transaction."""
+    for one in asked:
+        if one.amount <= 0 or len(one.currency) != 3:
+            raise ValueError("a charge needs a positive amount and a currency")
+    try:
+        with transaction.atomic():
+            return _charges_write(asked)
+    except IntegrityError:
+        # A key charged by another request meanwhile: each on its own (the first one decides).
+        answers: list[SandboxCharge | IdempotencyKeyReused] = []
+        for one in asked:
+            try:
+                answers.append(
+                    charge_create(
+                        customer_id=one.customer_id,
+                        token=one.token,
+                        amount=one.amount,
+                        currency=one.currency,
+                        idempotency_key=one.idempotency_key,
+                        description=one.description,
+                    )
+                )
+            except IdempotencyKeyReused as reused:
+                answers.append(reused)
+        return answers
+
+
+def _charges_write(asked: list[ChargeAsked]) -> list[SandboxCharge | IdempotencyKeyReused]:
+    keys = {one.idempotency_key for one in asked}
+    charges = {
+        charge.idempotency_key: charge
+        for charge in SandboxCharge.objects.filter(idempotency_key__in=keys)
+    }
+    cards = {
+        (card.customer_id, card.token): card
+        for card in SandboxCard.objects.filter(
+            customer_id__in={one.customer_id for one in asked},
+            token__in={one.token for one in asked},
+            removed_at__isnull=True,
+        )
+    }
+    missing = {one.customer_id for one in asked} - {customer for customer, _token in cards}
+    if missing:
+        known = set(SandboxCustomer.objects.filter(id__in=missing).values_list("id", flat=True))
+        if missing - known:
+            raise SandboxCustomer.DoesNotExist(f"no customer {sorted(missing - known)[0]}")
+    now = timezone.now()
+    made: list[SandboxCharge] = []
+    mine: set[str] = set()
+    for one in asked:
+        if one.idempotency_key in charges:
+            continue
+        card = cards.get((one.customer_id, one.token))
+        status, decline_code, hard = _charge_decision(card=card, now=now)
+        charge = SandboxCharge(
+            id=new_id("ch"),
+            idempotency_key=one.idempotency_key,
+            customer_id=one.customer_id,
+            card=card,
+            amount=one.amount,
+            currency=one.currency.upper(),
+            description=one.description[:200],
+            status=status,
+            decline_code=decline_code,
+            hard_decline=hard,
+        )
+        charges[one.idempotency_key] = charge
+        mine.add(one.idempotency_key)
+        made.append(charge)
+    SandboxCharge.objects.bulk_create(made)
+    # Their events in the same transaction (one commit for all).
+    events_record(
+        [
+            (_CHARGE_EVENTS[ChargeStatus(charge.status)], charge_data(charge))
+            for charge in made
+            if charge.status != ChargeStatus.REQUIRES_ACTION
+        ]
+    )
+    answers: list[SandboxCharge | IdempotencyKeyReused] = []
+    for one in asked:
+        charge = charges[one.idempotency_key]
+        if one.idempotency_key not in mine and (
+            (charge.customer_id, charge.amount, charge.currency)
+            != (one.customer_id, one.amount, one.currency.upper())
+            or (charge.card_id is not None and charge.card_id != one.token)
+        ):
+            answers.append(IdempotencyKeyReused(one.idempotency_key))
+        else:
+            answers.append(charge)
+    return answers
+
+
 def charge_get_by_key(*, idempotency_key: str) -> SandboxCharge | None:
     return SandboxCharge.objects.filter(idempotency_key=idempotency_key).first()
 
@@ -315,12 +422,14 @@ def charge_authenticate(*, charge_id: str, approve: bool) -> SandboxCharge | Non
     return charge
 
 
+_CHARGE_EVENTS = {
+    ChargeStatus.SUCCEEDED: "charge.succeeded",
+    ChargeStatus.DECLINED: "charge.failed",
+}
+
+
 def _charge_event(charge: SandboxCharge) -> None:
-    event_type = {
-        ChargeStatus.SUCCEEDED: "charge.succeeded",
-        ChargeStatus.DECLINED: "charge.failed",
-    }[ChargeStatus(charge.status)]
-    event_record(type=event_type, data=charge_data(charge))
+    event_record(type=_CHARGE_EVENTS[ChargeStatus(charge.status)], data=charge_data(charge))
 
 
 def charge_data(charge: SandboxCharge) -> dict[str, object]:
@@ -389,6 +498,24 @@ def event_record(*, type: str, data: dict[str, object]) -> SandboxEvent:
     if config_get().webhooks_enabled:
         transaction.on_commit(lambda: _enqueue_delivery(event.id))
     return event
+
+
+def events_record(events: list[tuple[str, dict[str, object]]]) -> list[SandboxEvent]:
+    """`event_record` for several events (type, data): one INSERT."""
+    if not events:
+        return []
+    made = SandboxEvent.objects.bulk_create(
+        SandboxEvent(id=new_id("evt"), type=type, data=data) for type, data in events
+    )
+    if config_get().webhooks_enabled:
+        ids = [event.id for event in made]
+
+        def enqueue() -> None:
+            for event_id in ids:
+                _enqueue_delivery(event_id)
+
+        transaction.on_commit(enqueue)
+    return made
 
 
 def _enqueue_delivery(event_id: str, run_after: datetime | None = None) -> None:

@@ -14,6 +14,7 @@ and `charge_lookup` tells what became of a key whose answer was lost
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -49,6 +50,18 @@ class ChargeResult:
     hard_decline: bool = False
     # For REQUIRES_ACTION: where to send the cardholder.
     action_url: str = ""
+
+
+@dataclass(frozen=True)
+class ChargeRequest:
+    """One charge of `Gateway.charges`: what `Gateway.charge` takes."""
+
+    customer_id: str
+    token: str
+    amount: int
+    currency: str
+    idempotency_key: str
+    description: str
 
 
 @dataclass(frozen=True)
@@ -92,6 +105,11 @@ class Gateway(Protocol):
         description: str,
     ) -> ChargeResult:
         """Charge once per idempotency key; raises GatewayError when the answer is lost."""
+        ...
+
+    def charges(self, requests: Sequence[ChargeRequest]) -> list[ChargeResult | GatewayError]:
+        """Several charges sent at once (a real gateway: concurrent requests), each charged
+        once per its key; the answers in the same order, a GatewayError where one was lost."""
         ...
 
     def charge_lookup(self, *, idempotency_key: str) -> ChargeResult | None:

@@ -13,13 +13,14 @@ from __future__ import annotations
 import json
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from django.urls import reverse
 
 from plugline.billing.gateways.base import (
     Card,
+    ChargeRequest,
     ChargeResult,
     GatewayError,
     Outcome,
@@ -126,6 +127,51 @@ class SandboxGateway:
                 raise GatewayError("idempotency key reused with other parameters") from None
 
         return _charge_result(self._call(operation, answer_may_be_lost=True))
+
+    def charges(self, requests: Sequence[ChargeRequest]) -> list[ChargeResult | GatewayError]:
+        """Sent at once: the latency is waited once, as for concurrent requests; each
+        request may fail or lose its answer on its own, as `charge` does."""
+        config = psp.config_get()
+        if config.latency_ms:
+            time.sleep(config.latency_ms / 1000)
+        sent = [
+            request
+            for request in requests
+            if not (config.failure_rate and random.random() < config.failure_rate)  # noqa: S311
+        ]
+        charged = dict(
+            zip(
+                (id(request) for request in sent),
+                psp.charges_create(
+                    [
+                        psp.ChargeAsked(
+                            customer_id=request.customer_id,
+                            token=request.token,
+                            amount=request.amount,
+                            currency=request.currency,
+                            idempotency_key=request.idempotency_key,
+                            description=request.description,
+                        )
+                        for request in sent
+                    ]
+                )
+                if sent
+                else [],
+                strict=True,
+            )
+        )
+        answers: list[ChargeResult | GatewayError] = []
+        for request in requests:
+            charge = charged.get(id(request))
+            if charge is None:
+                answers.append(GatewayError("the sandbox could not be reached"))
+            elif isinstance(charge, psp.IdempotencyKeyReused):
+                answers.append(GatewayError("idempotency key reused with other parameters"))
+            elif config.timeout_rate and random.random() < config.timeout_rate:  # noqa: S311
+                answers.append(GatewayError("the sandbox's answer was lost (timeout)"))
+            else:
+                answers.append(_charge_result(charge))
+        return answers
 
     def charge_lookup(self, *, idempotency_key: str) -> ChargeResult | None:
         charge = self._call(lambda: psp.charge_get_by_key(idempotency_key=idempotency_key))

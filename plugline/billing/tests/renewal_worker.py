@@ -1,11 +1,13 @@
 """One renewal run in a process of its own, for the PostgreSQL AutoRenew tests.
 
-`python -m plugline.billing.tests.renewal_worker NAME SYNC_DIR THREADS`, with
+`python -m plugline.billing.tests.renewal_worker NAME SYNC_DIR THREADS [AT_ONCE]`, with
 DATABASE_URL naming the test database: says it is ready (a file in SYNC_DIR),
 waits for the test's go (another file), runs the renewal run with THREADS
-threads and prints its outcomes as one JSON line. With
+threads (AT_ONCE charges sent to the gateway together, 1 if not given) and
+prints its outcomes as one JSON line. With
 PLUGLINE_TEST_KILL_AFTER_CHARGE=1 the process kills itself (SIGKILL) right
-after the gateway answers its first charge, before anything is recorded.
+after the gateway answers its first charge (or its first charges sent together),
+before anything is recorded.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import time
 from pathlib import Path
 
 
-def main(name: str, sync_dir: str, threads: str) -> None:
+def main(name: str, sync_dir: str, threads: str, at_once: str = "1") -> None:
     import django
 
     django.setup()
@@ -30,9 +32,11 @@ def main(name: str, sync_dir: str, threads: str) -> None:
         if time.monotonic() > deadline:
             raise SystemExit("no go from the test")
         time.sleep(0.0005)
-    result = renewal_run(threads=int(threads), batch=3, worker_id=f"test-{name}")
+    result = renewal_run(
+        threads=int(threads), batch=3, worker_id=f"test-{name}", charges_at_once=int(at_once)
+    )
     print(json.dumps(dict(result.outcomes)), flush=True)
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:4])
+    main(*sys.argv[1:5])

@@ -55,3 +55,21 @@ def test_it_renews_a_batch_at_a_constant_small_number_of_statements_per_renewal(
         assert sum(f'FROM "{table}"' in sql for sql in many) == 1, table
     # Each renewal more costs the same few statements.
     assert len(many) - len(few) <= 8 * STATEMENTS_PER_RENEWAL
+
+
+@pytest.mark.django_db
+def test_it_renews_a_batch_sent_to_the_gateway_together_in_the_same_statements_whatever_its_size(
+    gateway: object,
+) -> None:
+    def counted(count: int, start: int) -> list[str]:
+        due(count, start)
+        with CaptureQueriesContext(connection) as queries:
+            outcomes = renewal_run(batch=20, charges_at_once=20).outcomes
+        assert outcomes == {"succeeded": count}
+        return [query["sql"] for query in queries.captured_queries]
+
+    few = counted(4, 0)
+    many = counted(12, 100)
+    assert SandboxCharge.objects.filter(status="succeeded").count() == 16
+    # Payments, items, claims, charges, periods, receipts: each a statement for the batch.
+    assert len(many) == len(few)

@@ -335,3 +335,33 @@ def test_a_renewal_that_fails_unexpectedly_holds_back_none_of_its_batch(
     assert not charged(broken)
     assert SubscriptionPeriod.objects.filter(subscription=renewed).count() == 1
     assert not SubscriptionPeriod.objects.filter(subscription=broken).exists()
+
+
+def test_charges_sent_to_the_gateway_together_end_each_as_their_card_does(
+    alice: Subscriber, bob: Subscriber, gateway: list[str], clock
+) -> None:
+    from conftest import make_subscriber
+
+    carol = make_subscriber("carol@example.com", numbers=("+12125550199",))
+    paid = autorenewing(alice, days_left=2)
+    poor = autorenewing(bob, days_left=2, card=CARD_INSUFFICIENT_FUNDS)
+    refused = autorenewing(carol, days_left=2, card=CARD_DECLINED_WHEN_CHARGED)
+    outcomes = renewal_run(batch=10, charges_at_once=10).outcomes
+    assert outcomes == {AttemptStatus.SUCCEEDED: 1, AttemptStatus.RETRY: 1, AttemptStatus.FAILED: 1}
+    assert [charge.status for charge in charged(paid)] == ["succeeded"]
+    assert [charge.decline_code for charge in charged(poor)] == ["insufficient_funds"]
+    assert [charge.decline_code for charge in charged(refused)] == ["card_declined"]
+    assert SubscriptionPeriod.objects.filter(subscription=paid).count() == 1
+    assert not SubscriptionPeriod.objects.exclude(subscription=paid).exists()
+    assert Payment.objects.get(status=PaymentStatus.SUCCEEDED).invoice_number is not None
+    assert any("AutoRenew renewed" in subject for subject in subjects(alice.email))
+    assert len(subjects(bob.email)) == 1 and len(subjects(carol.email)) == 1
+    # Bob's card is tried again a day later, on its own key.
+    clock.shift(timedelta(days=1, minutes=1))
+    card_on_file(bob.user, CARD_SUCCEEDS)
+    card_make_default(
+        user=bob.user, payment_method=PaymentMethod.objects.get(user=bob.user, last4="4242")
+    )
+    assert renewal_run(batch=10, charges_at_once=10).outcomes == {AttemptStatus.SUCCEEDED: 1}
+    assert [charge.status for charge in charged(poor)] == ["declined", "succeeded"]
+    assert renewal_run(batch=10, charges_at_once=10).processed == 0

@@ -61,12 +61,15 @@ def due_subscriptions(count: int) -> list[Subscription]:
     return subscriptions
 
 
-def start_worker(name: str, sync: Path, *, threads: int, kill: bool = False) -> Worker:
+def start_worker(
+    name: str, sync: Path, *, threads: int, kill: bool = False, at_once: int = 1
+) -> Worker:
     return worker_start(
         "plugline.billing.tests.renewal_worker",
         name,
         sync,
         threads,
+        at_once,
         env={KILL_AFTER_CHARGE_ENV: "1"} if kill else {},
     )
 
@@ -129,4 +132,67 @@ def test_a_worker_killed_mid_run_leaves_nothing_half_done(tmp_path: Path) -> Non
         assert renewal_run().processed == 0
     assert SandboxCharge.objects.count() == 3
     assert set(RenewalAttempt.objects.values_list("status", flat=True)) == {"succeeded"}
+    assert_each_charged_and_extended_once(subscriptions)
+
+
+def test_two_workers_sending_charges_together_charge_and_extend_each_subscription_once(
+    tmp_path: Path,
+) -> None:
+    subscriptions = due_subscriptions(24)
+    psp.config_set(latency_ms=150, webhooks_enabled=False)
+    workers = [start_worker(str(n), tmp_path, threads=3, at_once=3) for n in range(2)]
+    results = run_workers(tmp_path, workers)
+    for returncode, _out, err in results:
+        assert returncode == 0, err
+    outcomes = [json.loads(out.splitlines()[-1]) for _code, out, _err in results]
+    assert sum(outcome.get("succeeded", 0) for outcome in outcomes) == 24
+    assert SandboxCharge.objects.count() == 24
+    assert_each_charged_and_extended_once(subscriptions)
+    numbers = sorted(
+        number for number in Payment.objects.values_list("invoice_number", flat=True) if number
+    )
+    assert numbers == list(range(numbers[0], numbers[0] + 24))
+
+
+def test_a_worker_killed_after_charges_sent_together_leaves_them_to_the_settle_job(
+    tmp_path: Path,
+) -> None:
+    subscriptions = due_subscriptions(3)
+    [(code, _out, _err)] = run_workers(
+        tmp_path, [start_worker("0", tmp_path, threads=1, kill=True, at_once=3)]
+    )
+    assert code == -signal.SIGKILL
+    # The gateway charged the three sent together; nothing was recorded for them yet.
+    assert list(SandboxCharge.objects.values_list("status", flat=True)) == ["succeeded"] * 3
+    assert not SubscriptionPeriod.objects.exists()
+    assert set(Payment.objects.values_list("status", flat=True)) == {PaymentStatus.PENDING}
+    assert renewal_run().processed == 0
+    with time_machine.travel(timezone.now() + timedelta(minutes=6), tick=False):
+        assert renewal_run(charges_at_once=3).outcomes == {AttemptStatus.WAITING: 3}
+        assert payments_settle_unknown() == 3
+    with time_machine.travel(timezone.now() + timedelta(minutes=20), tick=False):
+        assert renewal_run(charges_at_once=3).outcomes == {AttemptStatus.SUCCEEDED: 3}
+    assert SandboxCharge.objects.count() == 3
+    assert_each_charged_and_extended_once(subscriptions)
+
+
+def test_the_periodic_job_sends_the_charges_of_its_batches_together(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from plugline.billing.gateways.sandbox import SandboxGateway
+    from plugline.billing.renewals import autorenew_run_job
+
+    subscriptions = due_subscriptions(5)
+    psp.config_set(latency_ms=0, webhooks_enabled=False)
+    sent: list[int] = []
+    real_charges = SandboxGateway.charges
+
+    def charges(self: SandboxGateway, requests: list[object]) -> object:
+        sent.append(len(requests))
+        return real_charges(self, requests)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(SandboxGateway, "charges", charges)
+    assert autorenew_run_job() == 5
+    # Each round trip to the gateway carried several charges, not one each.
+    assert sum(sent) == 5 and len(sent) < 5
     assert_each_charged_and_extended_once(subscriptions)

@@ -12,7 +12,7 @@ from django.db import connection
 from django.test import Client
 
 from plugline.billing.gateways import gateway_get
-from plugline.billing.gateways.base import GatewayError, Outcome
+from plugline.billing.gateways.base import ChargeRequest, GatewayError, Outcome
 from plugline.billing.gateways.sandbox import SandboxGateway
 from plugline.core.tests.racing import needs_postgres
 from plugline.sandbox_gateway.models import SandboxCharge, SandboxRefund
@@ -207,6 +207,69 @@ def test_it_adds_the_configured_latency(gateway):
     started = time.monotonic()
     gateway.charge_lookup(idempotency_key="nothing")
     assert time.monotonic() - started >= 0.15
+
+
+def asked(customer_id: str, token: str, key: str, amount: int = 2999) -> ChargeRequest:
+    return ChargeRequest(
+        customer_id=customer_id,
+        token=token,
+        amount=amount,
+        currency="USD",
+        idempotency_key=key,
+        description="Plugline yearly plan",
+    )
+
+
+def test_it_charges_several_sent_at_once_each_by_its_key_waiting_the_latency_once(gateway):
+    import time
+
+    cus = customer(gateway)
+    good = card_saved(gateway, cus, "4242424242424242")
+    poor = card_saved(gateway, cus, "4000000000009995")
+    config_set(latency_ms=150)
+    started = time.monotonic()
+    answers = gateway.charges([asked(cus, good.token, f"pay-{n}") for n in range(6)])
+    assert 0.15 <= time.monotonic() - started < 0.6
+    assert [answer.outcome for answer in answers] == [Outcome.SUCCEEDED] * 6
+    assert SandboxCharge.objects.count() == 6
+    # Sent again with one more (and a declined one): those charged before are the same.
+    config_set(latency_ms=0)
+    again = gateway.charges(
+        [asked(cus, good.token, f"pay-{n}") for n in range(7)] + [asked(cus, poor.token, "pay-x")]
+    )
+    assert [answer.charge_id for answer in again[:6]] == [answer.charge_id for answer in answers]
+    assert again[6].outcome == Outcome.SUCCEEDED
+    assert (again[7].outcome, again[7].decline_code) == (Outcome.DECLINED, "insufficient_funds")
+    assert SandboxCharge.objects.count() == 8
+    assert charge(gateway, cus, good.token, key="pay-3").charge_id == answers[3].charge_id
+
+
+def test_it_refuses_in_a_batch_only_the_key_reused_for_another_amount(gateway):
+    cus = customer(gateway)
+    card = card_saved(gateway, cus, "4242424242424242")
+    charge(gateway, cus, card.token)
+    reused, new = gateway.charges(
+        [asked(cus, card.token, "pay-1", amount=1), asked(cus, card.token, "pay-2")]
+    )
+    assert isinstance(reused, GatewayError)
+    assert not isinstance(new, GatewayError) and new.outcome == Outcome.SUCCEEDED
+    assert sorted(SandboxCharge.objects.values_list("amount", flat=True)) == [2999, 2999]
+
+
+def test_it_charges_none_of_a_batch_when_the_sandbox_cannot_be_reached(gateway):
+    cus = customer(gateway)
+    card = card_saved(gateway, cus, "4242424242424242")
+    config_set(failure_rate=1.0)
+    answers = gateway.charges([asked(cus, card.token, f"pay-{n}") for n in range(3)])
+    assert all(isinstance(answer, GatewayError) for answer in answers)
+    assert not SandboxCharge.objects.exists()
+    config_set(failure_rate=0.0, timeout_rate=1.0)
+    lost = gateway.charges([asked(cus, card.token, f"pay-{n}") for n in range(3)])
+    assert all(isinstance(answer, GatewayError) for answer in lost)
+    # Charged though their answers were lost: a lookup finds each.
+    found = gateway.charge_lookup(idempotency_key="pay-2")
+    assert found is not None and found.outcome == Outcome.SUCCEEDED
+    assert SandboxCharge.objects.count() == 3
 
 
 def test_it_refunds_part_then_the_rest_and_never_more(gateway):

@@ -17,7 +17,9 @@ from plugline.notifications.models import OutboxMessage, OutboxStatus
 from plugline.notifications.services import (
     SWEEP_GRACE,
     Attachment,
+    EmailToSend,
     email_send,
+    emails_send,
     outbox_claim,
     outbox_deliver,
     outbox_sweep,
@@ -151,6 +153,42 @@ def test_it_sets_a_text_only_email_in_the_standard_layout(alice: Subscriber, set
     assert "New voicemail from Ben &amp; Jerry&#x27;s &lt;+12125550100&gt;." in html
     assert 'href="https://plugline.example/voicemail/3/?play=1&amp;from=email"' in html
     assert "Vous recevez ce courriel en raison de votre compte Plugline." in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_queues_messages_written_together_as_one_task_and_delivers_each_once(
+    alice: Subscriber, bob: Subscriber, smtp_server: SMTPServer
+):
+    emails = [
+        EmailToSend(
+            template="account/email/password_reset_key",
+            to=subscriber.email,
+            context={
+                "user": subscriber.user,
+                "password_reset_url": RESET_URL,
+                "reset_link_hours": 1,
+            },
+            language=language,
+            user=subscriber.user,
+        )
+        for subscriber, language in ((alice, "en"), (bob, "fr"), (alice, "da"))
+    ]
+    with transaction.atomic():
+        written = emails_send(emails)
+    # A batch of receipts costs the queue one row, not one per message.
+    assert DBTaskResult.objects.count() == 1
+    assert queued_deliveries() == sorted(message.pk for message in written)
+
+    run_worker()
+
+    assert sorted(message["To"] for message in smtp_server.messages) == [
+        "alice@example.com",
+        "alice@example.com",
+        "bob@example.com",
+    ]
+    assert set(OutboxMessage.objects.values_list("status", flat=True)) == {OutboxStatus.SENT}
+    run_worker()
+    assert len(smtp_server.messages) == 3
 
 
 @pytest.mark.django_db(transaction=True)

@@ -19,7 +19,8 @@ def run_worker() -> None:
 
 def queued_deliveries() -> list[int]:
     """Message ids of the delivery tasks waiting in the queue (due or not)."""
-    return sorted(
-        task.args_kwargs["kwargs"]["message_id"]
-        for task in DBTaskResult.objects.filter(status=TaskResultStatus.READY)
-    )
+    ids: list[int] = []
+    for task in DBTaskResult.objects.filter(status=TaskResultStatus.READY):
+        kwargs = task.args_kwargs["kwargs"]
+        ids += kwargs["message_ids"] if "message_ids" in kwargs else [kwargs["message_id"]]
+    return sorted(ids)

@@ -20,10 +20,20 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--threads", type=int, default=16, help="gateway calls at once")
         parser.add_argument("--batch", type=int, default=20, help="attempts claimed at a time")
+        parser.add_argument(
+            "--charges-at-once",
+            type=int,
+            default=20,
+            help="charges of a batch sent to the gateway together",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.monotonic()
-        result = renewal_run(threads=options["threads"], batch=options["batch"])
+        result = renewal_run(
+            threads=options["threads"],
+            batch=options["batch"],
+            charges_at_once=options["charges_at_once"],
+        )
         seconds = time.monotonic() - started
         outcomes = ", ".join(f"{name} {count}" for name, count in sorted(result.outcomes.items()))
         self.stdout.write(
