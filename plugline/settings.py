@@ -105,7 +105,8 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's, the user read through the cache of the account's pages.
+    "plugline.accounts.middleware.AuthenticationMiddleware",
     "plugline.core.headers.PrivatePagesMiddleware",
     "plugline.accounts.middleware.UserLanguageMiddleware",
     "plugline.accounts.middleware.UserTimezoneMiddleware",

@@ -20,6 +20,11 @@ MAX_SECONDS. What is different on each request is never cached: the CSRF
 token is rendered as a random stand-in replaced on each answer, and a
 request with messages to show (or a query string, which the language form
 repeats) is rendered without the cache.
+
+The signed-in user is kept the same way, with the account's generation
+(`account_user`, read by plugline.accounts.middleware.AuthenticationMiddleware):
+a save of the user (a new password, deactivation) makes a new generation, so
+the session's check against the password hash is made with the user as saved.
 """
 
 from __future__ import annotations
@@ -33,6 +38,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache, partial
 
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.messages import get_messages
 from django.core.cache import caches
 from django.core.cache.backends.base import BaseCache
@@ -47,7 +54,19 @@ from django.utils import timezone, translation
 # generation could not be written (the cache unreachable just after the
 # commit) shows within this.
 MAX_SECONDS = 10 * 60
-CATALOGUE_KEY = "account-pages:generation:catalogue"
+
+
+@lru_cache(maxsize=1)
+def _prefix() -> str:
+    """Keys of this database's accounts: another database sharing the Redis (a staging
+    copy with the same ids) never reads them."""
+    database = settings.DATABASES["default"]
+    where = f"{database.get('HOST', '')}:{database.get('PORT', '')}/{database['NAME']}"
+    return f"account-pages:{hashlib.sha256(where.encode()).hexdigest()[:12]}"
+
+
+def _catalogue_key() -> str:
+    return f"{_prefix()}:generation:catalogue"
 
 
 def _cache() -> BaseCache:
@@ -56,7 +75,7 @@ def _cache() -> BaseCache:
 
 
 def _account_key(user_id: int) -> str:
-    return f"account-pages:generation:{user_id}"
+    return f"{_prefix()}:generation:{user_id}"
 
 
 def _new_generations(keys: list[str]) -> None:
@@ -80,7 +99,7 @@ def account_pages_changed(*, user_ids: Iterable[int | None]) -> None:
 
 def catalogue_changed() -> None:
     """Plans or prices changed: no account's cached page is served again."""
-    _change([CATALOGUE_KEY])
+    _change([_catalogue_key()])
 
 
 @dataclass(frozen=True)
@@ -131,7 +150,7 @@ def account_page_cached(
     now = timezone.now()
     key = ":".join(
         [
-            "account-pages",
+            _prefix(),
             page,
             str(user_id),
             translation.get_language() or "",
@@ -141,8 +160,8 @@ def account_page_cached(
         ]
     )
     account_key = _account_key(user_id)
-    found = _cache().get_many([key, account_key, CATALOGUE_KEY])
-    generations = (_generation(account_key, found), _generation(CATALOGUE_KEY, found))
+    found = _cache().get_many([key, account_key, _catalogue_key()])
+    generations = (_generation(account_key, found), _generation(_catalogue_key(), found))
     kept = found.get(key)
     if (
         isinstance(kept, tuple)
@@ -175,3 +194,29 @@ def _next_midnight(now: dt.datetime) -> dt.datetime:
     zone = timezone.get_current_timezone()
     tomorrow = timezone.localdate(now) + dt.timedelta(days=1)
     return dt.datetime.combine(tomorrow, dt.time(), tzinfo=zone)
+
+
+def account_user(
+    user_id: int, load: Callable[[], AbstractBaseUser | None]
+) -> AbstractBaseUser | None:
+    """The account's user as `load` reads it from the database, kept with the account's
+    generation: any save of the user (a new password, deactivation, a new name) makes
+    a new generation, and the user is read again on the next request."""
+    user_key = f"{_prefix()}:user:{user_id}"
+    account_key = _account_key(user_id)
+    found = _cache().get_many([user_key, account_key])
+    generation = _generation(account_key, found)
+    kept = found.get(user_key)
+    if (
+        generation is not None
+        and isinstance(kept, tuple)
+        and len(kept) == 2
+        and kept[0] == generation
+        and getattr(kept[1], "pk", None) == user_id
+    ):
+        user: AbstractBaseUser = kept[1]
+        return user
+    loaded = load()
+    if loaded is not None and generation is not None:
+        _cache().set(user_key, (generation, loaded), timeout=MAX_SECONDS)
+    return loaded

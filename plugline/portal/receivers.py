@@ -1,7 +1,8 @@
 """What "My account" shows changes with these models: their saves and deletes end the
 cached pages of the accounts concerned (plugline.core.account_pages).
 
-Writes that bypass the models' signals (`queryset.update()`, bulk statements)
+The user's own saves are in plugline.accounts.signals (the signed-in user is kept in
+the same cache). Writes that bypass the models' signals (`queryset.update()`, bulk statements)
 call `account_pages_changed` themselves, in their services.
 """
 
@@ -12,16 +13,9 @@ from typing import Any
 from django.db.models.signals import post_delete, post_init, post_save
 from django.dispatch import receiver
 
-from plugline.accounts.models import User
 from plugline.billing.models import Payment, PaymentMethod, Plan, PlanPrice, Subscription
 from plugline.core.account_pages import account_pages_changed, catalogue_changed
 from plugline.devices.models import Device
-
-
-@receiver(post_save, sender=User, dispatch_uid="account_pages_user_saved")
-@receiver(post_delete, sender=User, dispatch_uid="account_pages_user_deleted")
-def _user_changed(sender: type[User], instance: User, **kwargs: Any) -> None:
-    account_pages_changed(user_ids=[instance.pk])
 
 
 @receiver(post_init, sender=Device, dispatch_uid="account_pages_device_loaded")
