@@ -83,10 +83,12 @@ def _fresh_cache(request: pytest.FixtureRequest) -> None:
         "live_server",
     } & set(request.fixturenames):
         return
-    from django.core.cache import cache
+    from django.core.cache import caches
 
     request.getfixturevalue("_django_db_helper")
-    cache.clear()
+    # Rate limits, and the pages kept rendered (whose accounts' ids a new test may reuse).
+    for alias in ("default", "pages"):
+        caches[alias].clear()
 
 
 @pytest.fixture(autouse=True)

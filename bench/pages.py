@@ -250,11 +250,21 @@ def sign_in(server: Server) -> str:
     )
     answer = connection.getresponse()
     answer.read()
-    connection.close()
     cookies.update(cookies_of(answer))
     if answer.status != 302 or "sessionid" not in cookies:
         raise SystemExit(f"signing in answered {answer.status}, not a redirect with a session")
-    return "; ".join(f"{k}={v}" for k, v in cookies.items())
+    # Then the page it redirects to, as a browser would: it shows "signed in" once and
+    # deletes the message's cookie (sent again, it would be shown on every request).
+    connection.request(
+        "GET",
+        answer.headers["Location"],
+        headers={**HEADERS, "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())},
+    )
+    landing = connection.getresponse()
+    landing.read()
+    connection.close()
+    cookies.update(cookies_of(landing))
+    return "; ".join(f"{k}={v}" for k, v in cookies.items() if v and v != '""')
 
 
 def check(server: Server, target: Target, cookie: str) -> None:

@@ -106,7 +106,8 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's, the user read through the cache of the account's pages.
+    "plugline.accounts.middleware.AuthenticationMiddleware",
     "plugline.core.headers.PrivatePagesMiddleware",
     "plugline.accounts.middleware.UserLanguageMiddleware",
     "plugline.accounts.middleware.UserTimezoneMiddleware",
@@ -189,6 +190,23 @@ else:
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "plugline_cache",
         }
+    }
+
+# The rendered pages of each account ("My account", plugline.core.account_pages) and the
+# generations that end them: in Redis with the rest; without it, in files under VAR_DIR,
+# which the web server, the worker and the scheduler of `make run` all see (a cache in
+# each process's memory would keep a page the worker's renewal changed), and never in
+# the database (a statement more for every write that changes a page).
+if REDIS_URL:
+    CACHES["pages"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "plugline-pages",
+    }
+else:
+    CACHES["pages"] = {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "page_cache"),
     }
 
 # Background tasks: Django's task API, database backend, any number of workers.

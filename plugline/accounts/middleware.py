@@ -4,13 +4,78 @@ a browser that signs in is given the id that tells it apart from others."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import (
+    BACKEND_SESSION_KEY,
+    HASH_SESSION_KEY,
+    SESSION_KEY,
+    get_user_model,
+    load_backend,
+)
+from django.contrib.auth.middleware import (
+    AuthenticationMiddleware as DjangoAuthenticationMiddleware,
+)
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
+from django.utils.crypto import constant_time_compare
+from django.utils.functional import SimpleLazyObject
 
 from plugline.accounts.browsers import browser_id_read, browser_id_set_cookie
+from plugline.core.account_pages import account_user
 from plugline.core.time_zones import is_time_zone, time_zone_get
+
+
+class AuthenticationMiddleware(DjangoAuthenticationMiddleware):
+    """Django's, with the signed-in user read from the cache of the account's pages
+    (plugline.core.account_pages.account_user) rather than the database on each request.
+
+    The session is still checked against the user's password hash as Django does:
+    a changed password signs the other browsers out, and a user saved as inactive
+    is signed out at once (a save makes the user be read again).
+    """
+
+    def process_request(self, request: HttpRequest) -> None:
+        super().process_request(request)
+        request.user = SimpleLazyObject(lambda: _request_user(request))  # type: ignore[assignment]
+
+
+def _request_user(request: HttpRequest) -> Any:
+    if not hasattr(request, "_cached_user"):
+        request._cached_user = _session_user(request)  # type: ignore[attr-defined]
+    return request._cached_user  # type: ignore[attr-defined]
+
+
+def _session_user(request: HttpRequest) -> Any:
+    """django.contrib.auth.get_user, with the user read through account_user."""
+    session = request.session
+    try:
+        user_id = get_user_model()._meta.pk.to_python(session[SESSION_KEY])
+        backend_path = session[BACKEND_SESSION_KEY]
+    except KeyError:
+        return AnonymousUser()
+    if backend_path not in settings.AUTHENTICATION_BACKENDS:
+        return AnonymousUser()
+    backend = load_backend(backend_path)
+    user = account_user(user_id, lambda: backend.get_user(user_id))
+    if user is None:
+        return AnonymousUser()
+    session_hash = session.get(HASH_SESSION_KEY)
+    session_auth_hash = user.get_session_auth_hash()
+    if session_hash and constant_time_compare(session_hash, session_auth_hash):
+        return user
+    # Signed with a previous SECRET_KEY (SECRET_KEY_FALLBACKS): kept, with the current one.
+    if session_hash and any(
+        constant_time_compare(session_hash, fallback)
+        for fallback in user.get_session_auth_fallback_hash()
+    ):
+        session.cycle_key()
+        session[HASH_SESSION_KEY] = session_auth_hash
+        return user
+    session.flush()
+    return AnonymousUser()
 
 
 class UserLanguageMiddleware:

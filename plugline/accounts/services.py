@@ -21,6 +21,7 @@ from plugline.accounts.closing import account_closing_hooks
 from plugline.accounts.data_export import data_export_build
 from plugline.accounts.models import KnownBrowser, User
 from plugline.accounts.selectors import user_past_emails
+from plugline.core.account_pages import account_pages_changed
 from plugline.core.addresses import ADDRESS_FIELDS, address_normalize
 from plugline.core.http import client_ip, user_agent
 from plugline.core.models import AuditAction
@@ -44,6 +45,7 @@ def user_set_language(*, user: User, language: str, request: HttpRequest | None 
         return
     previous = user.language
     User.objects.filter(pk=user.pk).update(language=language)
+    account_pages_changed(user_ids=[user.pk])  # update() sends no post_save
     user.language = language
     audit_record(
         action=AuditAction.LANGUAGE_CHANGED,

@@ -1,4 +1,5 @@
-"""Audit-log entries for sign-in events, whichever flow caused them."""
+"""Audit-log entries for sign-in events, whichever flow caused them; a saved user is read
+again (and their pages rendered again) on the next request."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from allauth.mfa import signals as mfa_signals
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.http import HttpRequest
 
@@ -23,8 +25,17 @@ from plugline.accounts.services import (
     browser_sign_in_record,
     user_set_language,
 )
+from plugline.core.account_pages import account_pages_changed
 from plugline.core.models import AuditAction
 from plugline.core.services import audit_record
+
+
+@receiver(post_save, sender=User, dispatch_uid="account_pages_user_saved")
+@receiver(post_delete, sender=User, dispatch_uid="account_pages_user_deleted")
+def _user_changed(sender: type[User], instance: User, **kwargs: Any) -> None:
+    # A new password, deactivation, a new name or language: the user kept for the
+    # signed-in requests (accounts.middleware.AuthenticationMiddleware) and the pages.
+    account_pages_changed(user_ids=[instance.pk])
 
 
 @receiver(user_logged_in)

@@ -58,6 +58,7 @@ from plugline.billing.models import (
     Subscription,
     SubscriptionPeriod,
 )
+from plugline.core.account_pages import account_pages_changed
 from plugline.core.bulk import rows_update
 from plugline.core.models import AuditAction
 from plugline.core.services import AuditRecord, audit_record, audit_records
@@ -661,6 +662,8 @@ def _payments_succeeded(payments: list[Payment]) -> None:
     except IntegrityError as taken:
         # Numbers taken at once (SQLite has no advisory lock): all again, from the start.
         raise _InvoiceNumberTaken from taken
+    # bulk_update sends no post_save: the accounts' pages show their latest invoice.
+    account_pages_changed(user_ids=[payment.user_id for payment in payments])
     audit_records(
         AuditRecord(
             action=AuditAction.PAYMENT_SUCCEEDED,

@@ -14,8 +14,11 @@ from django.utils import timezone
 
 from plugline.billing.models import Payment, PaymentMethod, Plan, PlanPrice, Subscription
 from plugline.billing.periods import (
+    CARD_EXPIRES_SOON_DAYS,
+    REACTIVATE_DAYS,
     CardExpiry,
     SubscriptionStatus,
+    card_expires_at,
     card_expiry,
     recently_expired,
     subscription_status,
@@ -37,6 +40,20 @@ class ServiceSummary:
     @property
     def shown_until(self) -> dt.datetime | None:
         return self.ends_at or self.trial_ends_at
+
+    @property
+    def changes_at(self) -> list[dt.datetime]:
+        """The moments its status may change by time alone: the trial's end, the service's
+        end, the end of its grace and of the time it is offered to be reactivated."""
+        moments = [self.trial_ends_at] if self.trial_ends_at else []
+        if self.ends_at:
+            grace_ends_at = self.ends_at + dt.timedelta(days=settings.BILLING_GRACE_DAYS)
+            moments += [
+                self.ends_at,
+                grace_ends_at,
+                self.ends_at + dt.timedelta(days=REACTIVATE_DAYS),
+            ]
+        return moments
 
 
 NO_SERVICE = ServiceSummary(
@@ -184,6 +201,12 @@ class CardOnFile:
     @property
     def expires_soon(self) -> bool:
         return self.expiry is CardExpiry.EXPIRES_SOON
+
+    @property
+    def changes_at(self) -> list[dt.datetime]:
+        """The moments its expiry changes by time alone: "expires soon", then expired."""
+        expires_at = card_expires_at(self.card.exp_month, self.card.exp_year)
+        return [expires_at - dt.timedelta(days=CARD_EXPIRES_SOON_DAYS), expires_at]
 
 
 def cards_for_user(*, user: AbstractBaseUser) -> QuerySet[PaymentMethod]:

@@ -29,6 +29,7 @@ from plugline.billing.models import (
     SubscriptionPeriod,
 )
 from plugline.billing.periods import period_end, renewal_start
+from plugline.core.account_pages import account_pages_changed
 from plugline.core.bulk import rows_update
 from plugline.core.models import AuditAction
 from plugline.core.services import AuditRecord, audit_record, audit_records
@@ -173,6 +174,10 @@ def subscriptions_apply_payment_items(*, items: list[PaymentItem]) -> list[Subsc
     for subscription in changed.values():
         subscription.updated_at = now
     rows_update(list(changed.values()), ["ends_at", "plan", "updated_at"])
+    # A bulk write sends no post_save: the accounts' pages show the new end dates.
+    account_pages_changed(
+        user_ids=[subscription.device.owner_id for subscription in changed.values()]
+    )
     audit_records(
         [
             AuditRecord(
@@ -369,6 +374,7 @@ def card_make_default(
         return False
     # The previous default first: the database allows one default per account.
     PaymentMethod.objects.filter(user_id=user.pk, is_default=True).update(is_default=False)
+    account_pages_changed(user_ids=[user.pk])  # update() sends no post_save
     method.is_default = True
     method.save(update_fields=["is_default"])
     _card_audit(AuditAction.DEFAULT_CARD_CHANGED, method, request)

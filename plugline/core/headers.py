@@ -16,10 +16,14 @@ django-permissions-policy's.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import asdict
 
-from csp.middleware import CSPMiddleware, PolicyParts
+from csp.constants import HEADER, HEADER_REPORT_ONLY
+from csp.middleware import CheckableLazyObject, CSPMiddleware, PolicyParts
+from csp.utils import build_policy
 from django.conf import settings
-from django.http import HttpRequest
+from django.core.signals import setting_changed
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.utils.cache import patch_cache_control
 
@@ -60,12 +64,62 @@ def _forbids_storing(response: HttpResponseBase) -> bool:
     return {"private", "no-store"} <= directives
 
 
+# What a view may set on its response to change its policy (django-csp's decorators).
+_PER_RESPONSE_POLICY = tuple(
+    f"_csp_{part}{suffix}"
+    for part in ("config", "update", "replace", "exempt")
+    for suffix in ("", "_ro")
+)
+
+
 class ContentSecurityPolicyMiddleware(CSPMiddleware):
     """django-csp's middleware; the pages may also reach the device agent on 127.0.0.1.
 
     The activation page asks the agent (plugline-device) on this computer
     for the device's serial and signature (static/devices/detect.js).
+
+    A response whose view changed nothing of the policy and that used no nonce
+    gets the same headers as every other such response: they are built once
+    (until the settings change), not for each response.
     """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        super().__init__(get_response)
+        self._plain_headers: dict[str, str] | None = None
+        setting_changed.connect(self._forget_plain, weak=True)
+
+    def _forget_plain(self, **kwargs: object) -> None:
+        self._plain_headers = None
+
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        if (
+            settings.DEBUG
+            or getattr(request, "_csp_nonce", None) is not None
+            or any(hasattr(response, name) for name in _PER_RESPONSE_POLICY)
+            or any(header in response for header in (HEADER, HEADER_REPORT_ONLY))
+        ):
+            return super().process_response(request, response)
+        if self._plain_headers is None:
+            # Built as django-csp builds them, for a response no view changed.
+            plain = HttpResponse()
+            policies = {
+                HEADER: build_policy(**asdict(self.get_policy_parts(request, plain))),
+                HEADER_REPORT_ONLY: build_policy(
+                    **asdict(self.get_policy_parts(request, plain, report_only=True)),
+                    report_only=True,
+                ),
+            }
+            self._plain_headers = {header: policy for header, policy in policies.items() if policy}
+        for header, policy in self._plain_headers.items():
+            setting = "CONTENT_SECURITY_POLICY" + ("_REPORT_ONLY" if header != HEADER else "")
+            prefixes = (getattr(settings, setting, None) or {}).get("EXCLUDE_URL_PREFIXES") or ()
+            if not request.path_info.startswith(tuple(prefixes)):
+                response[header] = policy
+        # As django-csp does: a nonce asked for after the header is written is an error.
+        request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)  # type: ignore[attr-defined]
+        return response
 
     def get_policy_parts(
         self, request: HttpRequest, response: HttpResponseBase, report_only: bool = False

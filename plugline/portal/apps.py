@@ -6,3 +6,6 @@ class PortalConfig(AppConfig):
     name = "plugline.portal"
     label = "portal"
     verbose_name = _("Portal")
+
+    def ready(self) -> None:
+        from plugline.portal import receivers  # noqa: F401 (connects them)

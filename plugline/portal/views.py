@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -31,6 +32,7 @@ from plugline.billing.selectors import (
     subscriptions_for_devices,
 )
 from plugline.billing.trials import trial_cancel, trial_summary
+from plugline.core.account_pages import RenderedPage, account_page_cached
 from plugline.devices.models import Device
 from plugline.devices.selectors import device_get_for_user
 from plugline.devices.services import device_e911_update, device_release, device_rename
@@ -95,24 +97,45 @@ class DashboardDevice:
         return bool(self.device.e911_street_address)
 
 
+HOME_TEMPLATES = (
+    "portal/home.html",
+    "core/base.html",
+    "portal/_telephony_status.html",
+)
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """ "My account": each device's state and what to do next, the card, the last invoice."""
+    """ "My account": each device's state and what to do next, the card, the last invoice.
+
+    Kept rendered for each account (plugline.core.account_pages) until something it
+    shows changes.
+    """
     user = _user(request)
-    today = timezone.localdate()
-    rows = [
-        DashboardDevice(device, renewal, today)
-        for device, renewal in device_renewals_for_user(user=user)
-    ]
-    return render(
-        request,
-        "portal/home.html",
-        {
-            "devices": rows,
-            "card": card_on_file_for_user(user=user),
-            "autorenew_on": any(row.service.autorenew for row in rows),
-            "invoice": invoice_latest_for_user(user=user),
-        },
+
+    def render_home(csrf_token: str) -> RenderedPage:
+        today = timezone.localdate()
+        rows = [
+            DashboardDevice(device, renewal, today)
+            for device, renewal in device_renewals_for_user(user=user)
+        ]
+        card = card_on_file_for_user(user=user)
+        html = render_to_string(
+            "portal/home.html",
+            {
+                "devices": rows,
+                "card": card,
+                "autorenew_on": any(row.service.autorenew for row in rows),
+                "invoice": invoice_latest_for_user(user=user),
+                "csrf_token": csrf_token,
+            },
+            request,
+        )
+        changes_at = [moment for row in rows for moment in row.service.changes_at]
+        return RenderedPage(html=html, changes_at=changes_at + (card.changes_at if card else []))
+
+    return account_page_cached(
+        request, user_id=user.pk, page="home", template_names=HOME_TEMPLATES, render=render_home
     )
 
 

@@ -10,6 +10,7 @@ no javascript: link, no inline style). Pages that show a person's data are
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
@@ -368,3 +369,31 @@ def test_it_leaves_a_stricter_header_of_a_view_as_it_is(subscriber: Subscriber):
     response = signed_in(subscriber.user).get(reverse("checkout:checkout"))
     # never_cache's header, which says more than private, no-store.
     assert {"private", "no-store", "no-cache", "must-revalidate"} <= cache_directives(response)
+
+
+def test_it_builds_the_policy_once_for_the_pages_that_change_nothing_of_it(
+    db: None, monkeypatch: pytest.MonkeyPatch
+):
+    import csp.middleware
+
+    from plugline.core import headers
+
+    built: list[bool] = []
+
+    def counted(build: Callable[..., str]) -> Callable[..., str]:
+        def build_policy(*args: object, **kwargs: object) -> str:
+            built.append(True)
+            return build(*args, **kwargs)
+
+        return build_policy
+
+    monkeypatch.setattr(csp.middleware, "build_policy", counted(csp.middleware.build_policy))
+    # Plugline's middleware builds them with django-csp's function too (if it does itself).
+    own = getattr(headers, "build_policy", csp.middleware.build_policy)
+    monkeypatch.setattr(headers, "build_policy", counted(own), raising=False)
+    client = Client()
+    answers = [client.get(path) for path in ("/accounts/login/", "/", "/accounts/login/")]
+    assert [policy(answer)["connect-src"] for answer in answers] == [
+        ["'self'", "http://127.0.0.1:7447"]
+    ] * 3
+    assert len(built) <= 2  # the policy and the report-only one, once
