@@ -662,7 +662,7 @@ def _payments_succeeded(payments: list[Payment]) -> None:
     except IntegrityError as taken:
         # Numbers taken at once (SQLite has no advisory lock): all again, from the start.
         raise _InvoiceNumberTaken from taken
-    # bulk_update sends no post_save: the accounts' pages show their latest invoice.
+    # A bulk write sends no post_save: the accounts' pages show their latest invoice.
     account_pages_changed(user_ids=[payment.user_id for payment in payments])
     audit_records(
         AuditRecord(

@@ -192,7 +192,8 @@ def test_it_asks_kamailio_to_end_the_registrations_only_once_the_suspension_comm
         device_suspend(device=line.boxed.device, reason="Fraud", actor=staff)
         assert kamailio_rpc == []
 
-    assert len(callbacks) == 1
+    assert callbacks
+    # Once: each RPC of ending the line, not twice.
     assert kamailio_rpc == line_end(ALICE_AOR)
 
 
@@ -223,7 +224,13 @@ def test_it_sends_nothing_without_a_kamailio_rpc_url(
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         device_suspend(device=line.boxed.device, reason="Fraud", actor=staff)
 
-    assert callbacks == []
+    # Nothing for Kamailio (the account's pages are still rendered again).
+    assert not [
+        callback
+        for callback in callbacks
+        if getattr(callback, "func", None) is not None
+        and callback.func.__module__ == "plugline.telephony.lines"
+    ]
     assert DBTaskResult.objects.count() == 0
 
 
