@@ -8,6 +8,7 @@ deleted its row has committed, so that a rolled-back deletion never loses the au
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -32,6 +33,15 @@ RETENTION_JOB_NAME = "voicemail.retention_purge"
 RETENTION_JOB_EVERY = timedelta(hours=1)
 # Messages deleted per transaction by the retention job.
 PURGE_BATCH = 500
+# A caller's SIP user that is a number (as sip_user_number gives it); anything else
+# ("anonymous", "Restricted") is a caller who hid their number.
+_CALLER_NUMBER = re.compile(r"\+?[0-9]+")
+
+
+def _caller_number(caller: str) -> str:
+    """The caller's number from its SIP user; "" for a caller who hid it."""
+    number = sip_user_number(caller) if caller else ""
+    return number if _CALLER_NUMBER.fullmatch(number) else ""
 
 
 def _files_delete_on_commit(names: list[str]) -> None:
@@ -51,13 +61,14 @@ def voicemail_message_store(
     *, number: str, caller: str, received_at: datetime, audio: Pcm
 ) -> VoicemailMessage | None:
     """Keep a message left for the line `number` (the SIP user, digits) by `caller` (the SIP
-    user of the caller, "" if hidden); None when no line is open on that number now (the
-    message is dropped). Emails it, audio attached, when its owner chose so."""
+    user of the caller: "" or a name such as "anonymous" when it hid its number, kept as a
+    hidden number); None when no line is open on that number now (the message is dropped).
+    Emails it, audio attached, when its owner chose so."""
     line = mailbox_line_for_number(number)
     if line is None:
         logger.info("voicemail for %s dropped: no live line has that number", number)
         return None
-    caller_number = sip_user_number(caller) if caller else ""
+    caller_number = _caller_number(caller)
     content = wav_bytes(audio)
     message = VoicemailMessage(
         device_id=line.device_id,

@@ -41,7 +41,13 @@ from plugline.telephony.tests.sip_factory import Line, fetch_sip_settings, make_
 from plugline.voicemail.models import VoicemailMessage
 from plugline.voicemail.server import VoicemailServer
 from plugline.voicemail.services import mailbox_email_set, mailbox_greeting_save
-from plugline.voicemail.tests.phone import tone_wav, voicemail_server, wait_for_mailbox, wav_level
+from plugline.voicemail.tests.phone import (
+    dial,
+    tone_wav,
+    voicemail_server,
+    wait_for_mailbox,
+    wav_level,
+)
 
 pytestmark = [needs_postgres, pytest.mark.django_db(transaction=True)]
 
@@ -148,13 +154,22 @@ def alice_calls_bob(phone: Phone) -> float:
 
 
 def message_for(
-    line: Line, *, within: float, kamailio: RunningKamailio, server: VoicemailServer, phone: Phone
+    line: Line,
+    *,
+    within: float,
+    kamailio: RunningKamailio,
+    server: VoicemailServer,
+    phone: Phone | None = None,
 ) -> VoicemailMessage:
     wait_for(
         lambda: VoicemailMessage.objects.filter(device_id=line.boxed.device.pk).exists(),
         what="the voicemail message on Bob's device",
         timeout=within,
-        details=lambda: kamailio.log()[-4000:] + server.output()[-4000:] + phone.output()[-3000:],
+        details=lambda: (
+            kamailio.log()[-4000:]
+            + server.output()[-4000:]
+            + (phone.output()[-3000:] if phone else "")
+        ),
     )
     return VoicemailMessage.objects.get(device_id=line.boxed.device.pk)
 
@@ -249,3 +264,24 @@ def test_a_released_devices_messages_left_through_kamailio_are_gone_with_their_f
     # Its former owner can no longer play it.
     answer = client.get(reverse("portal:device_voicemail_audio", args=[bob.serial, message.pk]))
     assert answer.status_code == 404
+
+
+def test_a_caller_from_outside_plugline_who_hid_their_number_leaves_a_message_from_a_hidden_number(
+    kamailio: RunningKamailio, server: VoicemailServer, bob: Line, media: Path
+) -> None:
+    mailbox_email_set(device_id=bob.boxed.device.pk, on=True)
+
+    # As through the carrier's trunk: another domain, not challenged; the From hides the number.
+    output = dial(
+        f"sip:2125550148@{DOMAIN}",
+        caller="anonymous",
+        caller_domain="anonymous.invalid",
+        outbound=kamailio.address,
+        seconds=CALL_SECONDS + 2,
+    )
+
+    message = message_for(bob, within=WITHIN, kamailio=kamailio, server=server)
+    assert message.caller == "", output
+    page = bobs_page(bob).get(reverse("portal:device", args=[bob.serial])).content.decode()
+    assert '<span class="number">from a hidden number</span>' in page
+    assert OutboxMessage.objects.get().subject == "New voicemail from a hidden number"
