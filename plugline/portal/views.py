@@ -55,7 +55,7 @@ from plugline.telephony.services import (
     call_settings_for_device,
     call_settings_save,
 )
-from plugline.voicemail.selectors import device_voicemail
+from plugline.voicemail.selectors import device_voicemail, voicemail_new_counts
 
 
 def _user(request: HttpRequest) -> User:
@@ -69,11 +69,13 @@ EXPIRY_WARNING_DAYS = 30
 
 @dataclass(frozen=True)
 class DashboardDevice:
-    """A device as "My account" shows it: its service, AutoRenew, its one-click Renew."""
+    """A device as "My account" shows it: its service, AutoRenew, its one-click Renew, its new
+    voicemail messages."""
 
     device: Device
     renewal: DeviceRenewal
     today: dt.date  # in the account's time zone
+    new_voicemail: int = 0
 
     @property
     def service(self) -> ServiceSummary:
@@ -115,9 +117,14 @@ def home(request: HttpRequest) -> HttpResponse:
 
     def render_home(csrf_token: str) -> RenderedPage:
         today = timezone.localdate()
+        renewals = device_renewals_for_user(user=user)
+        # One query for every device's count (none without devices).
+        new_voicemail = voicemail_new_counts(
+            device_ids=[device.pk for device, _renewal in renewals]
+        )
         rows = [
-            DashboardDevice(device, renewal, today)
-            for device, renewal in device_renewals_for_user(user=user)
+            DashboardDevice(device, renewal, today, new_voicemail=new_voicemail[device.pk])
+            for device, renewal in renewals
         ]
         card = card_on_file_for_user(user=user)
         html = render_to_string(

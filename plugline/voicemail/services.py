@@ -8,6 +8,7 @@ deleted its row has committed, so that a rolled-back deletion never loses the au
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -18,8 +19,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from plugline.accounts.models import User
+from plugline.core.account_pages import account_pages_changed
 from plugline.core.phones import format_phone_number
 from plugline.core.time_zones import time_zone_get
+from plugline.devices.models import Device
 from plugline.notifications.services import Attachment, email_send
 from plugline.telephony.callrecords import sip_user_number
 from plugline.voicemail.audio import Pcm, greeting_prepare, wav_bytes
@@ -32,6 +35,15 @@ RETENTION_JOB_NAME = "voicemail.retention_purge"
 RETENTION_JOB_EVERY = timedelta(hours=1)
 # Messages deleted per transaction by the retention job.
 PURGE_BATCH = 500
+# A caller's SIP user that is a number (as sip_user_number gives it); anything else
+# ("anonymous", "Restricted") is a caller who hid their number.
+_CALLER_NUMBER = re.compile(r"\+?[0-9]+")
+
+
+def _caller_number(caller: str) -> str:
+    """The caller's number from its SIP user; "" for a caller who hid it."""
+    number = sip_user_number(caller) if caller else ""
+    return number if _CALLER_NUMBER.fullmatch(number) else ""
 
 
 def _files_delete_on_commit(names: list[str]) -> None:
@@ -46,18 +58,26 @@ def _files_delete_on_commit(names: list[str]) -> None:
         transaction.on_commit(delete)
 
 
+def _pages_changed(device_ids: list[int]) -> None:
+    # "My account" counts each device's new messages (plugline.core.account_pages).
+    account_pages_changed(
+        user_ids=Device.objects.filter(pk__in=device_ids).values_list("owner_id", flat=True)
+    )
+
+
 @transaction.atomic
 def voicemail_message_store(
     *, number: str, caller: str, received_at: datetime, audio: Pcm
 ) -> VoicemailMessage | None:
     """Keep a message left for the line `number` (the SIP user, digits) by `caller` (the SIP
-    user of the caller, "" if hidden); None when no line is open on that number now (the
-    message is dropped). Emails it, audio attached, when its owner chose so."""
+    user of the caller: "" or a name such as "anonymous" when it hid its number, kept as a
+    hidden number); None when no line is open on that number now (the message is dropped).
+    Emails it, audio attached, when its owner chose so."""
     line = mailbox_line_for_number(number)
     if line is None:
         logger.info("voicemail for %s dropped: no live line has that number", number)
         return None
-    caller_number = sip_user_number(caller) if caller else ""
+    caller_number = _caller_number(caller)
     content = wav_bytes(audio)
     message = VoicemailMessage(
         device_id=line.device_id,
@@ -69,6 +89,7 @@ def voicemail_message_store(
         f"{received_at:%Y%m%d-%H%M%S}-{number}.wav", ContentFile(content), save=False
     )
     message.save()
+    account_pages_changed(user_ids=[line.owner_id])
     if Mailbox.objects.filter(device_id=line.device_id, email_new_messages=True).exists():
         _message_email(message=message, owner_id=line.owner_id, content=content)
     return message
@@ -111,6 +132,7 @@ def voicemail_message_mark_heard(*, message: VoicemailMessage) -> None:
     if not message.heard:
         VoicemailMessage.objects.filter(pk=message.pk).update(heard=True)
         message.heard = True
+        _pages_changed([message.device_id])
 
 
 @transaction.atomic
@@ -118,6 +140,7 @@ def voicemail_message_delete(*, message: VoicemailMessage) -> None:
     name = message.audio.name
     VoicemailMessage.objects.filter(pk=message.pk).delete()
     _files_delete_on_commit([name])
+    _pages_changed([message.device_id])
 
 
 def _mailbox(device_id: int) -> Mailbox:
@@ -168,6 +191,7 @@ def voicemail_device_wipe(*, device_id: int) -> int:
     names = list(messages.values_list("audio", flat=True))
     count = len(names)
     messages.delete()
+    _pages_changed([device_id])
     mailbox = Mailbox.objects.filter(device_id=device_id).first()
     if mailbox is not None:
         if mailbox.greeting:
@@ -186,10 +210,11 @@ def voicemail_retention_purge(*, now: datetime | None = None) -> int:
             old = list(
                 VoicemailMessage.objects.select_for_update(skip_locked=True)
                 .filter(received_at__lt=cutoff)
-                .values_list("pk", "audio")[:PURGE_BATCH]
+                .values_list("pk", "audio", "device_id")[:PURGE_BATCH]
             )
             if not old:
                 return purged
-            VoicemailMessage.objects.filter(pk__in=[pk for pk, _name in old]).delete()
-            _files_delete_on_commit([name for _pk, name in old])
+            VoicemailMessage.objects.filter(pk__in=[pk for pk, _name, _device in old]).delete()
+            _files_delete_on_commit([name for _pk, name, _device in old])
+            _pages_changed(sorted({device for _pk, _name, device in old}))
         purged += len(old)

@@ -28,6 +28,7 @@ from plugline.billing.services import subscription_for_device
 from plugline.billing.tests.factories import make_plan
 from plugline.core.account_pages import account_pages_changed
 from plugline.devices.models import Device
+from plugline.voicemail.models import VoicemailMessage
 
 pytestmark = pytest.mark.django_db
 
@@ -349,3 +350,83 @@ def test_it_reads_the_devices_with_their_services_in_one_query(client: Client, d
     reading_services = [q["sql"] for q in queries if '"billing_subscription"' in q["sql"]]
     assert len(reading_devices) == 1
     assert reading_services == reading_devices
+
+
+def voicemail(device: Device, *, new: int, heard: int = 0) -> None:
+    for n in range(new + heard):
+        VoicemailMessage.objects.create(
+            device=device,
+            caller="+14165550148",
+            received_at=NOW - n * dt.timedelta(hours=1),
+            duration_seconds=12,
+            heard=n >= new,
+            audio=f"voicemail/messages/{device.serial}-{n}.wav",
+        )
+
+
+def voicemail_links(page: str) -> list[tuple[str, str]]:
+    """Each device card's new-voicemail link: where it goes, what it says (hidden text too)."""
+    return [
+        (href, re.sub(r"<[^>]+>", "", text))
+        for href, text in re.findall(
+            r'<p class="dashboard-voicemail"><a href="([^"]*)">(.*?)</a></p>', page
+        )
+    ]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_it_shows_each_devices_new_voicemail_count_linking_to_its_messages(
+    client: Client, db: None
+):
+    holder = make_subscriber(
+        "three@example.com", numbers=("+12125550131", "+12125550132", "+12125550133")
+    )
+    kitchen, cottage, office = holder.devices
+    Device.objects.filter(pk=kitchen.pk).update(nickname="Kitchen")
+    voicemail(kitchen, new=2, heard=3)
+    voicemail(cottage, new=1)
+    voicemail(office, new=0, heard=2)
+
+    page = my_account(client, holder)
+
+    assert voicemail_links(page) == [
+        (f"/devices/{kitchen.serial}/#voicemail", "2 new voicemail messages on Kitchen"),
+        (f"/devices/{cottage.serial}/#voicemail", "1 new voicemail message on (212) 555-0132"),
+    ]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_it_says_how_many_new_voicemail_messages_in_french_and_danish(
+    client: Client, bob: Subscriber
+):
+    kitchen, cottage = bob.devices
+    voicemail(kitchen, new=1)
+    voicemail(cottage, new=3)
+
+    shown = [text for _href, text in voicemail_links(my_account(client, bob))]
+    assert shown == [
+        "1 nouveau message vocal sur (310) 555-0100",
+        "3 nouveaux messages vocaux sur (416) 555-0148",
+    ]
+    bob.user.language = "da"
+    bob.user.save()
+    shown = [text for _href, text in voicemail_links(my_account(client, bob))]
+    assert shown == ["1 ny talebesked på (310) 555-0100", "3 nye talebeskeder på (416) 555-0148"]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_it_counts_the_new_voicemail_of_every_device_in_one_query(client: Client, db: None):
+    counts = []
+    for n, numbers in enumerate((1, 6)):
+        holder = make_subscriber(
+            f"vm{n}@example.com", numbers=tuple(f"+1212555{n}{i:03d}" for i in range(numbers))
+        )
+        for device in holder.devices:
+            voicemail(device, new=2, heard=1)
+        client.force_login(holder.user)
+        client.get("/")  # sessions, caches warmed
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get("/").content.decode()
+        assert len(voicemail_links(page)) == numbers
+        counts.append([q["sql"] for q in queries if '"voicemail_voicemailmessage"' in q["sql"]])
+    assert [len(reading) for reading in counts] == [1, 1]

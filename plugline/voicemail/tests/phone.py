@@ -131,6 +131,21 @@ def call(
 ) -> str:
     """`caller` calls `number`'s mailbox on the server and sends a tone for `seconds`,
     then hangs up (baresip ends the call at the end of its file). baresip's output."""
+    return dial(f"sip:{number}@{server.sip_listen}", caller=caller, seconds=seconds)
+
+
+def dial(
+    uri: str,
+    *,
+    caller: str = "12125550199",
+    caller_domain: str = "127.0.0.1",
+    outbound: str = "",
+    seconds: float,
+) -> str:
+    """`caller`@`caller_domain`, unregistered, dials `uri` (through the proxy `outbound`,
+    host:port, if given) and sends a tone for `seconds`, then hangs up (baresip ends the
+    call at the end of its file, if the other side has not hung up before). baresip's
+    output."""
     with tempfile.TemporaryDirectory(prefix="plugline-vm-caller-") as directory:
         folder = Path(directory)
         (folder / "tone.wav").write_bytes(tone_wav(seconds))
@@ -140,7 +155,8 @@ def call(
                 port=port_pair(), rtp=rtp, rtp_high=rtp + 9, tone=folder / "tone.wav"
             )
         )
-        (folder / "accounts").write_text(f"<sip:{caller}@127.0.0.1>;regint=0\n")
+        proxy = f';outbound="sip:{outbound}"' if outbound else ""
+        (folder / "accounts").write_text(f"<sip:{caller}@{caller_domain}>;regint=0{proxy}\n")
         result = subprocess.run(
             [
                 "baresip",
@@ -149,7 +165,7 @@ def call(
                 "-t",
                 str(int(seconds + 6)),
                 "-e",
-                f"/dial sip:{number}@{server.sip_listen}",
+                f"/dial {uri}",
             ],
             stdin=subprocess.DEVNULL,
             capture_output=True,

@@ -190,3 +190,26 @@ def test_callers_hear_the_owners_own_greeting_once_uploaded(line) -> None:
     assert line_of is not None
     assert line_of.greeting not in {path.read_bytes() for path in GREETINGS.glob("*.wav")}
     assert wav_read(line_of.greeting).seconds == pytest.approx(2)
+
+
+def test_my_account_counts_a_new_message_at_once_and_forgets_it_once_heard_or_deleted(
+    line, client: Client
+) -> None:
+    from plugline.voicemail.services import voicemail_message_delete, voicemail_message_mark_heard
+
+    client.force_login(line.boxed.device.owner)
+
+    def my_account() -> str:
+        response = client.get("/")
+        assert response.status_code == 200
+        return response.content.decode()
+
+    assert "new voicemail message" not in my_account()  # now kept rendered
+    first = leave_message(NUMBER)
+    assert "1 new voicemail message" in my_account()
+    voicemail_message_mark_heard(message=first)
+    assert "new voicemail message" not in my_account()
+    second = leave_message(NUMBER)
+    assert "1 new voicemail message" in my_account()
+    voicemail_message_delete(message=second)
+    assert "new voicemail message" not in my_account()

@@ -96,6 +96,20 @@ def test_it_emails_the_message_with_its_audio_when_the_owner_asked(
         assert file.read() == bytes(attachment.content)
 
 
+@pytest.mark.parametrize("caller", ["anonymous", "Restricted"])
+def test_it_keeps_a_message_from_a_caller_who_hid_their_number_as_from_a_hidden_number(
+    server: VoicemailServer, line, caller: str
+) -> None:
+    mailbox_email_set(device_id=line.boxed.device.pk, on=True)
+    wait_for_mailbox(server, NUMBER)
+
+    call(server, number=NUMBER, caller=caller, seconds=4)
+
+    message = wait_for_message(line.boxed.device.pk)
+    assert message.caller == ""
+    assert OutboxMessage.objects.get().subject == "New voicemail from a hidden number"
+
+
 def test_it_leaves_nothing_for_a_number_with_no_open_line(server: VoicemailServer, line) -> None:
     wait_for_mailbox(server, NUMBER)
 
