@@ -282,6 +282,10 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "10/m/user,30/h/user,60/h/ip",
     # "Release this device" checks the password, like closing the account.
     "device_release": "10/h/user,30/h/ip",
+    # "Call from this computer" asks for short-lived SIP credentials when the page opens
+    # and again before they expire (SIP_EPHEMERAL_TTL): a page left open all day stays well
+    # within this, a script cannot mint credentials in bulk.
+    "softphone_credentials": "60/h/user,120/h/ip",
     # Each new card is checked by the gateway: not a way to test stolen cards.
     "card_add": "10/h/user,30/h/ip",
     # Asking the owner of a used device to release it emails them: a few a
