@@ -300,6 +300,10 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "10/m/user,30/h/user,60/h/ip",
     # "Release this device" checks the password, like closing the account.
     "device_release": "10/h/user,30/h/ip",
+    # "Call from this computer" asks for short-lived SIP credentials when the page opens
+    # and again before they expire (SIP_EPHEMERAL_TTL): a page left open all day stays well
+    # within this, a script cannot mint credentials in bulk.
+    "softphone_credentials": "60/h/user,120/h/ip",
     # Each new card is checked by the gateway: not a way to test stolen cards.
     "card_add": "10/h/user,30/h/ip",
     # Asking the owner of a used device to release it emails them: a few a
@@ -405,6 +409,14 @@ KAMAILIO_RPC_URL = env_str("KAMAILIO_RPC_URL")
 # Empty: such calls are answered 503.
 SIP_CARRIER_URI = env_str("SIP_CARRIER_URI")
 SIP_EMERGENCY_URI = env_str("SIP_EMERGENCY_URI")
+# Calling from the browser (README "Calling from the browser"): the softphone's SIP over
+# WebSocket URL (Kamailio's LISTEN_WS, behind nginx's wss:// in production; empty: the
+# softphone is off), the secret Kamailio's auth_ephemeral shares with Plugline
+# (SIP_EPHEMERAL_SECRET, the same value in kamailio.env) and how long the browser's
+# credentials last (seconds).
+SIP_WS_URL = env_str("SIP_WS_URL")
+SIP_EPHEMERAL_SECRET = env_str("SIP_EPHEMERAL_SECRET")
+SIP_EPHEMERAL_TTL = env_int("SIP_EPHEMERAL_TTL", 300, minimum=60)
 # Voicemail (see plugline.voicemail and README "Voicemail"). Kamailio sends the calls a
 # line does not take to VOICEMAIL_ADDR (its define of the same name, README "Forwarding, do
 # not disturb and voicemail"; `make sip` passes it; empty: no voicemail, such calls end as

@@ -62,6 +62,10 @@ class AuditAction(models.TextChoices):
     BLOCKED_CALLERS_CHANGED = "blocked_callers_changed", _("Blocked callers changed")
     NUMBER_CHANGED = "number_changed", _("Phone number changed")
     CALL_SETTINGS_CHANGED = "call_settings_changed", _("Call settings changed")
+    SOFTPHONE_CREDENTIALS_ISSUED = (
+        "softphone_credentials_issued",
+        _("Credentials issued for calling from the browser"),
+    )
 
 
 class AuditEvent(models.Model):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from plugline.portal import number_change, views, voicemail
+from plugline.portal import number_change, softphone, views, voicemail
 
 app_name = "portal"
 urlpatterns = [
@@ -50,6 +50,12 @@ urlpatterns = [
         name="device_number_payment",
     ),
     path("devices/<str:serial>/release/", views.device_release_confirm, name="device_release"),
+    path("devices/<str:serial>/softphone/", softphone.device_softphone, name="device_softphone"),
+    path(
+        "devices/<str:serial>/softphone/credentials/",
+        softphone.device_softphone_credentials,
+        name="device_softphone_credentials",
+    ),
     path(
         "devices/<str:serial>/voicemail/<int:message_id>/audio/",
         voicemail.device_voicemail_audio,

@@ -55,6 +55,7 @@ from plugline.telephony.services import (
     call_settings_for_device,
     call_settings_save,
 )
+from plugline.telephony.softphone import softphone_enabled
 from plugline.voicemail.selectors import device_voicemail, voicemail_new_counts
 
 
@@ -184,6 +185,7 @@ def _device_page(
         "voicemail_email_form": VoicemailEmailForm(
             initial={"email_new_messages": voicemail.email_new_messages}
         ),
+        "softphone_enabled": softphone_enabled(),
     }
     return render(request, "portal/device.html", context, status=status)
 

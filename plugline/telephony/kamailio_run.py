@@ -53,9 +53,11 @@ def defines(
     emergency_uri: str = "",
     voicemail_addr: str = "",
     children: int = 2,
+    softphone: Softphone | None = None,
 ) -> list[str]:
     """kamailio -A arguments that point the configuration at these ports and this database
-    (`voicemail_addr`, host:port, empty: no voicemail)."""
+    (`voicemail_addr`, host:port, empty: no voicemail; `softphone`: the browser softphone's
+    WebSocket, secret and rtpengine, -A WITH_WEBSOCKET; None: off)."""
     values = {
         "RPC_LISTEN": f"tcp:127.0.0.1:{rpc_port}",
         "RPC_PORT": str(rpc_port),
@@ -70,7 +72,30 @@ def defines(
         "SIP_EMERGENCY_URI": f'"{emergency_uri}"',
         "VOICEMAIL_ADDR": f'"{voicemail_addr}"',
     }
-    return [arg for name, value in values.items() for arg in ("-A", f"{name}={value}")]
+    switches: list[str] = []
+    if softphone is not None:
+        switches = ["-A", "WITH_WEBSOCKET"]
+        values |= {
+            "LISTEN_WS": f"tcp:{softphone.ws_host}:{softphone.ws_port}",
+            "WS_PORT": str(softphone.ws_port),
+            "WS_ORIGIN": f'"{softphone.origin}"',
+            "SIP_EPHEMERAL_SECRET": f'"{softphone.secret}"',
+            "RTPENGINE_SOCK": f'"{softphone.rtpengine_sock}"',
+        }
+    return switches + [arg for name, value in values.items() for arg in ("-A", f"{name}={value}")]
+
+
+@dataclass(frozen=True)
+class Softphone:
+    """Kamailio's side of the browser softphone: SIP over WebSocket on ws_host:ws_port
+    (handshakes from `origin` only; empty: any), credentials checked with `secret`, media
+    through the rtpengine at `rtpengine_sock` (udp:host:port)."""
+
+    ws_port: int
+    secret: str
+    rtpengine_sock: str
+    ws_host: str = "127.0.0.1"
+    origin: str = ""
 
 
 def kamailio_check(*arguments: str) -> subprocess.CompletedProcess[str]:
@@ -137,6 +162,7 @@ def running_kamailio(
     children: int = 2,
     without_auth: bool = False,
     shared_memory_mb: int = 64,
+    softphone: Softphone | None = None,
 ) -> Iterator[RunningKamailio]:
     """Kamailio with the repository's configuration on a free port, until the block ends
     (calls out go to `carrier_uri` and 911 to `emergency_uri`; empty: refused with 503; the
@@ -145,7 +171,8 @@ def running_kamailio(
     `children` UDP workers and `shared_memory_mb` of shared memory (transactions live there
     for seconds after they end: thousands a second need production's 256).
     `without_auth` (-A WITH_NOAUTH) registers without digest authentication: bench/sip.py's
-    reference, never a server of a real line."""
+    reference, never a server of a real line. `softphone`: the browser softphone's WebSocket
+    listener too (README "Calling from the browser")."""
     with tempfile.TemporaryDirectory(prefix="plugline-kamailio-") as directory:
         run_dir = Path(directory)
         user = _run_as_kamailio()
@@ -170,6 +197,7 @@ def running_kamailio(
                 emergency_uri=emergency_uri,
                 voicemail_addr=voicemail_addr,
                 children=children,
+                softphone=softphone,
             ),
             "-P",
             str(run_dir / "kamailio.pid"),
@@ -216,3 +244,67 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=30)
+
+
+@dataclass
+class RunningRtpengine:
+    process: subprocess.Popen[bytes]
+    control: str
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@contextmanager
+def running_rtpengine(*, interface: str = "127.0.0.1") -> Iterator[RunningRtpengine]:
+    """rtpengine in userspace (no kernel module), media on `interface`, its ng control socket
+    on a free loopback UDP port (`control`, as Kamailio's RTPENGINE_SOCK names it), until the
+    block ends."""
+    with tempfile.TemporaryDirectory(prefix="plugline-rtpengine-") as directory:
+        run_dir = Path(directory)
+        control_port = free_port()
+        media_port = free_port() // 2 * 2
+        log_path = run_dir / "rtpengine.log"
+        command = [
+            "rtpengine",
+            "--config-file=none",
+            "--foreground",
+            "--log-stderr",
+            "--table=-1",
+            f"--interface={interface}",
+            f"--listen-ng=127.0.0.1:{control_port}",
+            f"--port-min={media_port}",
+            f"--port-max={media_port + 99}",
+            f"--pidfile={run_dir / 'rtpengine.pid'}",
+            "--num-threads=1",
+            "--log-level=6",
+        ]
+        with log_path.open("wb") as log:
+            process = subprocess.Popen(  # noqa: S603
+                command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        running = RunningRtpengine(process, f"udp:127.0.0.1:{control_port}", log_path)
+        try:
+            _rtpengine_wait(running, control_port)
+            yield running
+        finally:
+            stop(process)
+
+
+def _rtpengine_wait(rtpengine: RunningRtpengine, port: int) -> None:
+    """Until rtpengine answers a ping on its control socket (bencode, the ng protocol)."""
+    deadline = time.monotonic() + START_TIMEOUT
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as ng:
+        ng.settimeout(0.5)
+        while time.monotonic() < deadline:
+            if rtpengine.process.poll() is not None:
+                raise RuntimeError(f"rtpengine stopped while starting:\n{rtpengine.log()}")
+            ng.sendto(b"plugline d7:command4:pinge", ("127.0.0.1", port))
+            try:
+                answer = ng.recv(1024)
+            except TimeoutError:
+                continue
+            if b"pong" in answer:
+                return
+    raise RuntimeError(f"rtpengine did not start in {START_TIMEOUT} s:\n{rtpengine.log()}")

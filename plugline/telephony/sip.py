@@ -49,3 +49,16 @@ def digest_ha1b(*, username: str, domain: str, password: str) -> str:
     return hashlib.md5(
         f"{username}@{domain}:{domain}:{password}".encode(), usedforsecurity=False
     ).hexdigest()
+
+
+def sip_ephemeral_credentials(*, username: str, expires_at: int, secret: str) -> tuple[str, str]:
+    """The browser softphone's credentials for SIP user `username` until `expires_at` (Unix
+    seconds), as Kamailio's auth_ephemeral checks them (username_format 1, SHA-1): the user
+    "<expires_at>:<username>" and the password base64(HMAC-SHA1(secret, that user)). Kamailio
+    needs only the shared secret to check them; they stop working at `expires_at`."""
+    if not secret:
+        raise ValueError("SIP_EPHEMERAL_SECRET is not set")
+    user = f"{expires_at}:{username}"
+    # SHA-1 is auth_ephemeral's default HMAC, the one Kamailio checks.
+    digest = hmac.new(secret.encode(), user.encode(), hashlib.sha1).digest()
+    return user, base64.b64encode(digest).decode("ascii")

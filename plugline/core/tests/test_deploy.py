@@ -239,3 +239,5 @@ def test_it_starts_kamailio_with_defines_kamailio_accepts() -> None:
     assert "tcp: 192.0.2.10 [192.0.2.10]:5060" in output
     assert "tcp: 127.0.0.1 [127.0.0.1]:5064" in output
     assert "*: sip.example.net:*" in output
+    # The browser softphone's WebSocket listener (nginx proxies wss://<host>/sip to it).
+    assert "tcp: 127.0.0.1 [127.0.0.1]:8080" in output

@@ -190,6 +190,7 @@ PAGES: dict[str, Callable[[Account], str]] = {
         f"/devices/{a.serial}/voicemail/{a.voicemail_id}/delete/"
     ),
     "portal:device_call_settings": lambda a: f"/devices/{a.serial}/call-settings/",
+    "portal:device_softphone": lambda a: f"/devices/{a.serial}/softphone/",
     "accounts:home": lambda a: "/account/",
     "accounts:profile": lambda a: "/account/profile/",
     "accounts:security": lambda a: "/account/security/",
@@ -238,6 +239,7 @@ NOT_WALKED: dict[str, str] = {
         "a form's POST, which redirects to a walked page",
     ),
     "portal:device_voicemail_audio": "a message's recording (a WAV file), not a page",
+    "portal:device_softphone_credentials": "the softphone's credentials (JSON by POST)",
     "accounts:data_export": "the download of everything the account holds, by design",
     "accounts:closed": "shown once the account is closed, signed out",
     "cards:added": "the gateway's return after adding a card, with its session",

@@ -9,6 +9,7 @@ from pathlib import Path
 import phonenumbers
 from phonenumbers import PhoneMetadata
 
+from plugline.telephony.kamailio_run import Softphone
 from plugline.telephony.tests.kamailio import CONFIG, defines, kamailio_check
 
 
@@ -36,6 +37,25 @@ def test_it_takes_the_ports_domain_and_database_from_defines():
     assert "tcp: 127.0.0.1 [127.0.0.1]:5999" in output
     assert "sip.example.net" in output
     assert "tcp: 127.0.0.1 [127.0.0.1]:5998" in output
+
+
+def test_it_listens_for_the_browser_softphone_only_when_asked():
+    softphone = Softphone(ws_port=5997, secret="s", rtpengine_sock="udp:127.0.0.1:2223")
+    arguments = defines(
+        port=5999,
+        domain="sip.example.net",
+        db_url="postgres://kamailio:secret@db.example.net:5432/plugline",
+        ctl_socket=Path("/run/plugline-test/kamailio_ctl"),
+        rpc_port=5998,
+        softphone=softphone,
+    )
+
+    with_softphone = kamailio_check(*arguments)
+    without = kamailio_check()
+
+    assert with_softphone.returncode == 0, with_softphone.stdout + with_softphone.stderr
+    assert "tcp: 127.0.0.1 [127.0.0.1]:5997" in with_softphone.stdout + with_softphone.stderr
+    assert ":8080" not in without.stdout + without.stderr
 
 
 def test_it_authenticates_against_the_view_with_hashes_only():
