@@ -584,6 +584,45 @@ def _port_pair() -> int:
     raise RuntimeError("no two free ports in a row")
 
 
+_EADDRINUSE = 98
+
+
+def _baresip_start(folder: Path) -> tuple[subprocess.Popen[bytes], int]:
+    """baresip on fresh ports with the account in `folder`, once its control socket listens
+    (or it has exited: see its returncode)."""
+    rtp = free_port()
+    ctrl_port = free_port()
+    (folder / "config").write_text(
+        _BARESIP_CONFIG.format(
+            port=_port_pair(),
+            rtp_low=rtp,
+            rtp_high=rtp + 19,
+            snd_path=folder / "snd",
+            ctrl_port=ctrl_port,
+        )
+    )
+    with (folder / "baresip.out").open("wb") as out:
+        process = subprocess.Popen(
+            ["baresip", "-f", str(folder)],
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=folder,
+            start_new_session=True,
+        )
+    wait_for(
+        lambda: process.poll() is not None or _tcp_listening(ctrl_port),
+        what="baresip's control socket",
+        details=lambda: (folder / "baresip.out").read_text(errors="replace"),
+    )
+    return process, ctrl_port
+
+
+def _tcp_listening(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
+        return tcp.connect_ex(("127.0.0.1", port)) == 0
+
+
 @contextmanager
 def baresip_phone(
     *,
@@ -598,31 +637,16 @@ def baresip_phone(
     with tempfile.TemporaryDirectory(prefix="plugline-baresip-") as directory:
         folder = Path(directory)
         (folder / "snd").mkdir()
-        rtp = free_port()
-        ctrl_port = free_port()
-        (folder / "config").write_text(
-            _BARESIP_CONFIG.format(
-                port=_port_pair(),
-                rtp_low=rtp,
-                rtp_high=rtp + 19,
-                snd_path=folder / "snd",
-                ctrl_port=ctrl_port,
-            )
-        )
         (folder / "accounts").write_text(
             f'<sip:{username}@{domain}>;auth_pass={password};outbound="sip:{proxy}";'
             f"regint=300;answermode={'auto' if answer else 'manual'}\n"
         )
-        command = ["baresip", "-f", str(folder)]
-        with (folder / "baresip.out").open("wb") as out:
-            process = subprocess.Popen(
-                command,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                cwd=folder,
-                start_new_session=True,
-            )
+        # A port found free can be taken before baresip binds it (it exits with
+        # EADDRINUSE): started again on other ports.
+        for _attempt in range(3):
+            process, ctrl_port = _baresip_start(folder)
+            if process.returncode != _EADDRINUSE:
+                break
         try:
             yield Phone(process, folder, ctrl_port)
         finally:
