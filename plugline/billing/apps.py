@@ -17,6 +17,21 @@ class BillingConfig(AppConfig):
         from plugline.core.scheduling import register_periodic_job
 
         register_data_export_section("billing", billing_export)
+        # Payments of a fee (billing.fees): the change of number's.
+        from plugline.billing.fees import fee_kind_register
+        from plugline.billing.models import PaymentKind
+        from plugline.billing.number_changes import (
+            number_change_applied_serials,
+            number_change_declined,
+        )
+        from plugline.billing.receipts import number_change_invoice_lines
+
+        fee_kind_register(
+            PaymentKind.NUMBER_CHANGE,
+            applied=number_change_applied_serials,
+            declined=lambda payment: number_change_declined(payment=payment),
+            invoice_lines=number_change_invoice_lines,
+        )
         # The device API's /status: a device whose service is over is not "active".
         from plugline.billing.selectors import device_service_over
         from plugline.devices.line_status import register_service_over_lookup

@@ -196,6 +196,9 @@ class PaymentKind(models.TextChoices):
     AUTORENEW = "autorenew", _("AutoRenew")
     TRIAL_CONVERSION = "trial_conversion", _("end of free trial")
     NUMBER_CHANGE = "number_change", _("change of number")
+    # Fees of their own apps (billing.fees): international minutes, a new device.
+    MINUTES_TOP_UP = "minutes_top_up", _("international minutes")
+    DEVICE_UPGRADE = "device_upgrade", _("device upgrade")
 
 
 class Payment(models.Model):

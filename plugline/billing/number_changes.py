@@ -329,6 +329,12 @@ def _number_changed_email(*, change: NumberChange, payment: Payment) -> None:
     )
 
 
+def number_change_applied_serials(payment: Payment) -> list[str]:
+    """The fee's handler for the payment core (billing.fees): apply; the serial it moved."""
+    change = number_change_apply(payment=payment)
+    return [change.device.serial] if change is not None else []
+
+
 def number_change_declined(*, payment: Payment) -> None:
     """The fee was declined: nothing changes; the number stays held a while for a retry.
 

@@ -42,6 +42,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Q, Sum
 from django.utils import timezone
 
+from plugline.billing.fees import fee_kind
 from plugline.billing.gateways import gateway_get
 from plugline.billing.gateways.base import ChargeRequest, ChargeResult, GatewayError, Outcome
 from plugline.billing.models import (
@@ -592,7 +593,7 @@ def _payments_record_locked(answers: Sequence[tuple[Payment, ChargeResult]]) -> 
         payment = locked[answered.pk]
         if payment.status not in OPEN_STATUSES:
             recorded[payment.pk] = payment
-        elif result.outcome == Outcome.SUCCEEDED and payment.kind != PaymentKind.NUMBER_CHANGE:
+        elif result.outcome == Outcome.SUCCEEDED and fee_kind(payment.kind) is None:
             payment.status = PaymentStatus.SUCCEEDED
             payment.gateway_charge_id = result.charge_id[:64]
             payment.decline_code = ""
@@ -727,10 +728,9 @@ def _payment_record_locked(*, payment_id: Any, result: ChargeResult) -> ChargeAn
         if payment.kind == PaymentKind.CHECKOUT:
             # Nothing was charged: the cart can be paid again, with another card.
             CartItem.objects.filter(payment=payment).update(payment=None)
-        if payment.kind == PaymentKind.NUMBER_CHANGE:
-            from plugline.billing.number_changes import number_change_declined
-
-            number_change_declined(payment=payment)
+        fee = fee_kind(payment.kind)
+        if fee is not None:
+            fee.declined(payment)
         _audit(
             payment,
             AuditAction.PAYMENT_FAILED,
@@ -770,12 +770,9 @@ def _payment_apply(payment: Payment) -> None:
     for item in items:
         subscription_apply_payment_item(item=item)
     serials = [item.subscription.device.serial for item in items]
-    if payment.kind == PaymentKind.NUMBER_CHANGE:
-        from plugline.billing.number_changes import number_change_apply
-
-        change = number_change_apply(payment=payment)
-        if change is not None:
-            serials.append(change.device.serial)
+    fee = fee_kind(payment.kind)
+    if fee is not None:
+        serials.extend(fee.applied(payment))
     _audit(
         payment,
         AuditAction.PAYMENT_SUCCEEDED,

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from plugline.billing.fees import fee_kind
 from plugline.billing.models import NumberChange, Payment, PaymentItem, SubscriptionPeriod
 from plugline.core.money import money_format
 from plugline.core.phones import format_phone_number
@@ -32,13 +33,22 @@ class InvoiceLine:
 
 def invoice_lines(payment: Payment, language: str | None = None) -> list[InvoiceLine]:
     """One line per device paid for, with the end date the payment gave it (when applied);
-    a change of number's fee is one line too."""
+    a fee (billing.fees: a change of number, minutes, a new device) gives its own lines."""
     lines = []
     # The period of each item in the same query: an invoice for fifty devices is one read.
     items = payment.items.select_related("plan", "subscription__device", "period")
     for item in items.order_by("pk"):
         period = getattr(item, "period", None) if payment.status != "pending" else None
         lines.append(invoice_line(item, period, payment=payment, language=language))
+    fee = fee_kind(payment.kind)
+    if fee is not None:
+        lines.extend(fee.invoice_lines(payment, language))
+    return lines
+
+
+def number_change_invoice_lines(payment: Payment, language: str | None) -> list[InvoiceLine]:
+    """A change of number's fee: one line."""
+    lines = []
     change = NumberChange.objects.select_related("device").filter(payment_id=payment.pk).first()
     if change is not None:
         device = change.device
