@@ -203,9 +203,12 @@ def test_the_page_may_use_the_microphone_and_reach_kamailios_websocket(line: Lin
 def test_other_pages_still_may_not_use_the_microphone(line: Line):
     client = owner_client(line)
 
+    home = client.get("/")
     page = client.get(f"/devices/{line.serial}/")
 
-    assert "microphone=()" in page["Permissions-Policy"]
+    assert "microphone=()" in home["Permissions-Policy"]
+    # The device page records the voicemail greeting: the microphone for itself alone.
+    assert "microphone=(self)" in page["Permissions-Policy"]
     assert f'href="/devices/{line.serial}/softphone/"' in page.content.decode()
 
 
