@@ -92,6 +92,27 @@ def browser_with_a_microphone(browser: Browser, speech_at_48_khz: Path) -> Itera
 
 
 @pytest.fixture(scope="module")
+def browser_with_a_silent_microphone(
+    browser: Browser, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Browser]:
+    """Chromium whose microphone hears nothing at all."""
+    path = tmp_path_factory.mktemp("silence") / "silence-48k.wav"
+    path.write_bytes(wav_bytes(Pcm(frames=b"\x00\x00" * 48000 * 5, rate=48000, channels=1)))
+    chromium = browser.browser_type.launch(
+        executable_path=chromium_executable(),
+        headless=True,
+        args=[
+            *LAUNCH_ARGS,
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-audio-capture={path}",
+        ],
+    )
+    yield chromium
+    chromium.close()
+
+
+@pytest.fixture(scope="module")
 def browser_refusing_the_microphone(browser: Browser) -> Iterator[Browser]:
     """Chromium with a fake microphone and no answer to its prompt: the microphone is refused."""
     chromium = browser.browser_type.launch(
@@ -193,3 +214,36 @@ def test_it_says_when_the_microphone_is_refused_and_keeps_the_upload(
     assert not Mailbox.objects.filter(device=device).exclude(greeting="").exists()
     assert fits(page)
     assert_no_axe_violations(page, "greeting recorder, microphone refused")
+
+
+def test_it_shows_the_servers_refusal_of_a_silent_recording_in_the_recorder(
+    db: None,
+    browser_with_a_silent_microphone: Browser,
+    live_server: LiveServer,
+    settings,
+    tmp_path: Path,
+) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+    words = WORDS["fr"]
+    subscriber = make_subscriber("claire@example.com", language="fr")
+    device = subscriber.devices[0]
+    page = phone_in(browser_with_a_silent_microphone, live_server)
+    sign_in(page, subscriber.email, subscriber.password)
+    page.goto(f"/devices/{device.serial}/")
+    recorder = page.locator("#greeting-recorder")
+
+    tab_to(page, recorder.get_by_role("button", name=words["record"], exact=True), limit=120)
+    page.keyboard.press("Enter")
+    expect(recorder.get_by_role("button", name=words["stop"], exact=True)).to_be_focused()
+    page.wait_for_timeout(1500)
+    page.keyboard.press("Enter")
+    tab_to(page, recorder.get_by_role("button", name=words["save"], exact=True), limit=10)
+    page.keyboard.press("Enter")
+
+    # The form's own check, in the user's language, said in the recorder's alert; the
+    # recording kept, to listen to or record again.
+    alert = recorder.get_by_role("alert")
+    expect(alert).to_contain_text("Cet enregistrement est silencieux")
+    expect(recorder.get_by_role("button", name=words["record"], exact=True)).to_be_focused()
+    expect(recorder.get_by_role("button", name=words["listen"], exact=True)).to_be_enabled()
+    assert not Mailbox.objects.filter(device=device).exclude(greeting="").exists()
