@@ -62,7 +62,7 @@ def deck() -> None:
     make_rate("45", destination="Denmark", destination_da="Danmark", increments=(1, 1))
 
 
-def test_it_links_the_page_from_every_pages_navigation(client: Client):
+def test_it_links_the_page_from_every_pages_footer(client: Client):
     page = get(client, "", language="en")
     assert '<a href="/rates/">Calling rates</a>' in page
     assert '<a href="/rates/">Tarifs d’appel</a>' in get(client, "", language="fr")
