@@ -30,9 +30,12 @@ def fold(text: str) -> str:
 
 
 def country_name(region: str, language: str | None = None) -> str:
-    """The country's name in `language` (the active one by default): "Royaume-Uni"."""
+    """The country's name in `language` (the active one by default): "Royaume-Uni"; or "".
+
+    "" for a code of no country ("001": +800 freephone, satellite networks).
+    """
     names = _names(locale_for_language(language or translation.get_language()))
-    return names.get(region, region)
+    return names.get(region, "")
 
 
 def countries_find(query: str, language: str | None = None) -> list[str]:

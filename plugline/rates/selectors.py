@@ -22,12 +22,17 @@ def rates_current_for_countries(
     if not countries:
         return [], False
     at = at or timezone.now()
-    rows = Rate.objects.filter(country__in=countries, valid_from__lte=at).order_by(
-        "country", "prefix", "-valid_from"
-    )[: COUNTRY_RATES_MAX * 4]
+    # Older rates of the same prefixes come too (and are skipped): read a few times the page.
+    read = COUNTRY_RATES_MAX * 4
+    rows = list(
+        Rate.objects.filter(country__in=countries, valid_from__lte=at).order_by(
+            "country", "prefix", "-valid_from"
+        )[:read]
+    )
     current: list[Rate] = []
     for rate in rows:
         if current and current[-1].prefix == rate.prefix:
             continue  # an older rate of the same prefix
         current.append(rate)
-    return current[:COUNTRY_RATES_MAX], len(current) > COUNTRY_RATES_MAX
+    more = len(current) > COUNTRY_RATES_MAX or len(rows) == read
+    return current[:COUNTRY_RATES_MAX], more

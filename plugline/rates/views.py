@@ -72,7 +72,7 @@ def find(request: HttpRequest) -> HttpResponse:
             searched=True,
             kind="number",
             number=phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL),
-            country=country_name(region) if region else "",
+            country=country_name(region),
             free=number_is_free(e164),
         )
         if not context["free"]:

@@ -14,6 +14,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from plugline.rates import selectors
 from plugline.rates.tests.factories import make_rate
 
 pytestmark = pytest.mark.django_db
@@ -222,3 +223,39 @@ def test_it_loads_a_country_with_as_many_queries_for_forty_prefixes_as_for_one(c
     forty_each = queries("?q=France"), queries("?q=%2B33+1+23+45+67+89"), queries("?q=united")
     assert one_each == forty_each
     assert max(forty_each) <= 2
+
+
+def test_it_says_when_a_country_has_more_destinations_than_the_page_shows(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+):
+    make_rate("33", destination="France")
+    for n in range(5):
+        make_rate(f"33{n + 10}", destination=f"France {n}")
+    assert "Only the first destinations are shown." not in text(get(client, "?q=France"))
+    monkeypatch.setattr(selectors, "COUNTRY_RATES_MAX", 3)
+    page = get(client, "?q=France")
+    assert len(re.findall(r'class="rate-destination"', page)) == 3
+    assert "Only the first destinations are shown." in text(page)
+
+
+def test_it_names_no_country_for_a_number_of_no_country(client: Client):
+    make_rate("800", destination="International freephone")
+    page = get(client, "?q=%2B800+1234+5678")
+    assert "Calls to +800 1234 5678" in text(page)
+    assert "International freephone +800" in text(page)
+    assert '<p class="note">001</p>' not in page
+    # A number in a country is followed by its name.
+    assert '<p class="note">United Kingdom</p>' in get(client, "?q=%2B44+20+7946+0018")
+
+
+def test_it_says_destinations_are_left_out_when_old_prices_fill_what_it_reads(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+):
+    # Twelve past prices of +33 fill what a search reads (four pages of 3): +3310 is left out.
+    for month in range(1, 13):
+        make_rate("33", destination="France", valid_from=dt.datetime(2020, month, 1, tzinfo=dt.UTC))
+    make_rate("3310", destination="France 10")
+    monkeypatch.setattr(selectors, "COUNTRY_RATES_MAX", 3)
+    page = get(client, "?q=France")
+    assert re.findall(r'class="rate-destination">([^<]*)<', page) == ["France "]
+    assert "Only the first destinations are shown." in text(page)
