@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "plugline.notifications",
     "plugline.accounts",
     "plugline.telephony",
+    "plugline.rates",
     "plugline.voicemail",
     "plugline.devices",
     "plugline.billing",
