@@ -23,6 +23,7 @@ from plugline.devices.models import (
     DeviceStatus,
     TransferRequest,
     TransferStatus,
+    WebOrder,
 )
 from plugline.notifications.services import email_send
 from plugline.telephony.lines import sip_account_registrations_end
@@ -165,6 +166,27 @@ def device_number_change(
     sip_account_provision(device_id=device.pk, serial=device.serial, phone_number=new_number)
     number_quarantine(e164=old_number)
     return True
+
+
+@transaction.atomic
+def device_sell_online(*, serial: str, order_number: str, email: str) -> Device | None:
+    """A device from stock goes to a buyer by post (e.g. a device upgrade): it is sold
+    online on a web order with the buyer's email, so that the activation wizard registers
+    it only with that email. None if there is no such device in stock (or on this order)."""
+    device = Device.objects.select_for_update().filter(serial=serial).first()
+    if device is None or device.owner_id is not None:
+        return None
+    order, _created = WebOrder.objects.get_or_create(
+        number=order_number, defaults={"email": email, "ordered_at": timezone.now()}
+    )
+    if device.status == DeviceStatus.SOLD_ONLINE and device.web_order_id == order.pk:
+        return device
+    if device.status != DeviceStatus.IN_STOCK:
+        return None
+    device.web_order = order
+    device.status = DeviceStatus.SOLD_ONLINE
+    device.save(update_fields=["web_order", "status"])
+    return device
 
 
 SUSPENSION_REASON_MAX_LENGTH = Device._meta.get_field("suspension_reason").max_length or 200

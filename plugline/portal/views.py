@@ -56,6 +56,11 @@ from plugline.telephony.services import (
     call_settings_save,
 )
 from plugline.telephony.softphone import softphone_enabled
+from plugline.upgrades.selectors import (
+    upgrade_offers_for_device,
+    upgrade_order_open,
+    upgrade_order_pending,
+)
 from plugline.voicemail.selectors import device_voicemail, voicemail_new_counts
 
 
@@ -186,8 +191,23 @@ def _device_page(
             initial={"email_new_messages": voicemail.email_new_messages}
         ),
         "softphone_enabled": softphone_enabled(),
+        **_upgrade_context(request, device),
     }
     return render(request, "portal/device.html", context, status=status)
+
+
+def _upgrade_context(request: HttpRequest, device: Device) -> dict[str, Any]:
+    """ "Upgrade my device" (upgrades): its order under way, or whether offers apply."""
+    user = _user(request)
+    order = upgrade_order_open(user=user, device=device)
+    pending = upgrade_order_pending(device=device) if order is None else None
+    return {
+        "upgrade_order": order,
+        "upgrade_pending": pending,
+        "upgrade_offered": order is None
+        and pending is None
+        and bool(upgrade_offers_for_device(user=user, device=device)),
+    }
 
 
 @login_required
