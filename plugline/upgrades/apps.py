@@ -12,6 +12,7 @@ class UpgradesConfig(AppConfig):
         # and their receipt's line.
         from plugline.billing.fees import fee_kind_register
         from plugline.billing.models import PaymentKind
+        from plugline.upgrades import receivers  # noqa: F401
         from plugline.upgrades.orders import (
             upgrade_order_applied_serials,
             upgrade_order_declined,

@@ -8,6 +8,8 @@ for the test's go (another file), then does ACTION and prints one JSON line:
 - `pay USER_ID SERIAL CARD_ID KEY OFFER`: posts "Upgrade my device" with that card, key and
   offer (and a shipping address); prints the status code and where it was sent.
 - `cancel STAFF_ID ORDER_ID`: cancels the order with its refund; prints whether it did.
+- `activate USER_ID ACTIVATION_ID CODE`: posts the activation code of that wizard; prints
+  where it was sent.
 """
 
 from __future__ import annotations
@@ -59,6 +61,18 @@ def main(name: str, sync_dir: str, action: str, *args: str) -> None:
         order = UpgradeOrder.objects.get(pk=order_id)
         _wait_for_go(sync, name)
         result = {"cancelled": upgrade_order_cancel(order=order, reason="race", staff=staff)}
+    elif action == "activate":
+        from plugline.devices.wizard.state import SESSION_KEY
+
+        user_id, activation_id, code = args
+        client = Client()
+        client.force_login(User.objects.get(pk=user_id))
+        session = client.session
+        session[SESSION_KEY] = activation_id
+        session.save()
+        _wait_for_go(sync, name)
+        response = client.post("/activate/code/", {"code": code})
+        result = {"status": response.status_code, "location": response.get("Location", "")}
     else:
         raise SystemExit(f"unknown action {action}")
     print(json.dumps(result), flush=True)
