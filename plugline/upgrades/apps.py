@@ -8,6 +8,10 @@ class UpgradesConfig(AppConfig):
     verbose_name = _("Device upgrades")
 
     def ready(self) -> None:
+        from plugline.accounts.data_export import register_data_export_section
+        from plugline.upgrades.selectors import upgrade_orders_export
+
+        register_data_export_section("upgrade_orders", upgrade_orders_export)
         # Payments of a device upgrade (billing.fees): what their success and decline do,
         # and their receipt's line.
         from plugline.billing.fees import fee_kind_register

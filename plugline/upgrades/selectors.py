@@ -107,3 +107,23 @@ def upgrade_order_open(*, user: AbstractBaseUser, device: Device) -> UpgradeOrde
         .select_related("model")
         .first()
     )
+
+
+def upgrade_orders_export(user: AbstractBaseUser) -> list[dict[str, object]]:
+    """The account's upgrade orders for its data export: what, for which device, where to."""
+    return [
+        {
+            "ordered_at": order.created_at.isoformat(),
+            "device": order.device.serial,
+            "model": order.model.name,
+            "price": order.price,
+            "currency": order.currency,
+            "status": order.status,
+            "shipping_address": order.shipping_address,
+            "tracking_number": order.tracking_number,
+            "new_device": order.new_serial,
+        }
+        for order in UpgradeOrder.objects.filter(owner_id=user.pk)
+        .select_related("device", "model")
+        .order_by("created_at")
+    ]

@@ -181,3 +181,17 @@ def test_the_upgrade_page_speaks_the_subscribers_language(
     page = open_upgrade_page(client, bob.devices[0])
     assert "Mettre à niveau mon appareil" in page
     assert "Adresse de livraison" in page
+
+
+def test_the_accounts_data_export_lists_its_upgrade_orders_and_where_they_go(
+    alice: Subscriber, bob: Subscriber, offer: UpgradeOffer
+):
+    from plugline.accounts.data_export import data_export_build
+    from plugline.upgrades.tests.factories import pay_order
+
+    pay_order(alice, offer, card_on_file(alice.user, CARD_SUCCEEDS))
+    [order] = data_export_build(user=alice.user)["upgrade_orders"]
+    assert order["device"] == alice.devices[0].serial
+    assert order["status"] == "paid"
+    assert order["shipping_address"]["city"] == "Brooklyn"
+    assert data_export_build(user=bob.user)["upgrade_orders"] == []
