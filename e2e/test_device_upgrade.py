@@ -114,3 +114,42 @@ def test_a_payment_waiting_for_the_bank_has_a_page_of_its_own(db: None, phone_pa
     assert fits(page)
     assert_no_axe_violations(page, "upgrade waiting for the bank (da)")
     assert UpgradeOrder.objects.get().pk == order.pk
+
+
+@pytest.mark.parametrize("language", ["en", "da"])
+def test_staff_ship_an_order_from_the_admin_on_a_phone(
+    db: None, staff, phone_page: Page, language: str
+) -> None:
+    from conftest import PASSWORD
+    from e2e.test_staff_accessibility import violations
+    from plugline.upgrades.tests.factories import NEW_SERIAL, make_stock_device, pay_order
+
+    staff.language = language
+    staff.save(update_fields=["language"])
+    sandbox_reset()
+    subscriber = make_subscriber("claire@example.com")
+    make_stock_device()
+    order = pay_order(subscriber, make_offer(price=2999), card_on_file(subscriber.user))
+    with translation.override(language):
+        ship = gettext("Ship (tracking number and serial sent)")
+        title = gettext("Ship the new device")
+        tracking = gettext("Tracking number")
+        serial = gettext("Serial of the device sent")
+        shipped = gettext("Shipped: the customer was emailed.")
+    page = phone_page
+    sign_in(page, staff.email, PASSWORD)
+    page.goto("/admin/upgrades/upgradeorder/")
+    page.locator(f'input[name="_selected_action"][value="{order.pk}"]').check()
+    page.locator('select[name="action"]').select_option(label=ship)
+    page.locator('button[name="index"]').click()
+
+    expect(page.get_by_role("heading", name=title)).to_be_visible()
+    assert violations(page, f"ship action ({language})") == []
+    assert fits(page)
+    page.get_by_label(tracking).fill("1Z999AA10123456784")
+    page.get_by_label(serial).fill(NEW_SERIAL)
+    page.get_by_role("button", name=title).click()
+
+    expect(page.get_by_text(shipped)).to_be_visible()
+    order.refresh_from_db()
+    assert (order.status, order.new_serial) == (UpgradeOrderStatus.SHIPPED, NEW_SERIAL)
