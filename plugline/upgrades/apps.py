@@ -12,6 +12,11 @@ class UpgradesConfig(AppConfig):
         from plugline.upgrades.selectors import upgrade_orders_export
 
         register_data_export_section("upgrade_orders", upgrade_orders_export)
+        # The activation wizard of an upgrade's new device has no number to choose.
+        from plugline.devices.wizard.state import register_kept_number_lookup
+        from plugline.upgrades.takeover import upgrade_number_kept
+
+        register_kept_number_lookup(upgrade_number_kept)
         # Payments of a device upgrade (billing.fees): what their success and decline do,
         # and their receipt's line.
         from plugline.billing.fees import fee_kind_register

@@ -19,7 +19,7 @@ from django.utils import timezone
 from plugline.billing.services import subscription_take_over
 from plugline.core.models import AuditAction
 from plugline.core.services import audit_record
-from plugline.devices.models import Device
+from plugline.devices.models import Activation, Device, DeviceStatus
 from plugline.devices.services import device_line_take_over
 from plugline.upgrades.models import UpgradeOrder, UpgradeOrderStatus
 
@@ -63,6 +63,7 @@ def upgrade_take_over(*, user: AbstractBaseUser, new_device: Device) -> UpgradeO
     ):
         # Either device is no longer the account's active one: undo the claim with the rest.
         raise _NotTakenOver
+    # The wizard's instance: its "Your device is active" email names the line's number.
     new_device.refresh_from_db()
     audit_record(
         action=AuditAction.DEVICE_RELEASED,
@@ -83,14 +84,32 @@ class _NotTakenOver(Exception):
 
 
 def upgrade_take_over_on_activation(*, user: AbstractBaseUser, device: Device) -> None:
-    """The receiver's work: take over if the device is an upgrade's; never stop an
-    activation for it (a takeover that cannot be made leaves the activation as it is)."""
+    """The receiver's work: take over if the device is an upgrade's. A takeover that cannot
+    be made changes nothing here (the wizard refuses an activation whose number was to
+    come from the old device, see upgrade_number_kept)."""
     try:
         with transaction.atomic():
-            order = upgrade_take_over(user=user, new_device=device)
+            upgrade_take_over(user=user, new_device=device)
     except _NotTakenOver:
         logger.warning("device %s: its upgrade could not take the old line over", device.serial)
-        return
-    if order is not None:
-        # The wizard's own "Your device is active" email names the line's number.
-        device.refresh_from_db()
+
+
+def upgrade_number_kept(activation: Activation) -> str | None:
+    """For the activation wizard (devices.wizard.state): the number the wizard's device takes
+    over, when it was shipped on an order of the wizard's account that its activation takes
+    over (the old device still the account's, active, with a number)."""
+    if activation.device_id is None or activation.user_id is None:
+        return None
+    return (
+        UpgradeOrder.objects.filter(
+            new_serial=Device.objects.filter(pk=activation.device_id).values("serial")[:1],
+            owner_id=activation.user_id,
+            status__in=TAKEOVER_STATUSES,
+            taken_over_at__isnull=True,
+            device__owner_id=activation.user_id,
+            device__status=DeviceStatus.ACTIVE,
+            device__phone_number__isnull=False,
+        )
+        .values_list("device__phone_number", flat=True)
+        .first()
+    )

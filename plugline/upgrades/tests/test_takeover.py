@@ -144,10 +144,9 @@ def test_the_new_device_takes_the_old_ones_line_over_when_activated(
     ]
     assert ha1 != old_ha1
     assert SipAccount.objects.get(device=new).username == OLD_NUMBER[1:]
-    # The number the wizard gave the new device is free again; the old number is the line's.
+    # A number the wizard held for the new device goes back; the old number is the line's.
     [given] = PhoneNumber.objects.filter(area_code="312")
-    assert given.status == NumberStatus.QUARANTINED
-    assert given.quarantined_until is not None and given.quarantined_until <= timezone.now()
+    assert given.status == NumberStatus.AVAILABLE
     assert PhoneNumber.objects.get(e164=OLD_NUMBER).status == NumberStatus.ASSIGNED
     # The order is taken over, once; the wizard's email names the line's number.
     shipped.refresh_from_db()
@@ -204,4 +203,40 @@ def test_the_new_device_keeps_its_number_if_the_old_one_left_the_account(
     device_release(device=alice.devices[0], keep_number=False)
     new = activate_new_device(client, alice)
     assert new.phone_number is not None and new.phone_number.startswith("+1312")
+    assert UpgradeOrder.objects.get(pk=shipped.pk).taken_over_at is None
+
+
+def test_the_wizard_of_the_new_device_has_no_number_to_choose(
+    alice: Subscriber, shipped: UpgradeOrder, client: Client
+):
+    from plugline.devices.tests.wizard_factory import last_code, wizard_at
+
+    client.force_login(alice.user)
+    wizard_at(client, "number", device=Device.objects.get(serial=NEW_SERIAL), user=alice.user)
+    page = client.get("/activate/number/").content.decode()
+    assert "This device keeps your number" in page
+    assert "(212) 555-0147" in page
+    assert client.get("/activate/terms/").status_code == 200
+    assert client.post("/activate/terms/", {"accept": "on"})["Location"] == "/activate/code/"
+    assert "(212) 555-0147" in client.get("/activate/code/").content.decode()
+    done = client.post("/activate/code/", {"code": last_code(alice.email)}, follow=True)
+    assert "(212) 555-0147" in done.content.decode()
+    assert Device.objects.get(serial=NEW_SERIAL).phone_number == OLD_NUMBER
+    assert not PhoneNumber.objects.filter(status=NumberStatus.RESERVED).exists()
+
+
+def test_an_activation_whose_line_cannot_move_is_refused_and_changes_nothing(
+    alice: Subscriber, shipped: UpgradeOrder, client: Client, monkeypatch
+):
+    monkeypatch.setattr("plugline.upgrades.takeover.device_line_take_over", lambda **kwargs: False)
+    client.force_login(alice.user)
+    number = make_numbers("312", count=1)[0]
+    code = at_code_step(
+        client, device=Device.objects.get(serial=NEW_SERIAL), user=alice.user, number=number
+    )
+    page = client.post("/activate/code/", {"code": code}).content.decode()
+    assert "line could not move to this one, and nothing changed" in page
+    new = Device.objects.get(serial=NEW_SERIAL)
+    assert (new.owner_id, new.phone_number) == (None, None)
+    assert Device.objects.get(pk=alice.devices[0].pk).phone_number == OLD_NUMBER
     assert UpgradeOrder.objects.get(pk=shipped.pk).taken_over_at is None
