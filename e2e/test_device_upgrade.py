@@ -153,3 +153,75 @@ def test_staff_ship_an_order_from_the_admin_on_a_phone(
     expect(page.get_by_text(shipped)).to_be_visible()
     order.refresh_from_db()
     assert (order.status, order.new_serial) == (UpgradeOrderStatus.SHIPPED, NEW_SERIAL)
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "da"])
+def test_the_new_device_is_activated_with_the_keyboard_and_keeps_the_number(
+    db: None, staff, phone_page: Page, live_server, language: str
+) -> None:
+    from datetime import timedelta
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from e2e.test_activate_steps import code_from_the_outbox
+    from plugline.devices.models import Activation, Device
+    from plugline.devices.tests.wizard_factory import NEW_YORK
+    from plugline.devices.wizard.state import PRESENCE_MINUTES, SESSION_KEY
+    from plugline.upgrades.orders import upgrade_order_ship
+    from plugline.upgrades.tests.factories import NEW_SERIAL, make_stock_device, pay_order
+
+    sandbox_reset()
+    subscriber = make_subscriber("claire@example.com", language=language)
+    make_stock_device()
+    order = pay_order(subscriber, make_offer(price=2999), card_on_file(subscriber.user))
+    upgrade_order_ship(order=order, tracking_number="T1", new_serial=NEW_SERIAL, staff=staff)
+    page = phone_page
+    sign_in(page, subscriber.email, subscriber.password)
+    # The wizard as step 4 leaves it for the device received, in this browser's session.
+    now = timezone.now()
+    activation = Activation.objects.create(
+        device=Device.objects.get(serial=NEW_SERIAL),
+        user=subscriber.user,
+        present_until=now + timedelta(minutes=PRESENCE_MINUTES),
+        purchase_channel="online",
+        order_email_matched_at=now,
+        contact_address=dict(NEW_YORK),
+        e911_address=dict(NEW_YORK),
+    )
+    [cookie] = [c for c in page.context.cookies() if c["name"] == settings.SESSION_COOKIE_NAME]
+    session = import_module(settings.SESSION_ENGINE).SessionStore(session_key=cookie["value"])
+    session[SESSION_KEY] = str(activation.pk)
+    session.save()
+    with translation.override(language):
+        kept = gettext("This device keeps your number")
+        continue_ = gettext("Continue")
+        accept = gettext("I accept the terms of service")
+        code_label = gettext("Activation code")
+        activate = gettext("Activate my device")
+        active = gettext("Your device is active")
+
+    page.goto("/activate/number/")
+    expect(page.get_by_role("heading", name=kept)).to_be_visible()
+    expect(page.get_by_text("(212) 555-0147")).to_be_visible()
+    assert fits(page)
+    assert_no_axe_violations(page, f"activation, number kept ({language})")
+    tab_to(page, page.get_by_role("link", name=continue_, exact=True), limit=80)
+    page.keyboard.press("Enter")
+    tab_to(page, page.get_by_label(accept), limit=80)
+    page.keyboard.press("Space")
+    tab_to(page, page.get_by_role("button", name=continue_, exact=True), limit=80)
+    page.keyboard.press("Enter")
+    expect(page.get_by_label(code_label, exact=True)).to_be_visible()
+    expect(page.get_by_text("(212) 555-0147")).to_be_visible()
+    type_into(page, code_label, code_from_the_outbox(subscriber.email))
+    tab_to(page, page.get_by_role("button", name=activate), limit=40)
+    page.keyboard.press("Enter")
+
+    expect(page.get_by_role("heading", name=active)).to_be_visible()
+    expect(page.locator(".activated .number")).to_have_text("(212) 555-0147")
+    assert fits(page)
+    assert Device.objects.get(serial=NEW_SERIAL).phone_number == "+12125550147"
+    order.refresh_from_db()
+    assert order.taken_over_at is not None
