@@ -137,7 +137,9 @@ def _upgrade_order_claim(
             return pending.payment
         raise UpgradeRefused("pending")
     if UpgradeOrder.objects.filter(
-        device_id=device.pk, owner_id=user.pk, status__in=OPEN_STATUSES
+        device_id=device.pk,
+        owner_id=user.pk,
+        status__in=[*OPEN_STATUSES, UpgradeOrderStatus.CANCELLING],
     ).exists():
         raise UpgradeRefused("ordered")
     offer = upgrade_offer_for_device(user=user, device=device, offer_id=offer_id)

@@ -195,3 +195,18 @@ def test_the_accounts_data_export_lists_its_upgrade_orders_and_where_they_go(
     assert order["status"] == "paid"
     assert order["shipping_address"]["city"] == "Brooklyn"
     assert data_export_build(user=bob.user)["upgrade_orders"] == []
+
+
+def test_no_second_upgrade_is_ordered_while_the_first_is_being_refunded(
+    alice: Subscriber, offer: UpgradeOffer
+):
+    from plugline.upgrades.orders import UpgradeRefused
+    from plugline.upgrades.tests.factories import pay_order
+
+    card = card_on_file(alice.user, CARD_SUCCEEDS)
+    first = pay_order(alice, offer, card)
+    UpgradeOrder.objects.filter(pk=first.pk).update(status=UpgradeOrderStatus.CANCELLING)
+    with pytest.raises(UpgradeRefused) as refused:
+        pay_order(alice, offer, card)
+    assert refused.value.reason == "ordered"
+    assert Payment.objects.count() == 1
