@@ -59,7 +59,8 @@ class CancelForm(forms.Form):
 REFUSALS = {
     "not_paid": _("Only a paid order that has not shipped can be shipped."),
     "serial_unknown": _(
-        "There is no device in stock with this serial, or it went out on another order."
+        "There is no device of the model ordered in stock with this serial, or it went out "
+        "on another order."
     ),
     "not_cancellable": _(
         "This order cannot be cancelled: it was not paid, or its new device "

@@ -71,7 +71,8 @@ class UpgradeRefused(PaymentRefused):
     the offer does not apply to it), "pending" (another order waits for its payment),
     "ordered" (an upgrade of the device is on its way already), "price_changed"
     (the price is not the one the page showed); for staff, "not_paid", "not_shipped",
-    "not_cancellable", "serial_unknown" (no device in stock with that serial).
+    "not_cancellable", "serial_unknown" (no device of the model ordered in stock with that
+    serial).
     """
 
 
@@ -286,7 +287,10 @@ def upgrade_order_ship(
     )
     if order.status != UpgradeOrderStatus.PAID or order.owner is None:
         raise UpgradeRefused("not_paid")
-    if UpgradeOrder.objects.filter(new_serial=new_serial).exclude(pk=order.pk).exists():
+    if (
+        UpgradeOrder.objects.filter(new_serial=new_serial).exclude(pk=order.pk).exists()
+        or not Device.objects.filter(serial=new_serial, model_id=order.model_id).exists()
+    ):
         raise UpgradeRefused("serial_unknown")
     shipped = device_sell_online(
         serial=new_serial, order_number=f"UPGRADE-{order.pk}", email=order.owner.email

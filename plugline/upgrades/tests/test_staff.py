@@ -148,3 +148,17 @@ def test_a_cancellation_the_gateway_refuses_leaves_the_order_as_it_was(
     assert paid.status == UpgradeOrderStatus.PAID
     assert not emails("upgrade_cancelled")
     assert Payment.objects.get().status == PaymentStatus.SUCCEEDED
+
+
+def test_staff_cannot_ship_a_device_of_another_model_than_the_one_ordered(
+    paid: UpgradeOrder, staff
+):
+    from plugline.devices.services import device_model_default
+
+    Device.objects.create(
+        serial="PLOLD0000009", model=device_model_default(), status=DeviceStatus.IN_STOCK
+    )
+    with pytest.raises(UpgradeRefused) as refused:
+        upgrade_order_ship(order=paid, tracking_number="T1", new_serial="PLOLD0000009", staff=staff)
+    assert refused.value.reason == "serial_unknown"
+    assert Device.objects.get(serial="PLOLD0000009").status == DeviceStatus.IN_STOCK
