@@ -98,8 +98,22 @@ def number_change_paid(staff: User) -> Payment:
     return answer.payment
 
 
+@pytest.fixture
+def upgrade_paid(staff: User) -> int:
+    """A subscriber's device upgrade, paid: the order's page in the admin; its id."""
+    from conftest import make_subscriber
+    from plugline.upgrades.tests.factories import make_offer, pay_order
+
+    subscriber = make_subscriber("erin@example.com", numbers=("+13125550102",))
+    return pay_order(subscriber, make_offer(), card_on_file(subscriber.user)).pk
+
+
 def test_every_admin_list_and_add_form_has_no_violation(
-    staff: User, paid: Payment, number_change_paid: Payment, open_page: OpenPage
+    staff: User,
+    paid: Payment,
+    number_change_paid: Payment,
+    upgrade_paid: int,
+    open_page: OpenPage,
 ) -> None:
     page = open_page()
     sign_in(page, staff.email, PASSWORD)
@@ -110,6 +124,7 @@ def test_every_admin_list_and_add_form_has_no_violation(
         reverse("admin:billing_payment_change", args=[paid.pk]),
         reverse("billing_payment_refund", args=[paid.pk]),
         reverse("admin:billing_payment_change", args=[number_change_paid.pk]),
+        reverse("admin:upgrades_upgradeorder_change", args=[upgrade_paid]),
     ]
     for url in pages:
         response = page.goto(url)

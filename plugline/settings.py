@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "plugline.sandbox_gateway",
     "plugline.stores",
     "plugline.reup",
+    "plugline.upgrades",
     "plugline.portal",
     "plugline.api",
     "django.contrib.admin",

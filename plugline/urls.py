@@ -13,6 +13,8 @@ admin.site.site_header = admin.site.site_title = "Plugline back office"
 urlpatterns = [
     path("", include("plugline.portal.urls")),
     path("", include("plugline.devices.urls")),
+    # "Upgrade my device" (upgrades), from a device's page.
+    path("", include("plugline.upgrades.urls")),
     # The JSON API (devices now), with its OpenAPI schema and docs.
     path("api/v1/", include("plugline.api.urls")),
     # Pages that show a two-factor secret or recovery codes are never cached

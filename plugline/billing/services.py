@@ -247,6 +247,52 @@ def subscription_add_included_period(*, device: Device) -> SubscriptionPeriod | 
     )
 
 
+@transaction.atomic
+def subscription_take_over(*, from_device: Device, to_device: Device) -> Subscription:
+    """A new device takes over an old one's line (a device upgrade): the old device's
+    service end date, plan and AutoRenew (on, with its plan) become the new device's; the
+    old device's service ends now and its AutoRenew is off, so it is never charged again.
+
+    Whatever service the new device had is kept if it ends later. Audited once.
+    """
+    subscription_for_device(device=to_device)
+    subscriptions = {
+        subscription.device_id: subscription
+        for subscription in Subscription.objects.select_for_update()
+        .filter(device_id__in=[from_device.pk, to_device.pk])
+        .order_by("pk")
+    }
+    new = subscriptions[to_device.pk]
+    old = subscriptions.get(from_device.pk)
+    if old is None:
+        return new
+    now = timezone.now()
+    if old.ends_at is not None and (new.ends_at is None or old.ends_at > new.ends_at):
+        new.ends_at = old.ends_at
+    for field in ("plan", "trial_ends_at", "trial_cancelled_at", "autorenew", "autorenew_plan"):
+        setattr(new, field, getattr(old, field))
+    new.save()
+    old.autorenew = False
+    old.autorenew_plan = None
+    if old.ends_at is not None and old.ends_at > now:
+        old.ends_at = now
+    if old.trial_ends_at is not None and old.trial_ends_at > now:
+        old.trial_ends_at = now
+    old.save()
+    audit_record(
+        action=AuditAction.SUBSCRIPTION_EXTENDED,
+        user=to_device.owner,
+        data={
+            "serial": to_device.serial,
+            "source": "upgrade",
+            "from_serial": from_device.serial,
+            "ends_at": new.ends_at.isoformat() if new.ends_at else "",
+            "autorenew": new.autorenew,
+        },
+    )
+    return new
+
+
 # Cards on file
 
 

@@ -40,7 +40,7 @@ from plugline.devices.services import (
 
 @admin.register(DeviceModel)
 class DeviceModelAdmin(StaffNumbersAdmin):
-    list_display = ["code", "name", "included_months", "picture", "device_count"]
+    list_display = ["code", "name", "price", "included_months", "picture", "device_count"]
     search_fields = ["code", "name"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[DeviceModel]:

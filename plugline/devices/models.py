@@ -34,6 +34,13 @@ class DeviceModel(models.Model):
     picture = models.CharField(_("picture"), max_length=200, default="devices/plugline-usb.svg")
     # Months of service included with a device sold in a store (billing uses it).
     included_months = models.PositiveSmallIntegerField(_("months included"), default=0)
+    # What the model sells for, in minor units of settings.BILLING_CURRENCY (0: not for sale);
+    # upgrade offers show it beside their special price.
+    price = models.PositiveIntegerField(
+        _("price"),
+        default=0,
+        help_text=_("In cents of the billing currency, e.g. 7999 for $79.99."),
+    )
 
     class Meta:
         verbose_name = _("device model")

@@ -23,17 +23,19 @@ from plugline.devices.models import (
     DeviceStatus,
     TransferRequest,
     TransferStatus,
+    WebOrder,
 )
 from plugline.notifications.services import email_send
 from plugline.telephony.lines import sip_account_registrations_end
 from plugline.telephony.services import (
+    call_preferences_move,
     number_assign,
     number_mark_assigned,
     number_quarantine,
     sip_account_provision,
     sip_line_end_for_new_owner,
 )
-from plugline.voicemail.services import voicemail_device_wipe
+from plugline.voicemail.services import voicemail_device_move, voicemail_device_wipe
 
 DEFAULT_MODEL_CODE = "plugline-usb"
 NICKNAME_MAX_LENGTH = Device._meta.get_field("nickname").max_length or 60
@@ -164,6 +166,87 @@ def device_number_change(
     device.save(update_fields=["phone_number"])
     sip_account_provision(device_id=device.pk, serial=device.serial, phone_number=new_number)
     number_quarantine(e164=old_number)
+    return True
+
+
+@transaction.atomic
+def device_sell_online(*, serial: str, order_number: str, email: str) -> Device | None:
+    """A device from stock goes to a buyer by post (e.g. a device upgrade): it is sold
+    online on a web order with the buyer's email, so that the activation wizard registers
+    it only with that email. None if there is no such device in stock (or on this order)."""
+    device = Device.objects.select_for_update().filter(serial=serial).first()
+    if device is None or device.owner_id is not None:
+        return None
+    order, _created = WebOrder.objects.get_or_create(
+        number=order_number, defaults={"email": email, "ordered_at": timezone.now()}
+    )
+    if device.status == DeviceStatus.SOLD_ONLINE and device.web_order_id == order.pk:
+        return device
+    if device.status != DeviceStatus.IN_STOCK:
+        return None
+    device.web_order = order
+    device.status = DeviceStatus.SOLD_ONLINE
+    device.save(update_fields=["web_order", "status"])
+    return device
+
+
+@transaction.atomic
+def device_line_take_over(*, old_device_id: int, new_device_id: int, owner_id: int) -> bool:
+    """The owner's new device takes the line of their old one (a device upgrade), and the
+    old device is retired; False, changing nothing, unless both are the owner's and active.
+
+    The new device gets the old one's number (its SIP account's user follows; the number
+    it was given at activation goes back to the inventory), E911 address, nickname,
+    voicemail, blocked callers and call settings. The old device ends as a released one
+    does: new SIP credentials (the old password stops working) and its registrations
+    ended on commit, its calls out of the history, nothing of its owner's left; then
+    it is retired, on no account. Call it with the caller's claim on the upgrade held:
+    the caller makes it happen once.
+    """
+    devices = {
+        device.pk: device
+        for device in Device.objects.select_for_update()
+        .filter(pk__in=[old_device_id, new_device_id])
+        .order_by("pk")
+    }
+    old, new = devices.get(old_device_id), devices.get(new_device_id)
+    if (
+        old is None
+        or new is None
+        or old.pk == new.pk
+        or any(
+            device.owner_id != owner_id or device.status != DeviceStatus.ACTIVE
+            for device in (old, new)
+        )
+    ):
+        return False
+    number, given = old.phone_number, new.phone_number
+    voicemail_device_move(from_device_id=old.pk, to_device_id=new.pk)
+    call_preferences_move(from_device_id=old.pk, to_device_id=new.pk)
+    # The old line ends: new credentials, registrations ended on commit, history unlinked.
+    sip_line_end_for_new_owner(device_id=old.pk)
+    sip_account_registrations_end(device_id=new.pk)
+    old.phone_number = None
+    old.owner = None
+    old.status = DeviceStatus.RETIRED
+    new.nickname, old.nickname = old.nickname, ""
+    for field in ADDRESS_FIELDS:
+        setattr(new, f"e911_{field}", getattr(old, f"e911_{field}"))
+        setattr(old, f"e911_{field}", "")
+    old.suspended_at = None
+    old.suspension_reason = ""
+    old.save()
+    sip_account_provision(device_id=old.pk, serial=old.serial, phone_number=None)
+    new.phone_number = number
+    new.full_clean()
+    new.save()
+    sip_account_provision(device_id=new.pk, serial=new.serial, phone_number=number)
+    if given and given != number:
+        # Given by the wizard a moment ago and never used: free again at once.
+        number_quarantine(e164=given, days=0)
+    if number:
+        number_mark_assigned(e164=number)
+    transfer_requests_settle(device=old, status=TransferStatus.CANCELLED)
     return True
 
 

@@ -60,6 +60,11 @@ from plugline.telephony.services import (
     call_settings_save,
 )
 from plugline.telephony.softphone import softphone_enabled
+from plugline.upgrades.selectors import (
+    upgrade_offers_for_device,
+    upgrade_order_open,
+    upgrade_order_pending,
+)
 from plugline.voicemail.audio import GREETING_MAX_SECONDS
 from plugline.voicemail.selectors import device_voicemail, voicemail_new_counts
 
@@ -193,6 +198,7 @@ def _device_page(
         "softphone_enabled": softphone_enabled(),
         "greeting_recorder_text": greeting_recorder_texts(),
         "greeting_max_seconds": GREETING_MAX_SECONDS,
+        **_upgrade_context(request, device),
     }
 
     # The greeting recorder: the microphone for this page itself, and its recording played
@@ -205,6 +211,20 @@ def _device_page(
     response = page(request)
     assert isinstance(response, HttpResponse)  # the decorators return what render made
     return response
+
+
+def _upgrade_context(request: HttpRequest, device: Device) -> dict[str, Any]:
+    """ "Upgrade my device" (upgrades): its order under way, or whether offers apply."""
+    user = _user(request)
+    order = upgrade_order_open(user=user, device=device)
+    pending = upgrade_order_pending(device=device) if order is None else None
+    return {
+        "upgrade_order": order,
+        "upgrade_pending": pending,
+        "upgrade_offered": order is None
+        and pending is None
+        and bool(upgrade_offers_for_device(user=user, device=device)),
+    }
 
 
 @login_required

@@ -391,3 +391,13 @@ def call_settings_save(
         data={"device_id": device_id, "changed": changed},
     )
     return True
+
+
+@transaction.atomic
+def call_preferences_move(*, from_device_id: int, to_device_id: int) -> None:
+    """A new device takes over an old one's line (an upgrade): the old device's blocked
+    callers, its choice about anonymous callers and its call settings become the new
+    device's (whatever the new device had is replaced); the old device keeps none."""
+    for model in (BlockedCaller, CallScreening, CallSettings):
+        model.objects.filter(device_id=to_device_id).delete()
+        model.objects.filter(device_id=from_device_id).update(device_id=to_device_id)

@@ -218,3 +218,17 @@ def voicemail_retention_purge(*, now: datetime | None = None) -> int:
             _files_delete_on_commit([name for _pk, name, _device in old])
             _pages_changed(sorted({device for _pk, _name, device in old}))
         purged += len(old)
+
+
+@transaction.atomic
+def voicemail_device_move(*, from_device_id: int, to_device_id: int) -> int:
+    """A new device takes over an old one's line (an upgrade): the old device's messages and
+    mailbox (greeting, email switch) become the new device's; how many messages moved.
+
+    The new device's own (if it had any: it was just activated) are wiped first.
+    """
+    voicemail_device_wipe(device_id=to_device_id)
+    moved = VoicemailMessage.objects.filter(device_id=from_device_id).update(device_id=to_device_id)
+    Mailbox.objects.filter(device_id=from_device_id).update(device_id=to_device_id)
+    _pages_changed([from_device_id, to_device_id])
+    return moved

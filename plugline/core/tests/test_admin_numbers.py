@@ -26,6 +26,7 @@ from plugline.reup.models import ReupBatch
 from plugline.sandbox_gateway.models import SandboxConfig
 from plugline.stores.models import Store
 from plugline.stores.tests.factories import make_chain
+from plugline.upgrades.models import UpgradeOffer
 
 pytestmark = pytest.mark.django_db
 
@@ -67,6 +68,22 @@ def _device_model_form() -> dict[str, str]:
         "name": "Fuzz model",
         "picture": "devices/plugline-usb.svg",
         "included_months": "12",
+        "price": "7999",
+    }
+
+
+def _upgrade_offer_form() -> dict[str, str]:
+    from plugline.devices.services import device_model_default
+
+    return {
+        "name": "Fuzz offer",
+        "model": str(device_model_default().pk),
+        "price": "2999",
+        "min_age_years": "3",
+        "valid_from_0": "2026-03-01",
+        "valid_from_1": "00:00:00",
+        "valid_until_0": "",
+        "valid_until_1": "",
     }
 
 
@@ -113,6 +130,7 @@ VALID_ADD_FORMS: dict[type[models.Model], Callable[[], dict[str, str]]] = {
     ReupBatch: _reup_batch_form,
     SandboxConfig: _sandbox_config_form,
     Store: _store_form,
+    UpgradeOffer: _upgrade_offer_form,
 }
 # A Re-Up batch is never changed: its page only shows it.
 CHANGEABLE = [model for model in VALID_ADD_FORMS if model is not ReupBatch]
@@ -193,14 +211,27 @@ def _field_errors(response: Any, name: str) -> list[str]:
     return list(context["adminform"].form.errors.get(name, []))
 
 
-def _as_posted(form: forms.BaseForm) -> dict[str, str]:
-    """What a browser posts for `form` as shown: its values, ticked boxes only."""
-    posted = {}
+def _as_posted(form: forms.BaseForm) -> dict[str, Any]:
+    """What a browser posts for `form` as shown: its values, ticked boxes only, each part of
+    a split field (a date and a time) under its own name, each choice of a multiple one."""
+    posted: dict[str, Any] = {}
     for bound in form:
         value = bound.value()
         if value is None or value is False:
             continue
-        posted[bound.html_name] = "on" if value is True else str(bound.field.prepare_value(value))
+        widget = bound.field.widget
+        if isinstance(widget, forms.MultiWidget):
+            parts = value if isinstance(value, list) else widget.decompress(value) or []
+            suffixes: list[str] = getattr(widget, "widgets_names", [])
+            for suffix, part in zip(suffixes, parts, strict=True):
+                if part is not None:
+                    posted[f"{bound.html_name}{suffix}"] = str(part)
+        elif isinstance(value, list | tuple):
+            posted[bound.html_name] = [str(item) for item in value]
+        else:
+            posted[bound.html_name] = (
+                "on" if value is True else str(bound.field.prepare_value(value))
+            )
     return posted
 
 

@@ -46,10 +46,11 @@ from plugline.devices.models import (
     TermsAcceptance,
     TransferRequest,
 )
-from plugline.devices.signals import activation_completing, device_activated
+from plugline.devices.signals import ActivationRefused, activation_completing, device_activated
 from plugline.devices.wizard.state import (
     activation_device_is_free,
     activation_device_is_present,
+    activation_number_kept,
     device_sold_online,
 )
 from plugline.notifications.services import email_send
@@ -397,8 +398,13 @@ def activation_complete(
         return Completion(Outcome.DEVICE_UNAVAILABLE)
     if activation.user is None and _account_with_email(activation.email) is not None:
         return Completion(Outcome.EMAIL_TAKEN)
+    # The number another device of the account hands over (an upgrade, moved by the app
+    # that says so in activation_completing), or the wizard's own.
+    kept = activation_number_kept(activation)
+    if kept:
+        number_release_reservations(holder=activation.holder)
     # Before any other write: if the hold was lost, nothing else has changed.
-    if not activation.phone_number or not number_assign(
+    elif not activation.phone_number or not number_assign(
         e164=activation.phone_number, holder=activation.holder
     ):
         activation.phone_number = ""
@@ -410,7 +416,7 @@ def activation_complete(
 
     device.owner = user
     device.status = DeviceStatus.ACTIVE
-    device.phone_number = activation.phone_number
+    device.phone_number = None if kept else activation.phone_number
     for field in ADDRESS_FIELDS:
         setattr(device, f"e911_{field}", activation.e911_address.get(field, ""))
     device.activated_at = now
@@ -428,6 +434,16 @@ def activation_complete(
     activation_completing.send(
         sender=Activation, activation=activation, device=device, user=user, request=request
     )
+    if kept and device.phone_number != kept:
+        # The number was to come from the device this one replaces, and did not.
+        raise ActivationRefused(
+            str(
+                _(
+                    "Your other device's line could not move to this one, and nothing changed. "
+                    "Try again in a moment, or contact us."
+                )
+            )
+        )
     audit_record(
         action=AuditAction.DEVICE_ACTIVATED,
         request=request,

@@ -10,6 +10,7 @@ sends the customer back to the first step not done yet.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -134,6 +135,30 @@ def device_sold_online(device: Device) -> bool:
     )
 
 
+# Apps above say which number a device takes over from another device of the account
+# (a device upgrade): its wizard then has no number to choose.
+KeptNumberLookup = Callable[[Activation], str | None]
+_kept_number_lookups: list[KeptNumberLookup] = []
+
+
+def register_kept_number_lookup(lookup: KeptNumberLookup) -> None:
+    """Let an app above say that the wizard's device takes over a number (E.164) of the
+    wizard's account (another device's), which the app moves in `activation_completing`."""
+    if lookup not in _kept_number_lookups:
+        _kept_number_lookups.append(lookup)
+
+
+def activation_number_kept(activation: Activation) -> str:
+    """The number the wizard's device takes over from another device of its account, or ""."""
+    if activation.user_id is None or activation.device_id is None:
+        return ""
+    for lookup in _kept_number_lookups:
+        number = lookup(activation)
+        if number:
+            return number
+    return ""
+
+
 def activation_number_held_until(activation: Activation) -> datetime | None:
     """Until when the wizard's number is held for it; None if it is not (any more).
 
@@ -174,8 +199,12 @@ def activation_step_done(activation: Activation, step: str) -> bool:
     if step == "addresses":
         return bool(activation.e911_address) and bool(activation.contact_address)
     if step == "number":
-        # Still held: a number someone else took meanwhile must be chosen again.
-        return activation_number_held_until(activation) is not None
+        # Still held: a number someone else took meanwhile must be chosen again. A device
+        # that takes over another device's number has none to choose.
+        return (
+            activation_number_held_until(activation) is not None
+            or activation_number_kept(activation) != ""
+        )
     if step == "terms":
         return activation.terms_accepted_at is not None
     if step == "code":

@@ -57,6 +57,7 @@ from plugline.devices.wizard.state import (
     activation_current_step,
     activation_for_request,
     activation_number_held_until,
+    activation_number_kept,
     device_sold_online,
 )
 
@@ -251,7 +252,18 @@ def addresses(request: HttpRequest, activation: Activation) -> HttpResponse:
 
 @wizard_step("number")
 def number(request: HttpRequest, activation: Activation) -> HttpResponse:
-    """Step 5: find a free number by area code or city, and hold it while the wizard is open."""
+    """Step 5: find a free number by area code or city, and hold it while the wizard is open.
+
+    A device that takes over the number of another device of the account (an upgrade) has
+    none to choose: the step says which number it gets.
+    """
+    kept = activation_number_kept(activation)
+    if kept:
+        return render(
+            request,
+            "devices/activate/number_kept.html",
+            _step_context(activation, "number", kept=format_phone_number(kept)),
+        )
     if request.GET:
         search = NumberSearchForm(request.GET)
     else:
@@ -328,7 +340,7 @@ def _code_context(activation: Activation, form: CodeForm, **extra: Any) -> dict[
         code_sent=bool(activation.code_hash),
         expires_at=activation.code_expires_at,
         minutes=settings.ACTIVATION_CODE_MINUTES,
-        number=format_phone_number(activation.phone_number),
+        number=format_phone_number(activation_number_kept(activation) or activation.phone_number),
         **extra,
     )
 

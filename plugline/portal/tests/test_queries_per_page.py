@@ -39,6 +39,7 @@ from plugline.reup.models import ReupCard
 from plugline.reup.tests.factories import make_redeemed_card
 from plugline.telephony.models import BlockedCaller, CallOutcome
 from plugline.telephony.tests.call_factory import call
+from plugline.upgrades.tests.factories import make_offer
 from plugline.voicemail.models import Mailbox, VoicemailMessage
 
 pytestmark = pytest.mark.django_db
@@ -167,6 +168,8 @@ def make_account(devices: int, *, first_number: int, varied: bool = False) -> Ac
         subscription=subscription_for_device(device=subscriber.devices[0]), plan=plan
     )
     ReupCard.objects.filter(pk=reup_card.pk).update(redeemed_by=subscriber.user)
+    # An upgrade offered to every device.
+    make_offer(valid_from=NOW - dt.timedelta(days=1))
     return Account(
         subscriber=subscriber,
         invoice_number=renewed_together.invoice_number or 0,
@@ -211,6 +214,7 @@ PAGES: dict[str, Callable[[Account], str]] = {
     "devices:activate_detect": lambda a: "/activate/",
     # Public, and the same for every account: its rate found in one query.
     "rates:find": lambda a: "/rates/?q=%2B44+20+7946+0018",
+    "upgrades:device_upgrade": lambda a: f"/devices/{a.serial}/upgrade/",
     "account_email": lambda a: "/accounts/email/",
     "account_change_password": lambda a: "/accounts/password/change/",
     "mfa_index": lambda a: "/accounts/2fa/",
@@ -268,6 +272,7 @@ NOT_WALKED: dict[str, str] = {
     "checkout:payment_return": "the gateway's return, which redirects to the payment's page",
     "portal:device_number_confirm": "a change of number's second step, with a number held",
     "portal:device_number_payment": "a change of number's payment waiting for the bank",
+    "upgrades:device_upgrade_payment": "an upgrade's payment waiting for the bank",
     "devices:transfer_request": "a form's POST from the activation wizard",
     "devices:transfer_answer": "the previous owner's answer, opened from an email's token",
 }
@@ -281,6 +286,7 @@ WALKED_NAMESPACES = (
     "checkout",
     "devices",
     "rates",
+    "upgrades",
 )
 WALKED_ALLAUTH = ("account_email", "account_change_password", "mfa_index", "usersessions_list")
 
