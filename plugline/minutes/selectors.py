@@ -1,0 +1,32 @@
+"""Reads of the minutes ledger, always scoped to the account asking."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db.models import Sum
+
+from plugline.minutes.models import MinutesEntry, MinutesEntryKind
+
+
+def minutes_top_up_amounts() -> list[int]:
+    """The amounts a subscriber can buy, in minor units of the billing currency."""
+    return [int(amount) for amount in settings.MINUTES_TOP_UP_AMOUNTS]
+
+
+def minutes_balance(*, user: AbstractBaseUser) -> int:
+    """The account's international balance in minor units of the billing currency: the sum
+    of its ledger."""
+    total = MinutesEntry.objects.filter(
+        user_id=user.pk, currency=settings.BILLING_CURRENCY
+    ).aggregate(total=Sum("amount"))["total"]
+    return int(total or 0)
+
+
+def minutes_last_calls(*, user: AbstractBaseUser, limit: int = 5) -> list[MinutesEntry]:
+    """The account's last international calls with what each cost (newest first)."""
+    return list(
+        MinutesEntry.objects.filter(user_id=user.pk, kind=MinutesEntryKind.CALL_CHARGE)
+        .select_related("call_record")
+        .order_by("-created_at", "-pk")[:limit]
+    )

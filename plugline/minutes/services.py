@@ -1,0 +1,61 @@
+"""Writes of the minutes ledger: every credit and charge is a new row, never an edit.
+
+Each writer renews the account's cached pages (plugline.core.account_pages):
+"My account" shows the balance.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import transaction
+from django.http import HttpRequest
+
+from plugline.core.account_pages import account_pages_changed
+from plugline.core.models import AuditAction
+from plugline.core.services import audit_record
+from plugline.minutes.models import MinutesEntry, MinutesEntryKind
+
+
+class AdjustmentRefused(ValueError):
+    """An adjustment that cannot be written; the message says why (shown to staff)."""
+
+
+@transaction.atomic
+def minutes_adjustment_add(
+    *,
+    staff: AbstractBaseUser,
+    user: AbstractBaseUser,
+    amount: int,
+    reason: str,
+    request: HttpRequest | None = None,
+) -> MinutesEntry:
+    """A staff member credits (positive) or debits (negative) an account's balance, with a
+    reason; audited."""
+    reason = reason.strip()
+    if not reason:
+        raise AdjustmentRefused("reason")
+    if amount == 0:
+        raise AdjustmentRefused("amount")
+    entry = MinutesEntry.objects.create(
+        user_id=user.pk,
+        kind=MinutesEntryKind.ADJUSTMENT,
+        amount=amount,
+        currency=settings.BILLING_CURRENCY,
+        reason=reason,
+        created_by_id=staff.pk,
+    )
+    audit_record(
+        action=AuditAction.MINUTES_ADJUSTED,
+        request=request,
+        user=user,
+        actor=staff,
+        data={
+            "entry": entry.pk,
+            "amount": amount,
+            "currency": entry.currency,
+            "reason": reason,
+        },
+    )
+    account_pages_changed(user_ids=[user.pk])
+    return entry
