@@ -6,3 +6,21 @@ class MinutesConfig(AppConfig):
     name = "plugline.minutes"
     label = "minutes"
     verbose_name = _("International minutes")
+
+    def ready(self) -> None:
+        # Payments of international minutes (billing.fees): what a success and a decline
+        # do, and the receipt's line.
+        from plugline.billing.fees import fee_kind_register
+        from plugline.billing.models import PaymentKind
+        from plugline.minutes.top_ups import (
+            minutes_top_up_applied,
+            minutes_top_up_declined,
+            minutes_top_up_invoice_lines,
+        )
+
+        fee_kind_register(
+            PaymentKind.MINUTES_TOP_UP,
+            applied=minutes_top_up_applied,
+            declined=minutes_top_up_declined,
+            invoice_lines=minutes_top_up_invoice_lines,
+        )

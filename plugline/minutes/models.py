@@ -103,3 +103,56 @@ class MinutesEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount} {self.currency}"
+
+
+class TopUpStatus(models.TextChoices):
+    PENDING = "pending", _("waiting for its payment")
+    APPLIED = "applied", _("credited")
+    DECLINED = "declined", _("declined")
+
+
+class MinutesTopUp(models.Model):
+    """A top-up by card: what its payment pays for (one row per payment).
+
+    One top-up per account waits for its payment at a time (unique in the
+    database); its credit is written when the payment succeeds
+    (plugline.minutes.top_ups).
+    """
+
+    payment = models.OneToOneField(
+        "billing.Payment",
+        on_delete=models.PROTECT,
+        related_name="minutes_top_up",
+        verbose_name=_("payment"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="minutes_top_ups",
+        verbose_name=_("account"),
+    )
+    amount = models.BigIntegerField(_("amount (minor units)"))
+    currency = models.CharField(_("currency"), max_length=3)
+    status = models.CharField(
+        _("status"), max_length=10, choices=TopUpStatus.choices, default=TopUpStatus.PENDING
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    applied_at = models.DateTimeField(_("credited at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("international minutes top-up")
+        verbose_name_plural = _("international minutes top-ups")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(status="pending"),
+                name="minutes_one_pending_top_up_per_account",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gt=0), name="minutes_top_up_amount_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.amount} {self.currency} ({self.status})"

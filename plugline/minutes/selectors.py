@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Sum
 
+from plugline.core.phones import format_phone_number
 from plugline.minutes.models import MinutesEntry, MinutesEntryKind
 
 
@@ -23,10 +27,30 @@ def minutes_balance(*, user: AbstractBaseUser) -> int:
     return int(total or 0)
 
 
-def minutes_last_calls(*, user: AbstractBaseUser, limit: int = 5) -> list[MinutesEntry]:
-    """The account's last international calls with what each cost (newest first)."""
-    return list(
+@dataclass(frozen=True)
+class ChargedCall:
+    """An international call and what it cost (a positive amount in minor units)."""
+
+    number: str
+    started_at: datetime
+    cost: int
+    currency: str
+
+
+def minutes_last_calls(*, user: AbstractBaseUser, limit: int = 5) -> list[ChargedCall]:
+    """The account's last international calls with what each cost, newest first (one query)."""
+    entries = (
         MinutesEntry.objects.filter(user_id=user.pk, kind=MinutesEntryKind.CALL_CHARGE)
         .select_related("call_record")
         .order_by("-created_at", "-pk")[:limit]
     )
+    return [
+        ChargedCall(
+            number=format_phone_number(entry.call_record.callee),
+            started_at=entry.call_record.started_at,
+            cost=-entry.amount,
+            currency=entry.currency,
+        )
+        for entry in entries
+        if entry.call_record is not None
+    ]
