@@ -59,3 +59,14 @@ def minutes_adjustment_add(
     )
     account_pages_changed(user_ids=[user.pk])
     return entry
+
+
+@transaction.atomic
+def minutes_reup_credit(*, user: AbstractBaseUser, amount: int, currency: str) -> MinutesEntry:
+    """A Re-Up card issued for minutes adds its amount to the balance. The redemption
+    (plugline.reup.redemption) links the card to this entry, once per card."""
+    entry = MinutesEntry.objects.create(
+        user_id=user.pk, kind=MinutesEntryKind.TOP_UP, amount=amount, currency=currency
+    )
+    account_pages_changed(user_ids=[user.pk])
+    return entry
