@@ -1,0 +1,62 @@
+"""Buying international minutes in a real browser, on a phone (360 px), with the keyboard alone,
+in English, French and Danish, without an axe-core violation: from My account to
+"International minutes", choose an amount, pay with the card on file, and the balance grows."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import translation
+from django.utils.translation import gettext
+from playwright.sync_api import Page, expect
+
+from conftest import make_subscriber
+from e2e.helpers import fits, sign_in, tab_to
+from e2e.test_device_page import assert_no_axe_violations
+from plugline.billing.tests.factories import CARD_SUCCEEDS, card_on_file, sandbox_reset
+from plugline.core.money import money_format
+from plugline.minutes.selectors import minutes_balance
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "da"])
+def test_a_subscriber_buys_international_minutes_with_the_keyboard(
+    db: None, phone_page: Page, settings, language: str
+) -> None:
+    settings.MINUTES_TOP_UP_AMOUNTS = ["500", "1000", "2000"]
+    sandbox_reset()
+    subscriber = make_subscriber("claire@example.com", language=language)
+    card_on_file(subscriber.user, CARD_SUCCEEDS)
+    with translation.override(language):
+        add = gettext("Add international minutes")
+        heading = gettext("International minutes")
+        pay = gettext("Pay and add to my balance")
+        twenty = money_format(2000, "USD", language)
+        done = gettext(
+            "Done: %(amount)s was added to your international balance. We emailed you the receipt."
+        ) % {"amount": twenty}
+    page = phone_page
+    sign_in(page, subscriber.email, subscriber.password)
+    page.goto("/")
+    assert_no_axe_violations(page, f"My account with the balance ({language})")
+
+    tab_to(page, page.get_by_role("link", name=add, exact=True), limit=120)
+    page.keyboard.press("Enter")
+
+    expect(page.get_by_role("heading", name=heading, level=1)).to_be_visible()
+    assert fits(page)
+    assert_no_axe_violations(page, f"international minutes ({language})")
+    amount = page.get_by_role("radio", name=twenty)
+    tab_to(page, page.get_by_role("radio").first, limit=40)
+    # Arrow keys move within a group of radio buttons, as a keyboard user does.
+    for _step in range(3):
+        if amount.is_checked():
+            break
+        page.keyboard.press("ArrowDown")
+    expect(amount).to_be_checked()
+    tab_to(page, page.get_by_role("button", name=pay), limit=20)
+    page.keyboard.press("Enter")
+
+    expect(page.locator(".messages .message")).to_have_text([done])
+    expect(page.locator(".minutes-balance")).to_have_text(twenty)
+    assert fits(page)
+    assert_no_axe_violations(page, f"international minutes after paying ({language})")
+    assert minutes_balance(user=subscriber.user) == 2000
