@@ -24,3 +24,12 @@ class MinutesConfig(AppConfig):
             declined=minutes_top_up_declined,
             invoice_lines=minutes_top_up_invoice_lines,
         )
+        # The low-balance top-up's run (plugline.minutes.low_balance).
+        from plugline.core.scheduling import register_periodic_job
+        from plugline.minutes import low_balance
+
+        register_periodic_job(
+            low_balance.RUN_JOB_NAME,
+            every=low_balance.RUN_JOB_EVERY,
+            func=low_balance.low_balance_run_job,
+        )

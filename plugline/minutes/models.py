@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -156,3 +156,96 @@ class MinutesTopUp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.amount} {self.currency} ({self.status})"
+
+
+class LowBalanceSetting(models.Model):
+    """An account's low-balance top-up: opt-in; when the balance falls below `threshold`, the
+    default card is charged `amount`, once per crossing, at most `monthly_cap` a calendar
+    month (UTC). `armed` is set again once the balance is back at or above the threshold;
+    `crossings` counts the times it fell below (plugline.minutes.low_balance)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="minutes_low_balance",
+        verbose_name=_("account"),
+    )
+    enabled = models.BooleanField(_("low-balance top-up on"), default=False)
+    threshold = models.PositiveIntegerField(_("threshold (minor units)"))
+    amount = models.PositiveIntegerField(_("amount (minor units)"))
+    monthly_cap = models.PositiveIntegerField(_("monthly cap (minor units)"))
+    currency = models.CharField(_("currency"), max_length=3)
+    armed = models.BooleanField(_("armed"), default=True)
+    crossings = models.PositiveIntegerField(_("crossings"), default=0)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("low-balance top-up")
+        verbose_name_plural = _("low-balance top-ups")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(threshold__gt=0, amount__gt=0, monthly_cap__gte=F("amount")),
+                name="minutes_low_balance_sensible",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.amount} below {self.threshold} ({self.currency})"
+
+
+class LowBalanceAttemptStatus(models.TextChoices):
+    QUEUED = "queued", _("queued")
+    RETRY = "retry", _("to be tried again")
+    WAITING = "waiting", _("waiting for the payment's outcome")
+    SUCCEEDED = "succeeded", _("succeeded")
+    FAILED = "failed", _("failed")
+    CAPPED = "capped", _("monthly cap reached")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+class LowBalanceAttempt(models.Model):
+    """One crossing below the threshold, and its charge (one row per crossing, unique):
+    claimed by a worker for a while (`claimed_until`), its payment's key derived from the
+    attempt and its try, as AutoRenew's (billing.renewals)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("account"),
+    )
+    crossing = models.PositiveIntegerField(_("crossing"))
+    amount = models.PositiveIntegerField(_("amount (minor units)"))
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=LowBalanceAttemptStatus.choices,
+        default=LowBalanceAttemptStatus.QUEUED,
+    )
+    attempts = models.PositiveSmallIntegerField(_("tries"), default=0)
+    payment = models.OneToOneField(
+        "billing.Payment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("payment"),
+    )
+    next_try_at = models.DateTimeField(_("next try at"), null=True, blank=True)
+    claimed_by = models.CharField(_("claimed by"), max_length=80, blank=True, default="")
+    claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("low-balance top-up attempt")
+        verbose_name_plural = _("low-balance top-up attempts")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "crossing"], name="minutes_one_attempt_per_crossing"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "next_try_at"], name="minutes_low_balance_open")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} #{self.crossing} ({self.status})"

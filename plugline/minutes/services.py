@@ -14,7 +14,8 @@ from django.http import HttpRequest
 from plugline.core.account_pages import account_pages_changed
 from plugline.core.models import AuditAction
 from plugline.core.services import audit_record
-from plugline.minutes.models import MinutesEntry, MinutesEntryKind
+from plugline.minutes.models import LowBalanceSetting, MinutesEntry, MinutesEntryKind
+from plugline.minutes.selectors import minutes_balance
 
 
 class AdjustmentRefused(ValueError):
@@ -58,6 +59,8 @@ def minutes_adjustment_add(
         },
     )
     account_pages_changed(user_ids=[user.pk])
+    if amount > 0:
+        minutes_low_balance_rearm(user=user)
     return entry
 
 
@@ -69,4 +72,14 @@ def minutes_reup_credit(*, user: AbstractBaseUser, amount: int, currency: str) -
         user_id=user.pk, kind=MinutesEntryKind.TOP_UP, amount=amount, currency=currency
     )
     account_pages_changed(user_ids=[user.pk])
+    if amount > 0:
+        minutes_low_balance_rearm(user=user)
     return entry
+
+
+def minutes_low_balance_rearm(*, user: AbstractBaseUser) -> None:
+    """After a credit: a low-balance top-up whose account is back at or above its threshold
+    may charge again at the next crossing (plugline.minutes.low_balance)."""
+    setting = LowBalanceSetting.objects.filter(user_id=user.pk, armed=False).first()
+    if setting is not None and minutes_balance(user=user) >= setting.threshold:
+        LowBalanceSetting.objects.filter(pk=setting.pk, armed=False).update(armed=True)

@@ -41,6 +41,7 @@ from plugline.core.account_pages import account_pages_changed
 from plugline.core.money import money_format
 from plugline.minutes.models import MinutesEntry, MinutesEntryKind, MinutesTopUp, TopUpStatus
 from plugline.minutes.selectors import minutes_top_up_amounts
+from plugline.minutes.services import minutes_low_balance_rearm
 
 
 class TopUpRefused(PaymentRefused):
@@ -144,6 +145,25 @@ def _top_up_claim(
         raise TopUpRefused("changed")
     if amount not in minutes_top_up_amounts():
         raise TopUpRefused("amount")
+    return minutes_top_up_write(
+        user=user, amount=amount, payment_method=payment_method, idempotency_key=idempotency_key
+    )
+
+
+@transaction.atomic
+def minutes_top_up_write(
+    *,
+    user: AbstractBaseUser,
+    amount: int,
+    payment_method: PaymentMethod,
+    idempotency_key: str,
+) -> Payment:
+    """Write a top-up's payment and its row (the key's own payment if written before).
+
+    Raises TopUpRefused("pending") while another top-up of the account waits for its
+    payment (the unique constraint), PaymentRefused("no_card") for a card not the account's.
+    The caller commits before charging.
+    """
     payment, created = payment_fee_get_or_create(
         user=user,
         kind=PaymentKind.MINUTES_TOP_UP,
@@ -186,6 +206,8 @@ def minutes_top_up_apply(*, payment: Payment) -> MinutesTopUp | None:
     top_up.applied_at = timezone.now()
     top_up.save(update_fields=["status", "applied_at"])
     account_pages_changed(user_ids=[top_up.user_id])
+    if payment.user is not None:
+        minutes_low_balance_rearm(user=payment.user)
     return top_up
 
 
