@@ -14,6 +14,7 @@ from e2e.helpers import fits, sign_in, tab_to
 from e2e.test_device_page import assert_no_axe_violations
 from plugline.billing.tests.factories import CARD_SUCCEEDS, card_on_file, sandbox_reset
 from plugline.core.money import money_format
+from plugline.minutes.models import LowBalanceSetting
 from plugline.minutes.selectors import minutes_balance
 
 
@@ -44,7 +45,7 @@ def test_a_subscriber_buys_international_minutes_with_the_keyboard(
     expect(page.get_by_role("heading", name=heading, level=1)).to_be_visible()
     assert fits(page)
     assert_no_axe_violations(page, f"international minutes ({language})")
-    amount = page.get_by_role("radio", name=twenty)
+    amount = page.get_by_role("radio", name=twenty).and_(page.locator('[name="amount"]'))
     tab_to(page, page.get_by_role("radio").first, limit=40)
     # Arrow keys move within a group of radio buttons, as a keyboard user does.
     for _step in range(3):
@@ -60,3 +61,33 @@ def test_a_subscriber_buys_international_minutes_with_the_keyboard(
     assert fits(page)
     assert_no_axe_violations(page, f"international minutes after paying ({language})")
     assert minutes_balance(user=subscriber.user) == 2000
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "da"])
+def test_a_subscriber_switches_on_the_low_balance_top_up_with_the_keyboard(
+    db: None, phone_page: Page, settings, language: str
+) -> None:
+    settings.MINUTES_TOP_UP_AMOUNTS = ["500", "1000", "2000"]
+    subscriber = make_subscriber("claire@example.com", language=language)
+    card_on_file(subscriber.user, CARD_SUCCEEDS)
+    with translation.override(language):
+        switch_name = gettext("Top up automatically when my balance is low")
+        save = gettext("Save the low-balance top-up")
+        saved = gettext("Low-balance top-up is on.")
+    page = phone_page
+    sign_in(page, subscriber.email, subscriber.password)
+    page.goto("/account/minutes/")
+
+    switch = page.get_by_role("switch", name=switch_name)
+    tab_to(page, switch, limit=60)
+    page.keyboard.press("Space")
+    expect(switch).to_be_checked()
+    tab_to(page, page.get_by_role("button", name=save), limit=40)
+    page.keyboard.press("Enter")
+
+    expect(page.locator(".messages .message")).to_have_text([saved])
+    expect(page.get_by_role("switch", name=switch_name)).to_be_checked()
+    assert fits(page)
+    assert_no_axe_violations(page, f"low-balance top-up saved ({language})")
+    setting = LowBalanceSetting.objects.get(user=subscriber.user)
+    assert setting.enabled and setting.amount == 500

@@ -6,4 +6,5 @@ app_name = "minutes"
 urlpatterns = [
     path("", views.minutes, name="minutes"),
     path("payments/<uuid:payment_id>/", views.minutes_payment, name="payment"),
+    path("low-balance/", views.minutes_low_balance, name="low_balance"),
 ]

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext
@@ -24,7 +24,14 @@ from plugline.billing.checkout_selectors import cards_on_file
 from plugline.billing.models import PaymentStatus
 from plugline.billing.payments import PaymentRefused, idempotency_key_new
 from plugline.core.money import money_format
-from plugline.minutes.forms import TopUpForm
+from plugline.minutes.forms import LowBalanceForm, TopUpForm
+from plugline.minutes.low_balance import (
+    MONTHLY_CAPS,
+    THRESHOLDS,
+    LowBalanceRefused,
+    low_balance_get,
+    low_balance_set,
+)
 from plugline.minutes.models import MinutesTopUp
 from plugline.minutes.selectors import minutes_balance, minutes_last_calls, minutes_top_up_amounts
 from plugline.minutes.top_ups import (
@@ -58,7 +65,42 @@ def _refused_message(reason: str) -> str:
     )
 
 
-def _page(request: HttpRequest, form: TopUpForm | None = None, status: int = 200) -> HttpResponse:
+def _low_balance_form(user: User, data: QueryDict | None = None) -> LowBalanceForm:
+    setting = low_balance_get(user=user)
+    amounts = minutes_top_up_amounts()
+    initial = (
+        {
+            "enabled": setting.enabled,
+            "threshold": str(setting.threshold),
+            "amount": str(setting.amount),
+            "monthly_cap": str(setting.monthly_cap),
+        }
+        if setting is not None
+        else {
+            "enabled": False,
+            "threshold": str(THRESHOLDS[1]),
+            "amount": str(amounts[0]),
+            "monthly_cap": str(next(cap for cap in MONTHLY_CAPS if cap >= amounts[0])),
+        }
+    )
+    return LowBalanceForm(
+        data,
+        thresholds=THRESHOLDS,
+        amounts=amounts,
+        caps=[cap for cap in MONTHLY_CAPS if cap >= min(amounts)],
+        currency=settings.BILLING_CURRENCY,
+        initial=initial,
+        # Its own names and ids: the page's other form has an "amount" too.
+        prefix="low_balance",
+    )
+
+
+def _page(
+    request: HttpRequest,
+    form: TopUpForm | None = None,
+    status: int = 200,
+    low_balance: LowBalanceForm | None = None,
+) -> HttpResponse:
     user = _user(request)
     cards = list(cards_on_file(user=user))
     currency = settings.BILLING_CURRENCY
@@ -85,6 +127,8 @@ def _page(request: HttpRequest, form: TopUpForm | None = None, status: int = 200
             "calls": minutes_last_calls(user=user),
             "form": form,
             "cards": cards,
+            "low_balance": low_balance or _low_balance_form(user),
+            "default_card": next((card for card in cards if card.is_default), None),
         },
         status=status,
     )
@@ -174,3 +218,32 @@ def minutes_payment(request: HttpRequest, payment_id: str) -> HttpResponse:
         "minutes/payment_pending.html",
         {"top_up": top_up, "payment": answer.payment},
     )
+
+
+@login_required
+@never_cache
+@require_http_methods(["POST"])
+def minutes_low_balance(request: HttpRequest) -> HttpResponse:
+    """ "Low-balance top-up": save whether, below which balance, how much and how much a month."""
+    user = _user(request)
+    form = _low_balance_form(user, request.POST)
+    if form.is_valid():
+        try:
+            setting = low_balance_set(
+                user=user,
+                enabled=form.cleaned_data["enabled"],
+                threshold=form.cleaned_data["threshold"],
+                amount=form.cleaned_data["amount"],
+                monthly_cap=form.cleaned_data["monthly_cap"],
+            )
+        except LowBalanceRefused:
+            form.add_error(None, gettext("These settings cannot be saved. Check them."))
+        else:
+            messages.success(
+                request,
+                gettext("Low-balance top-up is on.")
+                if setting.enabled
+                else gettext("Low-balance top-up is off."),
+            )
+            return redirect("minutes:minutes")
+    return _page(request, status=400, low_balance=form)

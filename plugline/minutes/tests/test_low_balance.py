@@ -5,8 +5,10 @@ tried again blindly: the subscriber is emailed."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from conftest import Subscriber
@@ -25,7 +27,7 @@ from plugline.minutes.low_balance import (
     low_balance_run,
     low_balance_set,
 )
-from plugline.minutes.models import LowBalanceAttempt, LowBalanceAttemptStatus
+from plugline.minutes.models import LowBalanceAttempt, LowBalanceAttemptStatus, LowBalanceSetting
 from plugline.minutes.selectors import minutes_balance
 from plugline.minutes.services import minutes_adjustment_add
 from plugline.notifications.models import OutboxMessage
@@ -34,6 +36,7 @@ from plugline.sandbox_gateway.models import SandboxCharge
 pytestmark = pytest.mark.django_db
 
 DAY = dt.timedelta(days=1)
+PAGE = "/account/minutes/"
 
 
 @pytest.fixture(autouse=True)
@@ -177,3 +180,58 @@ def test_it_does_nothing_when_switched_off_or_refused_settings(
         low_balance_set(user=alice.user, enabled=True, threshold=200, amount=1000, monthly_cap=1)
     with pytest.raises(LowBalanceRefused):
         low_balance_set(user=alice.user, enabled=True, threshold=200, amount=7, monthly_cap=5000)
+
+
+def test_it_saves_the_settings_from_the_minutes_page(alice: Subscriber, client: Client) -> None:
+    card_on_file(alice.user, CARD_SUCCEEDS)
+    client.force_login(alice.user)
+    page = client.get(PAGE).content.decode()
+    assert "Low-balance top-up" in page
+    assert "Charged to your default card, Visa ending in 4242." in page
+
+    saved = client.post(
+        f"{PAGE}low-balance/",
+        {
+            "low_balance-enabled": "on",
+            "low_balance-threshold": "500",
+            "low_balance-amount": "2000",
+            "low_balance-monthly_cap": "5000",
+        },
+        follow=True,
+    )
+
+    assert "Low-balance top-up is on." in saved.content.decode()
+    setting = LowBalanceSetting.objects.get(user=alice.user)
+    assert (setting.enabled, setting.threshold, setting.amount, setting.monthly_cap) == (
+        True,
+        500,
+        2000,
+        5000,
+    )
+    shown = client.get(PAGE).content.decode()
+    assert re.search(r'name="low_balance-amount" value="2000"[^>]*checked', shown)
+
+
+def test_a_monthly_limit_below_the_amount_is_refused_in_the_subscribers_language(
+    alice: Subscriber, client: Client
+) -> None:
+    alice.user.language = "da"
+    alice.user.save()
+    client.force_login(alice.user)
+
+    refused = client.post(
+        f"{PAGE}low-balance/",
+        {
+            "low_balance-enabled": "on",
+            "low_balance-threshold": "500",
+            "low_balance-amount": "2000",
+            "low_balance-monthly_cap": "1000",
+        },
+        HTTP_ACCEPT_LANGUAGE="da",
+    )
+
+    assert refused.status_code == 400
+    assert "Den månedlige grænse skal være mindst det beløb, der lægges til." in (
+        refused.content.decode()
+    )
+    assert not LowBalanceSetting.objects.exists()

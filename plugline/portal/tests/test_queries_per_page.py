@@ -253,6 +253,7 @@ NOT_WALKED: dict[str, str] = {
             "checkout:renew_device",
             "checkout:cart_remove",
             "checkout:card_new",
+            "minutes:low_balance",
         ],
         "a form's POST, which redirects to a walked page",
     ),
