@@ -193,12 +193,17 @@ def _after_charge(request: HttpRequest, top_up: MinutesTopUp, action_url: str) -
         )
         return redirect("minutes:minutes")
     if payment.status == PaymentStatus.REQUIRES_ACTION and action_url:
-        back = request.build_absolute_uri(
-            reverse("minutes:payment", kwargs={"payment_id": payment.pk})
-        )
-        separator = "&" if "?" in action_url else "?"
-        return HttpResponseRedirect(f"{action_url}{separator}{urlencode({'return_url': back})}")
+        return HttpResponseRedirect(_bank_url(request, top_up, action_url))
     return redirect("minutes:payment", payment_id=payment.pk)
+
+
+def _bank_url(request: HttpRequest, top_up: MinutesTopUp, action_url: str) -> str:
+    """The gateway's page to approve the charge, which sends the cardholder back here."""
+    back = request.build_absolute_uri(
+        reverse("minutes:payment", kwargs={"payment_id": top_up.payment_id})
+    )
+    separator = "&" if "?" in action_url else "?"
+    return f"{action_url}{separator}{urlencode({'return_url': back})}"
 
 
 @login_required
@@ -213,10 +218,13 @@ def minutes_payment(request: HttpRequest, payment_id: str) -> HttpResponse:
     top_up = minutes_top_up_for_payment(user=user, payment_id=payment_id) or top_up
     if answer.payment.status in (PaymentStatus.SUCCEEDED, PaymentStatus.DECLINED):
         return _after_charge(request, top_up, "")
+    # Waiting for the cardholder (a low-balance top-up's approval link leads here): the bank's
+    # page again, never a new charge.
+    bank_url = _bank_url(request, top_up, answer.action_url) if answer.action_url else ""
     return render(
         request,
         "minutes/payment_pending.html",
-        {"top_up": top_up, "payment": answer.payment},
+        {"top_up": top_up, "payment": answer.payment, "bank_url": bank_url},
     )
 
 

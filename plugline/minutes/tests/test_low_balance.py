@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from urllib.parse import urlsplit
 
 import pytest
 from django.test import Client
@@ -235,3 +236,25 @@ def test_a_monthly_limit_below_the_amount_is_refused_in_the_subscribers_language
         refused.content.decode()
     )
     assert not LowBalanceSetting.objects.exists()
+
+
+def test_the_approval_emails_link_leads_to_the_banks_page_and_credits_once_approved(
+    alice: Subscriber, client: Client
+) -> None:
+    switched_on(alice, CARD_NEEDS_AUTHENTICATION)
+    low_balance_run()
+    approval = OutboxMessage.objects.get(template="minutes/email/low_balance_approval")
+    link = re.search(r"http\S+/account/minutes/payments/\S+/", approval.body_text)
+    assert link
+    client.force_login(alice.user)
+
+    waiting = client.get(urlsplit(link[0]).path)
+
+    page = waiting.content.decode()
+    bank = re.search(r'href="(/sandbox-gateway/authenticate/[^"]+)"', page)
+    assert bank, page
+    assert Client().post(bank[1].split("?")[0], {"answer": "approve"}).status_code == 200
+    client.get(urlsplit(link[0]).path, follow=True)
+    client.get(urlsplit(link[0]).path, follow=True)
+    assert minutes_balance(user=alice.user) == 1000
+    assert SandboxCharge.objects.count() == 1
