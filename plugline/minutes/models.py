@@ -26,11 +26,12 @@ class MinutesEntryKind(models.TextChoices):
 
 
 class MinutesEntry(models.Model):
-    # The ledger belongs to the account: it goes when the account is deleted
-    # (its payments are kept, unlinked, by billing).
+    # Kept, unlinked, when the account closes, like its payments (a Re-Up card and a
+    # payment still point at their credit).
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
+        null=True,
+        on_delete=models.SET_NULL,
         related_name="minutes_entries",
         verbose_name=_("account"),
     )
@@ -125,9 +126,11 @@ class MinutesTopUp(models.Model):
         related_name="minutes_top_up",
         verbose_name=_("payment"),
     )
+    # Kept, unlinked, when the account closes, with its payment.
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
+        null=True,
+        on_delete=models.SET_NULL,
         related_name="minutes_top_ups",
         verbose_name=_("account"),
     )
