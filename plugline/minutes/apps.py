@@ -8,6 +8,11 @@ class MinutesConfig(AppConfig):
     verbose_name = _("International minutes")
 
     def ready(self) -> None:
+        # "Download my data": the balance, the ledger and the low-balance top-up.
+        from plugline.accounts.data_export import register_data_export_section
+        from plugline.minutes.selectors import minutes_export
+
+        register_data_export_section("international_minutes", minutes_export)
         # Payments of international minutes (billing.fees): what a success and a decline
         # do, and the receipt's line.
         from plugline.billing.fees import fee_kind_register

@@ -54,3 +54,38 @@ def minutes_last_calls(*, user: AbstractBaseUser, limit: int = 5) -> list[Charge
         for entry in entries
         if entry.call_record is not None
     ]
+
+
+def minutes_export(user: AbstractBaseUser) -> dict[str, object]:
+    """The account's international minutes for its data export: the balance, every entry of
+    the ledger (with the number of each call charged), the low-balance top-up's settings."""
+    from plugline.minutes.models import LowBalanceSetting
+
+    entries = [
+        {
+            "date": entry.created_at.isoformat(),
+            "kind": entry.kind,
+            "amount": entry.amount,
+            "currency": entry.currency,
+            "payment": str(entry.payment_id) if entry.payment_id else None,
+            "called": entry.call_record.callee if entry.call_record is not None else None,
+            "reason": entry.reason,
+        }
+        for entry in MinutesEntry.objects.filter(user_id=user.pk)
+        .select_related("call_record")
+        .order_by("created_at", "pk")
+    ]
+    setting = LowBalanceSetting.objects.filter(user_id=user.pk).first()
+    return {
+        "balance": minutes_balance(user=user),
+        "currency": settings.BILLING_CURRENCY,
+        "entries": entries,
+        "low_balance_top_up": {
+            "enabled": setting.enabled,
+            "threshold": setting.threshold,
+            "amount": setting.amount,
+            "monthly_cap": setting.monthly_cap,
+        }
+        if setting is not None
+        else None,
+    }

@@ -125,3 +125,24 @@ def test_it_never_lets_staff_edit_or_delete_an_entry(
     assert staff_client.post(delete_url, {"post": "yes"}).status_code == 403
     adjusted.refresh_from_db()
     assert (adjusted.amount, adjusted.reason) == (500, "goodwill")
+
+
+def test_the_data_export_holds_the_balance_the_ledger_and_the_low_balance_settings(
+    alice: Subscriber, staff: User, client: Client
+) -> None:
+    from plugline.minutes.low_balance import low_balance_set
+
+    minutes_adjustment_add(staff=staff, user=alice.user, amount=1000, reason="goodwill")
+    entry(alice.user, MinutesEntryKind.CALL_CHARGE, -240, call_record=a_call("+442079460000"))
+    low_balance_set(user=alice.user, enabled=True, threshold=200, amount=1000, monthly_cap=5000)
+    client.force_login(alice.user)
+
+    exported = client.post(reverse("accounts:data_export")).json()["international_minutes"]
+
+    assert exported["balance"] == 760
+    assert [(row["kind"], row["amount"]) for row in exported["entries"]] == [
+        ("adjustment", 1000),
+        ("call_charge", -240),
+    ]
+    assert exported["entries"][1]["called"] == "+442079460000"
+    assert exported["low_balance_top_up"]["threshold"] == 200
