@@ -20,7 +20,12 @@ from django.utils.translation import gettext_lazy as _
 
 from plugline.accounts.models import User
 from plugline.core.money import money_format
-from plugline.minutes.models import MinutesEntry
+from plugline.minutes.models import (
+    LowBalanceAttempt,
+    LowBalanceSetting,
+    MinutesEntry,
+    MinutesTopUp,
+)
 from plugline.minutes.services import minutes_adjustment_add
 
 # An optional minus, digits 0-9 and a decimal point or comma: never an exponent or NaN.
@@ -124,3 +129,44 @@ class MinutesEntryAdmin(admin.ModelAdmin):
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         return None
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written by the top-up flows only: staff look, never add, change or delete."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(MinutesTopUp)
+class MinutesTopUpAdmin(_ReadOnlyAdmin):
+    list_display = ["created_at", "user", "amount_display", "status", "applied_at", "payment"]
+    list_filter = ["status"]
+    search_fields = ["user__email", "=payment__id"]
+    list_select_related = ["user", "payment"]
+
+    @admin.display(description=_("amount"))
+    def amount_display(self, top_up: MinutesTopUp) -> str:
+        return money_format(top_up.amount, top_up.currency)
+
+
+@admin.register(LowBalanceSetting)
+class LowBalanceSettingAdmin(_ReadOnlyAdmin):
+    list_display = ["user", "enabled", "threshold", "amount", "monthly_cap", "armed", "crossings"]
+    list_filter = ["enabled", "armed"]
+    search_fields = ["user__email"]
+    list_select_related = ["user"]
+
+
+@admin.register(LowBalanceAttempt)
+class LowBalanceAttemptAdmin(_ReadOnlyAdmin):
+    list_display = ["created_at", "user", "crossing", "amount", "status", "attempts", "payment"]
+    list_filter = ["status"]
+    search_fields = ["user__email"]
+    list_select_related = ["user", "payment"]

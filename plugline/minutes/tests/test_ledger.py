@@ -146,3 +146,14 @@ def test_the_data_export_holds_the_balance_the_ledger_and_the_low_balance_settin
     ]
     assert exported["entries"][1]["called"] == "+442079460000"
     assert exported["low_balance_top_up"]["threshold"] == 200
+
+
+@pytest.mark.parametrize(
+    "model", ["minutestopup", "lowbalancesetting", "lowbalanceattempt", "minutesentry"]
+)
+def test_staff_see_the_top_ups_and_low_balance_rows_read_only(
+    staff_client: Client, model: str
+) -> None:
+    assert staff_client.get(reverse(f"admin:minutes_{model}_changelist")).status_code == 200
+    if model != "minutesentry":
+        assert staff_client.get(reverse(f"admin:minutes_{model}_add")).status_code == 403

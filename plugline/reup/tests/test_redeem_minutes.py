@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
+from django.urls import reverse
 
 from conftest import Subscriber
 from plugline.billing.models import SubscriptionPeriod
@@ -136,3 +137,31 @@ def test_the_till_sees_what_a_minutes_card_gives(client: Client) -> None:
         "minutes_amount": 2000,
         "minutes_currency": "USD",
     }
+
+
+def test_staff_make_a_batch_of_minutes_cards_in_the_admin(staff_client: Client) -> None:
+    chain = make_chain("kwik")
+
+    response = staff_client.post(
+        reverse("admin:reup_reupbatch_add"),
+        {"chain": chain.pk, "minutes_amount": "1500", "count": "10", "note": "Minutes"},
+        follow=True,
+    )
+
+    batch = ReupBatch.objects.get()
+    assert (batch.kind, batch.minutes_amount, batch.minutes_currency) == ("minutes", 1500, "USD")
+    assert "International minutes: $15.00" in response.content.decode()
+    listing = staff_client.get(reverse("admin:reup_reupbatch_changelist")).content.decode()
+    assert "International minutes: $15.00" in listing
+
+
+def test_staff_are_told_to_choose_a_plan_or_minutes(staff_client: Client) -> None:
+    chain = make_chain("kwik")
+    response = staff_client.post(
+        reverse("admin:reup_reupbatch_add"), {"chain": chain.pk, "count": "10", "note": "?"}
+    )
+    assert response.status_code == 200
+    assert "Choose what the cards give: a plan, or an amount of minutes." in (
+        response.content.decode()
+    )
+    assert not ReupBatch.objects.exists()
