@@ -16,6 +16,7 @@ from plugline.billing.tests.factories import CARD_SUCCEEDS, card_on_file, sandbo
 from plugline.core.money import money_format
 from plugline.minutes.models import LowBalanceSetting
 from plugline.minutes.selectors import minutes_balance
+from plugline.reup.tests.factories import make_activated_minutes_card
 
 
 @pytest.mark.parametrize("language", ["en", "fr", "da"])
@@ -91,3 +92,32 @@ def test_a_subscriber_switches_on_the_low_balance_top_up_with_the_keyboard(
     assert_no_axe_violations(page, f"low-balance top-up saved ({language})")
     setting = LowBalanceSetting.objects.get(user=subscriber.user)
     assert setting.enabled and setting.amount == 500
+
+
+@pytest.mark.parametrize("language", ["en", "da"])
+def test_a_subscriber_redeems_a_minutes_card_with_the_keyboard(
+    db: None, phone_page: Page, language: str
+) -> None:
+    subscriber = make_subscriber("claire@example.com", language=language)
+    _card, pin = make_activated_minutes_card(amount=1000)
+    with translation.override(language):
+        redeem = gettext("Redeem a Re-Up card")
+        pin_label = gettext("PIN")
+        button = gettext("Redeem the card")
+        ten = money_format(1000, "USD", language)
+        added = gettext("%(amount)s added to your international balance") % {"amount": ten}
+    page = phone_page
+    sign_in(page, subscriber.email, subscriber.password)
+    page.goto("/")
+    tab_to(page, page.get_by_role("link", name=redeem, exact=True), limit=80)
+    page.keyboard.press("Enter")
+
+    tab_to(page, page.get_by_label(pin_label, exact=True), limit=40)
+    page.keyboard.type(pin)
+    tab_to(page, page.get_by_role("button", name=button), limit=20)
+    page.keyboard.press("Enter")
+
+    expect(page.get_by_text(added)).to_be_visible()
+    assert fits(page)
+    assert_no_axe_violations(page, f"minutes card redeemed ({language})")
+    assert minutes_balance(user=subscriber.user) == 1000
