@@ -207,3 +207,14 @@ def test_another_accounts_payment_page_is_not_found(
     client.force_login(bob.user)
     response = client.get(reverse("minutes:payment", kwargs={"payment_id": payment.pk}))
     assert response.status_code == 404
+
+
+def test_the_invoices_list_says_a_top_up_was_for_international_minutes(
+    alice: Subscriber, client: Client
+) -> None:
+    signed_in(alice, client)
+    client.post(PAGE, form_fields(client.get(PAGE).content.decode()))
+
+    listing = client.get(reverse("checkout:invoices")).content.decode()
+
+    assert re.search(r'<p class="meta">\s*International minutes\s*</p>', listing), listing
