@@ -10,7 +10,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Sum
 
 from plugline.core.phones import format_phone_number
-from plugline.minutes.models import MinutesEntry, MinutesEntryKind
+from plugline.minutes.models import LowBalanceSetting, MinutesEntry, MinutesEntryKind
 
 
 def minutes_top_up_amounts() -> list[int]:
@@ -59,8 +59,6 @@ def minutes_last_calls(*, user: AbstractBaseUser, limit: int = 5) -> list[Charge
 def minutes_export(user: AbstractBaseUser) -> dict[str, object]:
     """The account's international minutes for its data export: the balance, every entry of
     the ledger (with the number of each call charged), the low-balance top-up's settings."""
-    from plugline.minutes.models import LowBalanceSetting
-
     entries = [
         {
             "date": entry.created_at.isoformat(),
