@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "plugline.voicemail",
     "plugline.devices",
     "plugline.billing",
+    "plugline.minutes",
     "plugline.sandbox_gateway",
     "plugline.stores",
     "plugline.reup",
@@ -388,6 +389,15 @@ NUMBER_QUARANTINE_DAYS = env_int("NUMBER_QUARANTINE_DAYS", 90, minimum=0)
 # What a subscriber pays to change their device's number, in the billing
 # currency's minor units (like plan prices).
 NUMBER_CHANGE_FEE = env_int("NUMBER_CHANGE_FEE", 1500, minimum=1)
+# The amounts of international minutes a subscriber can buy from the portal, in
+# the billing currency's minor units, comma-separated (plugline.minutes).
+MINUTES_TOP_UP_AMOUNTS = env_list("MINUTES_TOP_UP_AMOUNTS", ["500", "1000", "2000"])
+if not MINUTES_TOP_UP_AMOUNTS or not all(
+    amount.isdigit() and int(amount) > 0 for amount in MINUTES_TOP_UP_AMOUNTS
+):
+    raise ImproperlyConfigured(
+        "MINUTES_TOP_UP_AMOUNTS must be positive whole numbers of minor units, e.g. 500,1000"
+    )
 # How long the owner of a used device has to answer a transfer request.
 TRANSFER_REQUEST_DAYS = 7
 

@@ -32,6 +32,8 @@ urlpatterns = [
     path("account/autorenew/", include("plugline.billing.autorenew_urls")),
     # Redeeming a Re-Up card (reup).
     path("account/reup/", include("plugline.reup.urls")),
+    # International minutes: the balance and buying more (minutes).
+    path("account/minutes/", include("plugline.minutes.urls")),
     path("account/", include("plugline.accounts.urls")),
     path("stores/", include("plugline.stores.urls")),
     # "Calling rates": the rate deck, searched by country or number (rates).

@@ -58,7 +58,8 @@ def invoice_pdf(*, payment: Payment, user: User, language: str | None = None) ->
         )
         pdf.set_font("Helvetica", "", 11)
         for line in invoice_lines(payment):
-            text = f"{line.plan}, {line.device} ({line.serial})"
+            # A fee that is no device's (international minutes) has no device to name.
+            text = f"{line.plan}, {line.device} ({line.serial})" if line.serial else line.plan
             if line.ends_at:
                 text += ", " + gettext("service until %(date)s") % {
                     "date": formats.date_format(line.ends_at, "DATE_FORMAT")

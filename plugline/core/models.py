@@ -67,6 +67,7 @@ class AuditAction(models.TextChoices):
         "softphone_credentials_issued",
         _("Credentials issued for calling from the browser"),
     )
+    MINUTES_ADJUSTED = "minutes_adjusted", _("International minutes adjusted by staff")
 
 
 class AuditEvent(models.Model):

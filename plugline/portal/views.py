@@ -39,6 +39,7 @@ from plugline.core.account_pages import RenderedPage, account_page_cached
 from plugline.devices.models import Device
 from plugline.devices.selectors import device_get_for_user
 from plugline.devices.services import device_e911_update, device_release, device_rename
+from plugline.minutes.selectors import minutes_balance, minutes_last_calls
 from plugline.portal.forms import (
     AnonymousCallersForm,
     BlockedCallerForm,
@@ -114,6 +115,7 @@ HOME_TEMPLATES = (
     "portal/home.html",
     "core/base.html",
     "portal/_telephony_status.html",
+    "minutes/_last_calls.html",
 )
 
 
@@ -145,6 +147,10 @@ def home(request: HttpRequest) -> HttpResponse:
                 "card": card,
                 "autorenew_on": any(row.service.autorenew for row in rows),
                 "invoice": invoice_latest_for_user(user=user),
+                # International minutes: the balance and the last calls charged to it.
+                "minutes_balance": minutes_balance(user=user),
+                "minutes_calls": minutes_last_calls(user=user, limit=3),
+                "currency": settings.BILLING_CURRENCY,
                 "csrf_token": csrf_token,
             },
             request,

@@ -79,7 +79,22 @@ class ReupBatchAddForm(forms.ModelForm):
 
     class Meta:
         model = ReupBatch
-        fields = ["chain", "plan", "count", "note"]
+        fields = ["chain", "plan", "minutes_amount", "count", "note"]
+        help_texts = {
+            "plan": gettext_lazy("For cards that renew a device."),
+            "minutes_amount": gettext_lazy(
+                "Or, for cards of international minutes: the amount each card adds to the "
+                "balance, in minor units of the billing currency (1000 is 10.00)."
+            ),
+        }
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if (cleaned.get("plan") is None) == (cleaned.get("minutes_amount") is None):
+            raise forms.ValidationError(
+                gettext_lazy("Choose what the cards give: a plan, or an amount of minutes.")
+            )
+        return cleaned
 
 
 @admin.register(ReupBatch)
@@ -88,7 +103,7 @@ class ReupBatchAdmin(StaffNumbersAdmin):
         "__str__",
         "created_at",
         "chain",
-        "plan",
+        "gives",
         "count",
         "printed",
         "activated",
@@ -96,14 +111,14 @@ class ReupBatchAdmin(StaffNumbersAdmin):
         "voided",
         "printer_file",
     ]
-    list_filter = ["chain", "plan", ("exported_at", admin.EmptyFieldListFilter)]
+    list_filter = ["chain", "kind", "plan", ("exported_at", admin.EmptyFieldListFilter)]
     list_select_related = ["chain", "plan"]
     search_fields = ["=id", "note"]
     date_hierarchy = "created_at"
     actions = ["void_unsold"]
     readonly_fields = [
         "chain",
-        "plan",
+        "gives",
         "count",
         "note",
         "created_at",
@@ -128,7 +143,7 @@ class ReupBatchAdmin(StaffNumbersAdmin):
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None:
-            return ["chain", "plan", "count", "note"]
+            return ["chain", "plan", "minutes_amount", "count", "note"]
         return self.readonly_fields
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
@@ -145,6 +160,7 @@ class ReupBatchAdmin(StaffNumbersAdmin):
         batch = batch_create(
             chain=obj.chain,
             plan=obj.plan,
+            minutes_amount=obj.minutes_amount,
             count=obj.count,
             note=obj.note,
             actor=_actor(request),
@@ -187,6 +203,10 @@ class ReupBatchAdmin(StaffNumbersAdmin):
     @admin.display(description=ReupCardStatus.VOIDED.label)
     def voided(self, batch: ReupBatch) -> int:
         return self._status_count(batch, ReupCardStatus.VOIDED)
+
+    @admin.display(description=gettext_lazy("gives"))
+    def gives(self, batch: ReupBatch) -> str:
+        return batch.gives_display
 
     @admin.display(description=gettext_lazy("cards"))
     def cards_by_status(self, batch: ReupBatch) -> str:
@@ -308,9 +328,9 @@ class ReupCardAdmin(admin.ModelAdmin):
     def chain(self, card: ReupCard) -> str:
         return str(card.batch.chain)
 
-    @admin.display(description=gettext_lazy("plan"), ordering="batch__plan__months")
+    @admin.display(description=gettext_lazy("gives"), ordering="batch__plan__months")
     def plan(self, card: ReupCard) -> str:
-        return str(card.batch.plan)
+        return card.batch.gives_display
 
     @admin.display(description=gettext_lazy("has a PIN"), boolean=True)
     def has_pin(self, card: ReupCard) -> bool:

@@ -108,8 +108,21 @@ class CardResponse(Schema):
     status: str = Field(
         description="printed (not sold), activated (sold), redeemed (used) or voided."
     )
-    plan: str = Field(description="The code of the plan the card gives.")
-    months: int = Field(description="How many months of service the card gives.")
+    plan: str = Field(
+        description="The code of the plan the card gives; for a card of international minutes, "
+        '"minutes-" and its amount in minor units (e.g. minutes-1000).'
+    )
+    months: int = Field(
+        description="How many months of service the card gives (0: international minutes)."
+    )
+    minutes_amount: int | None = Field(
+        None,
+        description="A card of international minutes: the amount it adds to the balance, in "
+        "minor units of `minutes_currency`; absent for a card of service.",
+    )
+    minutes_currency: str | None = Field(
+        None, description="The ISO 4217 currency of `minutes_amount`; absent for a card of service."
+    )
 
 
 class ErrorResponse(Schema):
@@ -129,8 +142,10 @@ def _answer(card: ReupCard) -> dict[str, Any]:
     return {
         "serial": card.serial,
         "status": card.status,
-        "plan": card.batch.plan.code,
-        "months": card.batch.plan.months,
+        "plan": card.batch.gives_code,
+        "months": card.batch.plan.months if card.batch.plan is not None else 0,
+        "minutes_amount": card.batch.minutes_amount,
+        "minutes_currency": card.batch.minutes_currency or None,
     }
 
 
@@ -163,6 +178,7 @@ _RESPONSES: dict[int, Any] = {
 @router.post(
     "/cards/{serial}/activate",
     response=_RESPONSES,
+    exclude_none=True,
     summary="Activate a card when it is sold",
     description=(
         "The card becomes redeemable. Answers the card; activating a card that is already "
@@ -178,6 +194,7 @@ def card_activate_view(request: HttpRequest, serial: str = SerialPath) -> Any:
 @router.post(
     "/cards/{serial}/void",
     response=_RESPONSES,
+    exclude_none=True,
     summary="Void a card when it is returned",
     description=(
         "The card can no longer be sold or redeemed. Works for a card printed or activated; "
@@ -192,6 +209,7 @@ def card_void_view(request: HttpRequest, serial: str = SerialPath) -> Any:
 @router.get(
     "/cards/{serial}",
     response={200: CardResponse, 401: ErrorResponse, 404: ErrorResponse, 429: ErrorResponse},
+    exclude_none=True,
     summary="A card's status",
     description="Whether the card is printed, activated, redeemed or voided. Changes nothing.",
 )

@@ -1,4 +1,8 @@
-"""Re-Up cards: prepaid periods of service sold for cash in stores.
+"""Re-Up cards: prepaid periods of service, or international minutes, sold for cash in stores.
+
+A batch says what its cards give: a plan's period of service for a device
+(kind "service"), or an amount of international minutes for the account's
+balance (kind "minutes", plugline.minutes).
 
 A card is printed with a serial (not secret) and a 16-digit PIN. Plugline
 keeps only a keyed hash of the PIN (see plugline.reup.pins); the PINs exist
@@ -16,9 +20,11 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from plugline.billing.models import Plan, SubscriptionPeriod
+from plugline.core.money import money_format
 from plugline.stores.models import RetailChain
 
 
@@ -53,12 +59,33 @@ class RetailerApiKey(models.Model):
         return f"{self.chain}: {self.name} (plr_{self.prefix}_…)"
 
 
+class ReupBatchKind(models.TextChoices):
+    SERVICE = "service", _("service (a plan's period)")
+    MINUTES = "minutes", _("international minutes")
+
+
 class ReupBatch(models.Model):
     chain = models.ForeignKey(
         RetailChain, on_delete=models.PROTECT, related_name="reup_batches", verbose_name=_("chain")
     )
+    kind = models.CharField(
+        _("cards give"), max_length=10, choices=ReupBatchKind.choices, default=ReupBatchKind.SERVICE
+    )
+    # Service cards: the plan whose period they give.
     plan = models.ForeignKey(
-        Plan, on_delete=models.PROTECT, related_name="+", verbose_name=_("plan")
+        Plan,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("plan"),
+    )
+    # Minutes cards: the amount each adds to the balance, in minor units of `minutes_currency`.
+    minutes_amount = models.PositiveIntegerField(
+        _("international minutes (minor units)"), null=True, blank=True
+    )
+    minutes_currency = models.CharField(
+        _("currency of the minutes"), max_length=3, blank=True, default=""
     )
     count = models.PositiveIntegerField(_("number of cards"))
     note = models.CharField(_("note"), max_length=200, blank=True)
@@ -87,11 +114,33 @@ class ReupBatch(models.Model):
         verbose_name_plural = _("Re-Up batches")
         ordering = ["-created_at"]
         constraints = [
-            models.CheckConstraint(condition=Q(count__gt=0), name="reup_batch_count_positive")
+            models.CheckConstraint(condition=Q(count__gt=0), name="reup_batch_count_positive"),
+            models.CheckConstraint(
+                condition=Q(kind="service", plan__isnull=False, minutes_amount__isnull=True)
+                | Q(kind="minutes", plan__isnull=True, minutes_amount__gt=0)
+                & ~Q(minutes_currency=""),
+                name="reup_batch_gives_a_plan_or_minutes",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.chain} {self.plan} x{self.count}"
+        return f"#{self.pk} {self.chain} {self.gives_code} x{self.count}"
+
+    @property
+    def gives_display(self) -> str:
+        """What its cards give, for people: the plan, or "International minutes: $10.00"."""
+        if self.kind == ReupBatchKind.MINUTES:
+            return gettext("International minutes: %(amount)s") % {
+                "amount": money_format(self.minutes_amount or 0, self.minutes_currency)
+            }
+        return str(self.plan)
+
+    @property
+    def gives_code(self) -> str:
+        """What its cards give, for files and the POS API: the plan's code, or "minutes-1000"."""
+        if self.kind == ReupBatchKind.MINUTES:
+            return f"minutes-{self.minutes_amount}"
+        return self.plan.code if self.plan is not None else ""
 
 
 class ReupCardStatus(models.TextChoices):
@@ -145,6 +194,15 @@ class ReupCard(models.Model):
         related_name="reup_card",
         verbose_name=_("service period"),
     )
+    # A minutes card's credit in the account's ledger (one per card).
+    minutes_entry = models.OneToOneField(
+        "minutes.MinutesEntry",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reup_card",
+        verbose_name=_("international minutes credit"),
+    )
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
@@ -153,7 +211,9 @@ class ReupCard(models.Model):
         ordering = ["serial"]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(status="redeemed") | Q(period__isnull=False),
+                condition=~Q(status="redeemed")
+                | Q(period__isnull=False)
+                | Q(minutes_entry__isnull=False),
                 name="reup_redeemed_card_has_period",
             ),
         ]

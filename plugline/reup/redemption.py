@@ -1,9 +1,11 @@
-"""Redeeming a Re-Up card: its PIN adds the plan's period to one of the account's devices.
+"""Redeeming a Re-Up card: its PIN adds the plan's period to one of the account's devices, or
+(a card issued for minutes) its amount to the account's international balance.
 
 Exactly once: in one transaction the card's row is locked, the period is
-added (billing's subscription_add_period, under the subscription's lock),
-and the card moves from activated to redeemed by a conditional UPDATE that
-only one caller can win; whoever loses rolls back and is refused. The
+added (billing's subscription_add_period, under the subscription's lock) or
+the minutes credited (plugline.minutes, an entry the card points at, one per
+card), and the card moves from activated to redeemed by a conditional UPDATE
+that only one caller can win; whoever loses rolls back and is refused. The
 receipt goes to the outbox in the same transaction.
 
 Every failure looks the same to the person typing: an unknown PIN, a card
@@ -30,12 +32,15 @@ from plugline.accounts.models import User
 from plugline.billing.models import PeriodSource, SubscriptionPeriod
 from plugline.billing.services import subscription_add_period, subscription_for_device
 from plugline.core.models import AuditAction
+from plugline.core.money import money_format
 from plugline.core.services import audit_record
 from plugline.core.time_zones import time_zone_get
 from plugline.devices.models import Device, DeviceStatus
+from plugline.minutes.models import MinutesEntry
+from plugline.minutes.services import minutes_reup_credit
 from plugline.notifications.services import email_send
 from plugline.reup import guarding, pins
-from plugline.reup.models import ReupCard, ReupCardStatus
+from plugline.reup.models import ReupBatchKind, ReupCard, ReupCardStatus
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +60,7 @@ class RedeemResult:
     card: ReupCard | None = None
     period: SubscriptionPeriod | None = None
     device: Device | None = None
+    minutes: MinutesEntry | None = None
 
     @property
     def ends_at(self) -> datetime | None:
@@ -118,14 +124,19 @@ def _redeem(
         return RedeemResult(failure=RedeemFailure.DEVICE)
     # A second caller with the same PIN waits here, then finds the card redeemed.
     card = (
-        ReupCard.objects.select_for_update()
+        # Only the card's row: its batch's plan is on the nullable side of a join (a card of
+        # minutes has none), which PostgreSQL cannot lock.
+        ReupCard.objects.select_for_update(of=("self",))
         .select_related("batch__plan")
         .filter(pin_hash__in=hashes, status=ReupCardStatus.ACTIVATED)
         .first()
     )
     if card is None:
         return None
+    if card.batch.kind == ReupBatchKind.MINUTES:
+        return _redeem_minutes(user=user, card=card, device=owned, request=request)
     plan = card.batch.plan
+    assert plan is not None  # a service card's batch has its plan (a database constraint)
     period = subscription_add_period(
         subscription=subscription_for_device(device=owned),
         months=plan.months,
@@ -157,6 +168,57 @@ def _redeem(
     return RedeemResult(card=card, period=period, device=owned)
 
 
+def _redeem_minutes(
+    *, user: User, card: ReupCard, device: Device, request: HttpRequest | None
+) -> RedeemResult:
+    """A card issued for minutes: its amount to the account's balance, once (the card holds
+    its entry; the conditional UPDATE lets one redemption win, the others roll back)."""
+    batch = card.batch
+    entry = minutes_reup_credit(
+        user=user, amount=batch.minutes_amount or 0, currency=batch.minutes_currency
+    )
+    claimed = ReupCard.objects.filter(pk=card.pk, status=ReupCardStatus.ACTIVATED).update(
+        status=ReupCardStatus.REDEEMED,
+        redeemed_by=user,
+        redeemed_at=timezone.now(),
+        minutes_entry=entry,
+    )
+    if claimed != 1:
+        raise _Lost  # rolls back the credit with everything else
+    card.refresh_from_db()
+    audit_record(
+        action=AuditAction.REUP_CARD_REDEEMED,
+        request=request,
+        user=user,
+        data={
+            "card": card.serial,
+            "minutes_amount": entry.amount,
+            "currency": entry.currency,
+            "entry": entry.pk,
+        },
+    )
+    _minutes_receipt_send(user=user, card=card, entry=entry)
+    return RedeemResult(card=card, device=device, minutes=entry)
+
+
+def _minutes_receipt_send(*, user: User, card: ReupCard, entry: MinutesEntry) -> None:
+    language = user.language or settings.LANGUAGE_CODE
+    with translation.override(language), timezone.override(time_zone_get(user.time_zone)):
+        email_send(
+            template="reup/email/redeemed_minutes",
+            to=user.email,
+            context={
+                "name": user.get_short_name(),
+                "card_serial": card.serial,
+                "amount": money_format(entry.amount, entry.currency, language),
+                "redeemed_at": card.redeemed_at,
+                "minutes_url": settings.SITE_URL + reverse("minutes:minutes"),
+            },
+            language=language,
+            user=user,
+        )
+
+
 def _failed(
     *,
     user: User,
@@ -178,13 +240,15 @@ def _receipt_send(
     *, user: User, card: ReupCard, device: Device, period: SubscriptionPeriod
 ) -> None:
     """The receipt, in the account's language, dates in its time zone."""
+    plan = card.batch.plan
+    assert plan is not None
     language = user.language or settings.LANGUAGE_CODE
     with translation.override(language), timezone.override(time_zone_get(user.time_zone)):
         context: dict[str, Any] = {
             "name": user.get_short_name(),
             "card_serial": card.serial,
-            "plan": card.batch.plan.display_name(language),
-            "months": card.batch.plan.months,
+            "plan": plan.display_name(language),
+            "months": plan.months,
             "device": device_name(device),
             "serial": device.serial,
             "ends_at": period.ends_at,

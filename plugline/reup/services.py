@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import IO
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
 from django.http import HttpRequest
@@ -35,7 +36,13 @@ from plugline.billing.models import Plan
 from plugline.core.models import AuditAction
 from plugline.core.services import audit_record
 from plugline.reup import pins
-from plugline.reup.models import RetailerApiKey, ReupBatch, ReupCard, ReupCardStatus
+from plugline.reup.models import (
+    RetailerApiKey,
+    ReupBatch,
+    ReupBatchKind,
+    ReupCard,
+    ReupCardStatus,
+)
 from plugline.stores.models import RetailChain
 
 BATCH_MAX_CARDS = 100_000
@@ -115,23 +122,35 @@ def _serials_new(count: int) -> list[str]:
 def batch_create(
     *,
     chain: RetailChain,
-    plan: Plan,
+    plan: Plan | None = None,
+    minutes_amount: int | None = None,
     count: int,
     note: str = "",
     actor: AbstractBaseUser | None = None,
     request: HttpRequest | None = None,
 ) -> ReupBatch:
-    """A batch of `count` printed cards (serials only: the PINs come with the printer file)."""
+    """A batch of `count` printed cards (serials only: the PINs come with the printer file).
+
+    The cards give either a plan's period (`plan`) or international minutes
+    (`minutes_amount`, in minor units of the billing currency), never both.
+    """
     if count <= 0 or count > BATCH_MAX_CARDS:
         raise ReupError(
             _("The number of cards must be between 1 and %(max)s.") % {"max": BATCH_MAX_CARDS}
         )
+    if (plan is None) == (minutes_amount is None):
+        raise ReupError(_("Choose what the cards give: a plan, or an amount of minutes."))
+    if minutes_amount is not None and minutes_amount <= 0:
+        raise ReupError(_("The amount of minutes must be more than zero."))
     for _attempt in range(5):
         try:
             with transaction.atomic():
                 batch = ReupBatch.objects.create(
                     chain=chain,
+                    kind=ReupBatchKind.SERVICE if plan is not None else ReupBatchKind.MINUTES,
                     plan=plan,
+                    minutes_amount=minutes_amount,
+                    minutes_currency=settings.BILLING_CURRENCY if minutes_amount else "",
                     count=count,
                     note=note,
                     created_by_id=actor.pk if actor is not None else None,
@@ -147,7 +166,7 @@ def batch_create(
                     data={
                         "batch": batch.pk,
                         "chain": chain.code,
-                        "plan": plan.code,
+                        "plan": batch.gives_code,
                         "count": count,
                     },
                 )
@@ -164,7 +183,7 @@ class PrinterFile:
     rows: list[tuple[str, str]]  # (serial, PIN)
 
     def filename(self) -> str:
-        return f"reup-batch-{self.batch.pk}-{self.batch.chain.code}-{self.batch.plan.code}.csv"
+        return f"reup-batch-{self.batch.pk}-{self.batch.chain.code}-{self.batch.gives_code}.csv"
 
     def write_csv(self, out: IO[str]) -> None:
         writer = csv.writer(out)
@@ -172,7 +191,7 @@ class PrinterFile:
 
     def csv_rows(self) -> Iterable[list[str]]:
         yield ["serial", "pin", "plan", "chain"]
-        plan, chain = self.batch.plan.code, self.batch.chain.code
+        plan, chain = self.batch.gives_code, self.batch.chain.code
         for serial, pin in self.rows:
             yield [serial, pin, plan, chain]
 

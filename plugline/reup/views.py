@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 from plugline.accounts.models import User
 from plugline.billing.checkout_selectors import RenewableDevice, renewable_devices
 from plugline.devices.models import DeviceStatus
+from plugline.minutes.selectors import minutes_balance
 from plugline.reup.forms import RedeemForm
 from plugline.reup.models import ReupCard, ReupCardStatus
 from plugline.reup.redemption import RedeemFailure, card_redeem, device_name
@@ -73,7 +74,29 @@ def redeem(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 def done(request: HttpRequest, serial: str) -> HttpResponse:
-    """What a card this account redeemed gave: the device and its new end of service."""
+    """What a card this account redeemed gave: the device and its new end of service, or the
+    minutes added to the account's balance."""
+    user = _user(request)
+    minutes_card = (
+        ReupCard.objects.select_related("minutes_entry")
+        .filter(
+            serial=serial,
+            status=ReupCardStatus.REDEEMED,
+            redeemed_by_id=user.pk,
+            minutes_entry__user_id=user.pk,
+        )
+        .first()
+    )
+    if minutes_card is not None:
+        return render(
+            request,
+            "reup/done_minutes.html",
+            {
+                "card": minutes_card,
+                "entry": minutes_card.minutes_entry,
+                "balance": minutes_balance(user=user),
+            },
+        )
     card = (
         ReupCard.objects.select_related("batch__plan", "period__subscription__device")
         .filter(

@@ -35,6 +35,7 @@ from plugline.billing.services import subscription_apply_payment_item, subscript
 from plugline.billing.tests.factories import make_plan
 from plugline.core.account_pages import account_pages_changed
 from plugline.devices.models import Device
+from plugline.minutes.models import MinutesEntry, MinutesEntryKind
 from plugline.reup.models import ReupCard
 from plugline.reup.tests.factories import make_redeemed_card
 from plugline.telephony.models import BlockedCaller, CallOutcome
@@ -131,7 +132,23 @@ def make_account(devices: int, *, first_number: int, varied: bool = False) -> Ac
         subscription.autorenew_plan = plan
         subscription.save()
         hour = first_number * 100 + 2 * index
-        call(hour, caller_device=device, callee="+13125550199")
+        outgoing = call(hour, caller_device=device, callee="+13125550199")
+        # An international call of each device, charged to the account's minutes.
+        abroad = call(hour + 2, caller_device=device, callee=f"+3314268{index:04d}")
+        MinutesEntry.objects.create(
+            user=subscriber.user,
+            kind=MinutesEntryKind.CALL_CHARGE,
+            amount=-(30 + index),
+            currency="USD",
+            call_record=abroad,
+        )
+        MinutesEntry.objects.create(
+            user=subscriber.user,
+            kind=MinutesEntryKind.ADJUSTMENT,
+            amount=500,
+            currency="USD",
+            reason=f"goodwill for {outgoing.call_id}",
+        )
         call(
             hour + 1,
             callee_device=device,
@@ -204,6 +221,7 @@ PAGES: dict[str, Callable[[Account], str]] = {
     "autorenew:page": lambda a: "/account/autorenew/",
     "reup:redeem": lambda a: "/account/reup/",
     "reup:done": lambda a: f"/account/reup/{a.reup_serial}/",
+    "minutes:minutes": lambda a: "/account/minutes/",
     "checkout:renew": lambda a: "/renew/",
     "checkout:cart": lambda a: "/renew/cart/",
     "checkout:checkout": lambda a: "/renew/checkout/",
@@ -241,6 +259,7 @@ NOT_WALKED: dict[str, str] = {
             "checkout:renew_device",
             "checkout:cart_remove",
             "checkout:card_new",
+            "minutes:low_balance",
         ],
         "a form's POST, which redirects to a walked page",
     ),
@@ -273,6 +292,7 @@ NOT_WALKED: dict[str, str] = {
     "portal:device_number_confirm": "a change of number's second step, with a number held",
     "portal:device_number_payment": "a change of number's payment waiting for the bank",
     "upgrades:device_upgrade_payment": "an upgrade's payment waiting for the bank",
+    "minutes:payment": "a top-up's payment waiting for the bank",
     "devices:transfer_request": "a form's POST from the activation wizard",
     "devices:transfer_answer": "the previous owner's answer, opened from an email's token",
 }
@@ -287,6 +307,7 @@ WALKED_NAMESPACES = (
     "devices",
     "rates",
     "upgrades",
+    "minutes",
 )
 WALKED_ALLAUTH = ("account_email", "account_change_password", "mfa_index", "usersessions_list")
 

@@ -15,7 +15,7 @@ from plugline.billing.models import PeriodSource, Plan, Subscription, Subscripti
 from plugline.billing.periods import add_months
 from plugline.billing.tests.factories import make_plan
 from plugline.reup import pins
-from plugline.reup.models import ReupBatch, ReupCard, ReupCardStatus
+from plugline.reup.models import ReupBatch, ReupBatchKind, ReupCard, ReupCardStatus
 from plugline.stores.models import RetailChain
 
 _serials = itertools.count(1)
@@ -98,6 +98,7 @@ def make_redeemed_card(
     """A card already used on `subscription`, its period recorded: (card, PIN)."""
     card, pin = make_card_with_pin(plan=plan, chain=chain, status=ReupCardStatus.ACTIVATED)
     plan = card.batch.plan
+    assert plan is not None
     starts_at = subscription.ends_at or timezone.now()
     period = SubscriptionPeriod.objects.create(
         subscription=subscription,
@@ -110,4 +111,28 @@ def make_redeemed_card(
         status=ReupCardStatus.REDEEMED, redeemed_at=timezone.now(), period=period
     )
     card.refresh_from_db()
+    return card, pin
+
+
+def make_activated_minutes_card(
+    *, amount: int = 1000, chain: RetailChain | None = None
+) -> tuple[ReupCard, str]:
+    """A sold card of international minutes (`amount` in minor units of USD): (card, PIN)."""
+    now = timezone.now()
+    batch = ReupBatch.objects.create(
+        chain=chain or make_chain(),
+        kind=ReupBatchKind.MINUTES,
+        minutes_amount=amount,
+        minutes_currency="USD",
+        count=1,
+        exported_at=now,
+    )
+    pin = pins.pin_generate()
+    card = ReupCard.objects.create(
+        batch=batch,
+        serial=_next_serial(),
+        pin_hash=pins.pin_hash(pin),
+        status=ReupCardStatus.ACTIVATED,
+        activated_at=now,
+    )
     return card, pin

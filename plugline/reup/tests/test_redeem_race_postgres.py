@@ -1,4 +1,5 @@
-"""50 redemptions of one PIN at once, from two accounts in separate processes, on PostgreSQL.
+"""50 redemptions of one PIN at once, from two accounts in separate processes, on PostgreSQL
+(a card of service, and a card of international minutes).
 
 Two processes (one per account), 25 threads each with its own database
 connection, all started by one go signal: exactly one redemption succeeds,
@@ -26,9 +27,11 @@ from plugline.core.tests.racing import (
     workers_stopped_after,
     workers_wait,
 )
+from plugline.minutes.models import MinutesEntry
+from plugline.minutes.selectors import minutes_balance
 from plugline.notifications.models import OutboxMessage
 from plugline.reup.models import ReupCardStatus
-from plugline.reup.tests.factories import make_activated_card
+from plugline.reup.tests.factories import make_activated_card, make_activated_minutes_card
 
 pytestmark = [needs_postgres, pytest.mark.django_db(transaction=True)]
 
@@ -97,3 +100,33 @@ def test_it_lets_exactly_one_of_50_simultaneous_redemptions_of_a_pin_succeed(tmp
     assert AuditEvent.objects.filter(action=AuditAction.REUP_CARD_REDEEMED).count() == 1
     assert AuditEvent.objects.filter(action=AuditAction.SUBSCRIPTION_EXTENDED).count() == 1
     assert OutboxMessage.objects.filter(template="reup/email/redeemed").count() == 1
+
+
+def test_it_credits_a_minutes_card_once_of_50_simultaneous_redemptions(tmp_path: Path):
+    alice = make_subscriber()
+    bob = make_subscriber("bob@example.com", numbers=("+13105550100",), language="fr")
+    card, pin = make_activated_minutes_card(amount=1000)
+    workers = [
+        start_worker(name, tmp_path, subscriber.user.pk, subscriber.devices[0].pk, pin)
+        for name, subscriber in (("alice", alice), ("bob", bob))
+    ]
+    with workers_stopped_after(workers):
+        workers_wait(
+            [tmp_path / f"ready-{name}" for name in ("alice", "bob")], workers, timeout=120
+        )
+        (tmp_path / "go").touch()
+        results = workers_finish(workers, timeout=180)
+    for result in results:
+        assert result.returncode == 0, result.err
+    answers = [json.loads(line) for result in results for line in result.lines()]
+
+    assert len(answers) == 2 * THREADS
+    assert len([answer for answer in answers if answer["failure"] is None]) == 1
+    entry = MinutesEntry.objects.get()
+    card.refresh_from_db()
+    assert card.status == ReupCardStatus.REDEEMED and card.minutes_entry == entry
+    assert card.redeemed_by_id == entry.user_id
+    balances = sorted(minutes_balance(user=s.user) for s in (alice, bob))
+    assert balances == [0, 1000]
+    assert AuditEvent.objects.filter(action=AuditAction.REUP_CARD_REDEEMED).count() == 1
+    assert OutboxMessage.objects.filter(template="reup/email/redeemed_minutes").count() == 1

@@ -1,4 +1,6 @@
-"""`manage.py create_reup_batch --chain CODE --plan CODE --count N`: a batch of Re-Up cards.
+"""`manage.py create_reup_batch --chain CODE (--plan CODE | --minutes AMOUNT) --count N`: a batch
+of Re-Up cards, each giving a plan's period or an amount of international minutes (in minor
+units of the billing currency: --minutes 1000 is 10.00).
 
 With `--output FILE` the printer file (serial, PIN, plan, chain) is written
 there at once, readable by its owner only: that is the batch's one and only
@@ -21,14 +23,22 @@ from plugline.stores.models import RetailChain
 
 class Command(BaseCommand):
     help = (
-        "Create a batch of Re-Up cards for a retail chain and a plan. With --output, write "
+        "Create a batch of Re-Up cards for a retail chain and a plan (or an amount of "
+        "international minutes). With --output, write "
         "the printer file (serial, PIN, plan, chain) to that new file at once: the PINs can "
         "never be shown again."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--chain", required=True, help="the retail chain's code")
-        parser.add_argument("--plan", required=True, help="the plan's code (e.g. 1-year)")
+        gives = parser.add_mutually_exclusive_group(required=True)
+        gives.add_argument("--plan", help="the plan's code (e.g. 1-year)")
+        gives.add_argument(
+            "--minutes",
+            type=int,
+            help="cards of international minutes: the amount each adds to the balance, in "
+            "minor units of the billing currency (e.g. 1000 for 10.00)",
+        )
         parser.add_argument(
             "--count", required=True, type=int, help=f"how many cards (1 to {BATCH_MAX_CARDS})"
         )
@@ -43,10 +53,16 @@ class Command(BaseCommand):
         if chain is None:
             known = ", ".join(RetailChain.objects.values_list("code", flat=True)) or "none"
             raise CommandError(f"No retail chain {options['chain']!r} (known: {known}).")
-        plan = Plan.objects.filter(code=options["plan"]).first()
-        if plan is None:
-            known = ", ".join(Plan.objects.values_list("code", flat=True)) or "none"
-            raise CommandError(f"No plan {options['plan']!r} (known: {known}).")
+        plan = None
+        minutes = options["minutes"]
+        if minutes is not None:
+            if minutes <= 0:
+                raise CommandError("--minutes must be more than zero (minor units, e.g. 1000).")
+        else:
+            plan = Plan.objects.filter(code=options["plan"]).first()
+            if plan is None:
+                known = ", ".join(Plan.objects.values_list("code", flat=True)) or "none"
+                raise CommandError(f"No plan {options['plan']!r} (known: {known}).")
         count = options["count"]
         if not 1 <= count <= BATCH_MAX_CARDS:
             raise CommandError(f"--count must be between 1 and {BATCH_MAX_CARDS}.")
@@ -64,13 +80,17 @@ class Command(BaseCommand):
             except OSError as error:
                 raise CommandError(f"Cannot create {output}: {error.strerror}.") from None
         try:
-            batch = batch_create(chain=chain, plan=plan, count=count, note=options["note"])
+            batch = batch_create(
+                chain=chain, plan=plan, minutes_amount=minutes, count=count, note=options["note"]
+            )
         except ReupError as error:
             if fd is not None:
                 os.close(fd)
                 os.unlink(output)
             raise CommandError(error.message) from None
-        self.stdout.write(f"Batch #{batch.pk}: {count} cards of {plan.code} for {chain.code}.")
+        self.stdout.write(
+            f"Batch #{batch.pk}: {count} cards of {batch.gives_code} for {chain.code}."
+        )
 
         if fd is None:
             url = reverse("admin:reup_reupbatch_change", args=[batch.pk])
