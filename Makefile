@@ -34,13 +34,25 @@ run: install
 # `make run` with the phone line: Kamailio (Debian's packages, installed when
 # missing) on the same SQLite file, SIP on 127.0.0.1:$(SIP_PORT), its JSON-RPC on
 # $(SIP_RPC_PORT) so that ending a line ends its registrations, and the voicemail
-# server (baresip) on 127.0.0.1:$(VOICEMAIL_PORT). Ctrl-C stops all five.
+# server (baresip) on 127.0.0.1:$(VOICEMAIL_PORT). Where rtpengine is installed
+# (Debian's rtpengine-daemon), calls from the browser too: rtpengine (userspace,
+# its ng control on 127.0.0.1:$(RTPENGINE_NG_PORT), media on $(RTPENGINE_PORTS)) and
+# Kamailio's WebSocket on 127.0.0.1:$(SIP_WS_PORT), with a secret made for this run;
+# without it they are off, and the softphone page says so. Ctrl-C stops them all.
 SIP_PORT ?= 5060
 SIP_RPC_PORT ?= 5064
 VOICEMAIL_PORT ?= 5090
+SIP_WS_PORT ?= 5066
+RTPENGINE_NG_PORT ?= 2223
+RTPENGINE_PORTS ?= 30000-30099
 SIP_ENV := $(RUN_ENV) SIP_PROXY='127.0.0.1:$(SIP_PORT)' \
 	KAMAILIO_RPC_URL='http://127.0.0.1:$(SIP_RPC_PORT)/RPC' \
-	VOICEMAIL_ADDR='127.0.0.1:$(VOICEMAIL_PORT)'
+	VOICEMAIL_ADDR='127.0.0.1:$(VOICEMAIL_PORT)' \
+	RTPENGINE_NG_PORT='$(RTPENGINE_NG_PORT)' RTPENGINE_PORTS='$(RTPENGINE_PORTS)'
+ifneq ($(shell command -v rtpengine 2>/dev/null),)
+SOFTPHONE_SECRET := $(shell head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+SOFTPHONE_ENV := SIP_WS_URL='ws://127.0.0.1:$(SIP_WS_PORT)/' SIP_EPHEMERAL_SECRET='$(SOFTPHONE_SECRET)'
+endif
 sip: install
 	$(SIP_ENV) $(PY) manage.py run_kamailio --install-only
 	$(SIP_ENV) $(PY) manage.py migrate --noinput
@@ -48,11 +60,12 @@ sip: install
 	$(SIP_ENV) $(PY) manage.py seed_demo
 	@echo "Plugline on http://127.0.0.1:$(PORT)/ with its SIP server on 127.0.0.1:$(SIP_PORT), voicemail on 127.0.0.1:$(VOICEMAIL_PORT)"
 	@trap 'kill 0' INT TERM EXIT; \
-	$(SIP_ENV) $(PY) manage.py run_kamailio --sip-port '$(SIP_PORT)' --rpc-port '$(SIP_RPC_PORT)' & \
-	$(SIP_ENV) $(PY) manage.py voicemail_server & \
-	$(SIP_ENV) $(PY) manage.py db_worker --queue-name '*' & \
-	$(SIP_ENV) $(PY) manage.py run_scheduler & \
-	$(SIP_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	$(SIP_ENV) $(SOFTPHONE_ENV) $(PY) manage.py run_rtpengine & \
+	$(SIP_ENV) $(SOFTPHONE_ENV) $(PY) manage.py run_kamailio --sip-port '$(SIP_PORT)' --rpc-port '$(SIP_RPC_PORT)' & \
+	$(SIP_ENV) $(SOFTPHONE_ENV) $(PY) manage.py voicemail_server & \
+	$(SIP_ENV) $(SOFTPHONE_ENV) $(PY) manage.py db_worker --queue-name '*' & \
+	$(SIP_ENV) $(SOFTPHONE_ENV) $(PY) manage.py run_scheduler & \
+	$(SIP_ENV) $(SOFTPHONE_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # Browser journeys use the system's Chromium (Debian: /usr/bin/chromium)
 # where there is one, else Playwright's own download.

@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect
 
 from conftest import Subscriber
 from e2e.helpers import OpenPage, expect_my_account, sign_in
+from plugline.rates.tests.factories import make_rate
 
 AXE_OPTIONS = {
     "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]},
@@ -58,6 +59,12 @@ def _password_changed(page: Page, alice: Subscriber) -> None:
     expect(page.get_by_role("heading", name="Password changed")).to_be_visible()
 
 
+def _calling_rates(page: Page, alice: Subscriber) -> None:
+    make_rate("4420", destination="United Kingdom - London", connection_fee=5, increments=(30, 6))
+    page.goto("/rates/?q=%2B44+20+7946+0018")
+    expect(page.get_by_role("heading", name="Calls to +44 20 7946 0018")).to_be_visible()
+
+
 def _my_account(page: Page, alice: Subscriber) -> None:
     sign_in(page, alice.email, alice.password)
     expect_my_account(page)
@@ -72,6 +79,7 @@ PAGES: dict[str, Callable[[Page, Subscriber], None]] = {
     "link-no-longer-works": _link_no_longer_works,
     "password-changed": _password_changed,
     "my-account": _my_account,
+    "calling-rates": _calling_rates,
 }
 
 

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "plugline.notifications",
     "plugline.accounts",
     "plugline.telephony",
+    "plugline.rates",
     "plugline.voicemail",
     "plugline.devices",
     "plugline.billing",
@@ -417,6 +418,11 @@ SIP_EMERGENCY_URI = env_str("SIP_EMERGENCY_URI")
 SIP_WS_URL = env_str("SIP_WS_URL")
 SIP_EPHEMERAL_SECRET = env_str("SIP_EPHEMERAL_SECRET")
 SIP_EPHEMERAL_TTL = env_int("SIP_EPHEMERAL_TTL", 300, minimum=60)
+# rtpengine as `make sip` starts it (`manage.py run_rtpengine`, on 127.0.0.1): its ng control
+# port (Kamailio's RTPENGINE_SOCK, udp:127.0.0.1:<port>) and its media ports ("first-last").
+# Production runs it from deploy/rtpengine/rtpengine.conf instead (plugline-rtpengine.service).
+RTPENGINE_NG_PORT = env_int("RTPENGINE_NG_PORT", 2223, minimum=1)
+RTPENGINE_PORTS = env_str("RTPENGINE_PORTS", "30000-30099")
 # Voicemail (see plugline.voicemail and README "Voicemail"). Kamailio sends the calls a
 # line does not take to VOICEMAIL_ADDR (its define of the same name, README "Forwarding, do
 # not disturb and voicemail"; `make sip` passes it; empty: no voicemail, such calls end as

@@ -32,6 +32,8 @@ urlpatterns = [
     path("account/reup/", include("plugline.reup.urls")),
     path("account/", include("plugline.accounts.urls")),
     path("stores/", include("plugline.stores.urls")),
+    # "Calling rates": the rate deck, searched by country or number (rates).
+    path("rates/", include("plugline.rates.urls")),
     # Renewing online, checkout, invoices, the renew link (billing).
     path("", include("plugline.billing.renew_urls")),
     path("i18n/setlang/", set_language, name="set_language"),

@@ -56,6 +56,7 @@ class AuditAction(models.TextChoices):
     RETAILER_KEY_CREATED = "retailer_key_created", _("Retailer API key created")
     RETAILER_KEY_REVOKED = "retailer_key_revoked", _("Retailer API key revoked")
     STORES_IMPORTED = "stores_imported", _("Stores imported")
+    RATES_IMPORTED = "rates_imported", _("Calling rates imported")
     SIP_CREDENTIALS_ROTATED = "sip_credentials_rotated", _("SIP credentials rotated")
     DEVICE_SUSPENDED = "device_suspended", _("Device suspended")
     DEVICE_RESUMED = "device_resumed", _("Device resumed")

@@ -59,6 +59,10 @@ def _texts() -> dict[str, str]:
         "offline": gettext(
             "The phone service cannot be reached from this page. Reload the page to try again."
         ),
+        "not_connected": gettext(
+            "This page is not connected to the phone service yet. Wait a moment, then try "
+            "again; if it lasts, reload the page."
+        ),
         "mute": gettext("Mute"),
         "unmute": gettext("Unmute"),
     }

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from allauth.core.ratelimit import consume_or_429
+from csp.constants import SELF
+from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
+from django_permissions_policy.decorators import permissions_policy_override
 
 from plugline.accounts.models import User
 from plugline.billing.checkout_selectors import invoice_latest_for_user
@@ -46,6 +49,7 @@ from plugline.portal.forms import (
     VoicemailEmailForm,
     VoicemailGreetingForm,
 )
+from plugline.portal.voicemail import greeting_recorder_texts
 from plugline.telephony.callrecords import device_call_history_page, device_incoming_caller
 from plugline.telephony.selectors import caller_blocking_for_device
 from plugline.telephony.services import (
@@ -56,6 +60,7 @@ from plugline.telephony.services import (
     call_settings_save,
 )
 from plugline.telephony.softphone import softphone_enabled
+from plugline.voicemail.audio import GREETING_MAX_SECONDS
 from plugline.voicemail.selectors import device_voicemail, voicemail_new_counts
 
 
@@ -186,8 +191,20 @@ def _device_page(
             initial={"email_new_messages": voicemail.email_new_messages}
         ),
         "softphone_enabled": softphone_enabled(),
+        "greeting_recorder_text": greeting_recorder_texts(),
+        "greeting_max_seconds": GREETING_MAX_SECONDS,
     }
-    return render(request, "portal/device.html", context, status=status)
+
+    # The greeting recorder: the microphone for this page itself, and its recording played
+    # back from a blob: URL before it is saved.
+    @permissions_policy_override({**settings.PERMISSIONS_POLICY, "microphone": ["self"]})
+    @csp_update({"media-src": [SELF, "blob:"]})
+    def page(request: HttpRequest) -> HttpResponse:
+        return render(request, "portal/device.html", context, status=status)
+
+    response = page(request)
+    assert isinstance(response, HttpResponse)  # the decorators return what render made
+    return response
 
 
 @login_required

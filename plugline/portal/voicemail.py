@@ -27,6 +27,31 @@ from plugline.voicemail.services import (
 )
 
 
+def greeting_recorder_texts() -> dict[str, str]:
+    """What the greeting recorder's script says, in the user's language (%(seconds)s: a
+    number of seconds)."""
+    return {
+        "recording": gettext("Recording… Speak your greeting, then press Stop."),
+        "recorded": gettext(
+            "Recorded: %(seconds)s s. Press Listen to hear it, Save to make it your greeting, "
+            "or Record to start again."
+        ),
+        "playing": gettext("Playing the recording…"),
+        "saving": gettext("Saving the greeting…"),
+        "mic_refused": gettext(
+            "The browser may not use the microphone, so a greeting cannot be recorded here. "
+            "Allow the microphone for this site in the browser's settings and try again, or "
+            "upload a WAV file."
+        ),
+        "mic_missing": gettext(
+            "No microphone was found. Connect one and try again, or upload a WAV file."
+        ),
+        "failed": gettext(
+            "The greeting could not be recorded or saved. Try again, or upload a WAV file."
+        ),
+    }
+
+
 def _device(request: HttpRequest, serial: str) -> Device:
     assert isinstance(request.user, User)  # login_required let the request in
     return device_get_for_user(user=request.user, serial=serial)

@@ -5,7 +5,9 @@ self-signed certificate made here), systemd checks the units
 (`systemd-analyze verify`, with the paths their commands name present: the
 install folder /opt/plugline is rewritten to a folder of this test holding
 this checkout's manage.py and virtualenv; nothing is started), Kamailio
-checks its unit's command line with the example defines (`kamailio -c`), and
+checks its unit's command line with the example defines (`kamailio -c`),
+rtpengine starts with its unit's configuration and answers on its control socket
+(every option of the file one that rtpengine knows), and
 gunicorn checks the web unit's options (`gunicorn --check-config`), and
 the environment template lists exactly the variables settings.py reads.
 """
@@ -13,15 +15,19 @@ the environment template lists exactly the variables settings.py reads.
 from __future__ import annotations
 
 import ast
+import configparser
 import os
 import re
 import secrets
 import shlex
+import socket
 import subprocess
+import time
 from pathlib import Path
 
 from plugline.core.certificates import self_signed_certificate as certificate_write
 from plugline.core.tests.test_settings import manage
+from plugline.telephony.kamailio_run import free_port, stop
 
 ROOT = Path(__file__).resolve().parents[3]
 DEPLOY = ROOT / "deploy"
@@ -155,6 +161,7 @@ def test_it_ships_systemd_units_that_systemd_accepts(tmp_path: Path) -> None:
     names = sorted(unit.name for unit in units.iterdir())
     assert names == [
         "plugline-kamailio.service",
+        "plugline-rtpengine.service",
         "plugline-scheduler.service",
         "plugline-voicemail.service",
         "plugline-web.service",
@@ -241,3 +248,77 @@ def test_it_starts_kamailio_with_defines_kamailio_accepts() -> None:
     assert "*: sip.example.net:*" in output
     # The browser softphone's WebSocket listener (nginx proxies wss://<host>/sip to it).
     assert "tcp: 127.0.0.1 [127.0.0.1]:8080" in output
+
+
+def rtpengine_options(rtpengine: str) -> set[str]:
+    """The long options the installed rtpengine knows (its --help), which are also the keys
+    its configuration file may set."""
+    helped = subprocess.run(
+        [rtpengine, "--help"], capture_output=True, text=True, timeout=60, check=False
+    )
+    return set(re.findall(r"--([a-z][a-z0-9-]*)", helped.stdout + helped.stderr))
+
+
+def test_it_ships_an_rtpengine_configuration_of_options_rtpengine_knows() -> None:
+    # rtpengine ignores a key it does not know: a misspelt one would pass unseen.
+    parser = configparser.ConfigParser(inline_comment_prefixes=None)
+    parser.read(DEPLOY / "rtpengine" / "rtpengine.conf")
+    config = parser["rtpengine"]
+
+    assert set(config) - rtpengine_options(command("rtpengine")) == set()
+    assert config["table"] == "-1"  # userspace: no kernel module
+    assert config["listen-ng"] == "127.0.0.1:2223"  # loopback: no authentication on it
+    assert 1024 < int(config["port-min"]) < int(config["port-max"]) <= 65535
+    kamailio_env, _listed = env_file(DEPLOY / "kamailio" / "kamailio.env.example")
+    assert kamailio_env["RTPENGINE_SOCK"] == f"udp:{config['listen-ng']}"
+
+
+def ping(port: int, process: subprocess.Popen[bytes]) -> bytes:
+    """rtpengine's answer to a ping on its ng control socket (bencode), once it listens."""
+    deadline = time.monotonic() + 30
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as ng:
+        ng.settimeout(0.5)
+        while time.monotonic() < deadline and process.poll() is None:
+            ng.sendto(b"deploy d7:command4:pinge", ("127.0.0.1", port))
+            try:
+                return ng.recv(1024)
+            except TimeoutError:
+                continue
+    return b""
+
+
+def test_it_starts_rtpengine_as_its_unit_does(tmp_path: Path) -> None:
+    rtpengine = command("rtpengine")
+    environment, _listed = env_file(DEPLOY / "rtpengine" / "rtpengine.env.example")
+    arguments = unit_command(DEPLOY / "systemd" / "plugline-rtpengine.service", environment)
+    assert arguments[0] == "/usr/bin/rtpengine"
+    assert "--config-file=/opt/plugline/deploy/rtpengine/rtpengine.conf" in arguments
+    assert "--interface=192.0.2.10" in arguments
+    # The unit's command on this machine: the checkout's file, loopback for the example's
+    # public address, a scratch pid file, and free ports over the file's.
+    control, media = free_port(), free_port() // 2 * 2
+    local = {
+        "--config-file": str(DEPLOY / "rtpengine" / "rtpengine.conf"),
+        "--interface": "127.0.0.1",
+        "--pidfile": str(tmp_path / "rtpengine.pid"),
+    }
+    started = [rtpengine] + [
+        f"{name}={local[name]}" if name in local else word
+        for word in arguments[1:]
+        for name in [word.split("=", 1)[0]]
+    ]
+    started += [f"--listen-ng=127.0.0.1:{control}", f"--port-min={media}"]
+    started += [f"--port-max={media + 9}"]
+    log_path = tmp_path / "rtpengine.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            started, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        answer = ping(control, process)
+    finally:
+        stop(process)
+
+    output = log_path.read_text(errors="replace")
+    assert b"d6:result4:ponge" in answer, output
+    assert "Startup complete" in output, output

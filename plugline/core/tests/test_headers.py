@@ -209,6 +209,9 @@ def test_it_sends_the_policy_on_the_public_pages_and_they_pass_it(db: None):
         "/renew/link/",
         "/stores/",
         "/stores/?q=Montr%C3%A9al",
+        "/rates/",
+        "/rates/?q=France",
+        "/rates/?q=%2B44+20+7946+0018",
         "/api/v1/docs",
     ]:
         assert_page_passes_the_policy(client.get(url), url)

@@ -203,9 +203,12 @@ def test_the_page_may_use_the_microphone_and_reach_kamailios_websocket(line: Lin
 def test_other_pages_still_may_not_use_the_microphone(line: Line):
     client = owner_client(line)
 
+    home = client.get("/")
     page = client.get(f"/devices/{line.serial}/")
 
-    assert "microphone=()" in page["Permissions-Policy"]
+    assert "microphone=()" in home["Permissions-Policy"]
+    # The device page records the voicemail greeting: the microphone for itself alone.
+    assert "microphone=(self)" in page["Permissions-Policy"]
     assert f'href="/devices/{line.serial}/softphone/"' in page.content.decode()
 
 
@@ -224,3 +227,13 @@ def test_the_page_speaks_french_and_danish(language: str, title: str, refused: s
 
     assert title in html
     assert refused in html
+
+
+def test_it_keeps_the_alert_in_the_page_and_call_reachable_before_the_page_connects(line: Line):
+    page = owner_client(line).get(f"/devices/{line.serial}/softphone/").content.decode()
+
+    # A live region shown at the same moment as its text may go unread: the alert is in the
+    # page, empty, from the start, and the script writes into it.
+    assert '<div id="softphone-error" class="softphone-error" role="alert"></div>' in page
+    # A disabled button is skipped by Tab: Call is enabled, and says why it cannot call yet.
+    assert '<button type="submit" class="button primary" id="softphone-call">' in page

@@ -200,3 +200,37 @@ def test_it_turns_the_email_switch_on_and_off(alice: Subscriber, client: Client)
 
     client.post(url, {})
     assert not Mailbox.objects.get(device=device).email_new_messages
+
+
+def test_it_offers_the_greeting_recorder_with_the_microphone_for_this_page_alone(
+    alice: Subscriber, client: Client
+):
+    client.force_login(alice.user)
+
+    page = client.get(page_of(alice.devices[0]))
+
+    html = page.content.decode()
+    # Hidden until its script finds the Web Audio API: without it, the upload is all there is.
+    assert 'id="greeting-recorder" role="group"' in html
+    assert 'aria-labelledby="greeting-recorder-title" hidden' in html
+    assert 'type="file" name="greeting"' in html
+    assert "microphone=(self)" in page["Permissions-Policy"]
+    # "Listen" plays the recording from a blob: URL; scripts (the worklet too) stay 'self'.
+    policy = page["Content-Security-Policy"]
+    assert "media-src 'self' blob:" in policy
+    assert "script-src 'self';" in policy
+
+
+def test_it_names_a_refused_recording_where_the_recorder_reads_the_reason(
+    bob: Subscriber, client: Client
+):
+    device = bob.devices[0]
+    client.force_login(bob.user)
+
+    answer = upload(client, device, b"\x00" * 44)
+
+    # greeting_recorder.js shows the text of #id_greeting_error of the page sent back.
+    assert answer.status_code == 400
+    html = answer.content.decode()
+    assert 'data-error-id="id_greeting_error"' in html
+    assert '<ul class="errorlist" id="id_greeting_error"><li>Ce n’est pas' in html  # noqa: RUF001

@@ -209,6 +209,8 @@ PAGES: dict[str, Callable[[Account], str]] = {
     "checkout:invoice": lambda a: f"/invoices/{a.invoice_number}/",
     "checkout:invoice_pdf": lambda a: f"/invoices/{a.invoice_number}/pdf/",
     "devices:activate_detect": lambda a: "/activate/",
+    # Public, and the same for every account: its rate found in one query.
+    "rates:find": lambda a: "/rates/?q=%2B44+20+7946+0018",
     "account_email": lambda a: "/accounts/email/",
     "account_change_password": lambda a: "/accounts/password/change/",
     "mfa_index": lambda a: "/accounts/2fa/",
@@ -270,7 +272,16 @@ NOT_WALKED: dict[str, str] = {
     "devices:transfer_answer": "the previous owner's answer, opened from an email's token",
 }
 
-WALKED_NAMESPACES = ("portal", "accounts", "cards", "autorenew", "reup", "checkout", "devices")
+WALKED_NAMESPACES = (
+    "portal",
+    "accounts",
+    "cards",
+    "autorenew",
+    "reup",
+    "checkout",
+    "devices",
+    "rates",
+)
 WALKED_ALLAUTH = ("account_email", "account_change_password", "mfa_index", "usersessions_list")
 
 

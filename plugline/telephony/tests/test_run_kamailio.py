@@ -10,6 +10,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +27,10 @@ from plugline.telephony.kamailio_run import stop, wait_until_ready
 from plugline.telephony.management.commands.run_kamailio import (
     kamailio_command,
     packages_install,
+    softphone_of_settings,
 )
 from plugline.telephony.services import call_settings_save
+from plugline.telephony.sip import sip_ephemeral_credentials
 from plugline.telephony.tests.calls import SippServer, sipp_call, sipp_server
 from plugline.telephony.tests.kamailio import (
     DOMAIN,
@@ -37,6 +40,7 @@ from plugline.telephony.tests.kamailio import (
     sipp_register,
 )
 from plugline.telephony.tests.sip_factory import Line, fetch_sip_settings, make_line
+from plugline.telephony.tests.websip import ws_register
 
 needs_sqlite = pytest.mark.skipif(
     os.environ.get("DATABASE_URL", "").startswith("postgres"),
@@ -47,6 +51,14 @@ needs_sqlite = pytest.mark.skipif(
 @pytest.fixture
 def sqlite_kamailio(settings, transactional_db: None) -> Iterator[RunningKamailio]:
     """Kamailio as run_kamailio starts it, on free ports, reading the test database's file."""
+    with kamailio_on_sqlite(settings) as kamailio:
+        yield kamailio
+
+
+@contextmanager
+def kamailio_on_sqlite(settings) -> Iterator[RunningKamailio]:
+    """Kamailio as run_kamailio starts it with these settings (the softphone's WebSocket when
+    they offer calling from the browser), on free ports, reading the test database's file."""
     settings.SIP_DOMAIN = DOMAIN
     database = Path(connection.settings_dict["NAME"]).resolve()
     with tempfile.TemporaryDirectory(prefix="plugline-kamailio-sqlite-") as directory:
@@ -54,7 +66,11 @@ def sqlite_kamailio(settings, transactional_db: None) -> Iterator[RunningKamaili
         port, rpc_port = free_port(), free_port()
         log_path = run_dir / "kamailio.log"
         command = kamailio_command(
-            database=database, sip_port=port, rpc_port=rpc_port, run_dir=run_dir
+            database=database,
+            sip_port=port,
+            rpc_port=rpc_port,
+            run_dir=run_dir,
+            softphone=softphone_of_settings(),
         )
         with log_path.open("wb") as log:
             process = subprocess.Popen(
@@ -170,3 +186,50 @@ def test_it_checks_the_sqlite_variant_of_the_configuration():
         "-A", "WITH_SQLITE", "-A", 'DBURL="sqlite:///var/lib/plugline.sqlite3"'
     )
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+@needs_sqlite
+def test_it_registers_the_browser_over_the_websocket_on_the_sqlite_file(
+    settings, transactional_db: None, line: Line
+):
+    # What `make sip` sets where rtpengine is installed (Makefile, SOFTPHONE_ENV).
+    ws_port = free_port()
+    settings.SIP_WS_URL = f"ws://127.0.0.1:{ws_port}/"
+    settings.SIP_EPHEMERAL_SECRET = "a-secret-made-for-this-run"
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    auth_user, password = sip_ephemeral_credentials(
+        username="12125550147",
+        expires_at=int(time.time()) + 300,
+        secret="a-secret-made-for-this-run",
+    )
+
+    with kamailio_on_sqlite(settings) as kamailio:
+        registered = ws_register(
+            settings.SIP_WS_URL,
+            user="12125550147",
+            domain=DOMAIN,
+            auth_user=auth_user,
+            password=password,
+            origin="http://127.0.0.1:8000",
+        )
+        binding = kamailio.rpc("ul.lookup", "location", f"12125550147@{DOMAIN}").stdout
+
+    assert registered == 200, kamailio.log()
+    assert "transport=ws" in binding
+
+
+def test_it_leaves_the_websocket_off_when_the_portal_offers_no_calls_from_the_browser(
+    settings, tmp_path: Path
+):
+    settings.SIP_WS_URL = ""
+
+    command = kamailio_command(
+        database=tmp_path / "plugline.sqlite3",
+        sip_port=5060,
+        rpc_port=5064,
+        run_dir=tmp_path,
+        softphone=softphone_of_settings(),
+    )
+
+    assert "WITH_WEBSOCKET" not in command
+    assert not any(word.startswith("LISTEN_WS=") for word in command)

@@ -42,6 +42,7 @@ from plugline.devices import keys
 from plugline.devices.importing import devices_import, orders_import
 from plugline.devices.models import Device, DeviceStatus
 from plugline.devices.services import device_assign, device_model_default, device_release
+from plugline.rates.importing import demo_rates_import
 from plugline.reup.models import RetailerApiKey, ReupBatch, ReupCardStatus
 from plugline.reup.pins import pin_hash, pin_normalize
 from plugline.reup.services import batch_create, card_activate
@@ -154,6 +155,7 @@ class Command(BaseCommand):
             self._boxed_devices(resets=resets)
             self._billing(demo)
             stores = demo_stores_import()
+            rates = demo_rates_import()
             till_key, cards = self._reup(resets=resets)
         for line in resets:
             self.stdout.write(f"reset: {line}")
@@ -162,6 +164,7 @@ class Command(BaseCommand):
             f"password {DEMO_PASSWORD}\n"
             f"Demo staff (admin at /admin/): {STAFF_EMAIL}, password {DEMO_PASSWORD}\n"
             f"Demo stores ({stores.rows}) at /stores/: search Montréal, Copenhagen or 10001\n"
+            f"Demo calling rates ({rates.rows}) at /rates/: search France or +44 20 7946 0018\n"
             f"Demo Re-Up cards of {DEMO_REUP_CHAIN} (redeem at /account/reup/; "
             f"the till's API key: {till_key}):\n"
             + "".join(f"  {serial}: PIN {pin} ({status})\n" for serial, pin, status in cards)

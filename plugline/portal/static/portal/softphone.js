@@ -19,6 +19,7 @@ const declineButton = document.getElementById("softphone-decline");
 const remoteAudio = document.getElementById("softphone-remote");
 
 let manager = null;
+let registered = false;
 let session = null;
 let ringing = null;
 let muted = false;
@@ -28,9 +29,16 @@ function say(message) {
   statusLine.textContent = message;
 }
 
+// The alert region stays in the page, empty, from the start: screen readers announce what
+// is then written into it (a region shown at the same moment as its text may go unread).
 function fail(message) {
-  errorLine.textContent = message;
-  errorLine.hidden = !message;
+  errorLine.replaceChildren();
+  if (message) {
+    const badge = document.createElement("p");
+    badge.className = "badge danger";
+    badge.textContent = message;
+    errorLine.append(badge);
+  }
 }
 
 function withNumber(template, number) {
@@ -41,8 +49,10 @@ function csrfToken() {
   return form.querySelector("[name=csrfmiddlewaretoken]").value;
 }
 
+// Call stays enabled (and reachable by Tab) while the page connects: pressing it then says why
+// a call cannot start yet, rather than leaving a dead, skipped button.
 function inCall(active) {
-  callButton.disabled = active || manager === null;
+  callButton.disabled = active;
   hangupButton.disabled = !active;
   muteButton.disabled = !active;
   if (!active) {
@@ -133,11 +143,14 @@ async function start() {
     },
     delegate: {
       onRegistered: () => {
-        callButton.disabled = session !== null;
+        registered = true;
         say(text.ready);
       },
+      onUnregistered: () => {
+        registered = false;
+      },
       onServerDisconnect: () => {
-        callButton.disabled = true;
+        registered = false;
         fail(text.offline);
       },
       onCallReceived: (invitation) => showIncoming(invitation),
@@ -177,6 +190,10 @@ form.addEventListener("submit", async (event) => {
     return;
   }
   if (!(await microphoneAllowed())) {
+    return;
+  }
+  if (manager === null || !registered) {
+    fail(text.not_connected);
     return;
   }
   const domain = manager.userAgent.configuration.uri.host;

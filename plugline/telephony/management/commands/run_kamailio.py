@@ -5,7 +5,12 @@ installs Debian's packages when they are missing (as root; otherwise it says
 what to install), gives every device with a number its SIP account and
 writes the view sip_subscriber, then runs Kamailio in the foreground with
 deploy/kamailio/kamailio.cfg reading the view sip_subscriber in Plugline's
-SQLite file (db_sqlite), until it is stopped (Ctrl-C or SIGTERM).
+SQLite file (db_sqlite), until it is stopped (Ctrl-C or SIGTERM). When the
+portal offers calling from the browser (SIP_WS_URL and SIP_EPHEMERAL_SECRET, as
+`make sip` sets them where rtpengine is installed), Kamailio also listens for
+the softphone's WebSocket on SIP_WS_URL's port (-A WITH_WEBSOCKET), checks its
+short-lived credentials with the same secret and sends its media through
+`manage.py run_rtpengine` (RTPENGINE_NG_PORT).
 """
 
 from __future__ import annotations
@@ -16,12 +21,15 @@ import signal
 import subprocess
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
+from plugline.telephony.kamailio_run import Softphone
 from plugline.telephony.services import sip_accounts_provision_all
+from plugline.telephony.softphone import softphone_enabled
 
 CONFIG = Path(settings.BASE_DIR) / "deploy" / "kamailio" / "kamailio.cfg"
 MODULES = Path("/usr/lib/x86_64-linux-gnu/kamailio/modules")
@@ -32,6 +40,13 @@ PACKAGES = {
         (path / "db_sqlite.so").exists() for path in _module_paths()
     ),
     "baresip-core": lambda: shutil.which("baresip") is not None,
+    # Calling from the browser: SIP over WebSocket, and its short-lived credentials.
+    "kamailio-websocket-modules": lambda: any(
+        (path / "websocket.so").exists() for path in _module_paths()
+    ),
+    "kamailio-autheph-modules": lambda: any(
+        (path / "auth_ephemeral.so").exists() for path in _module_paths()
+    ),
 }
 
 
@@ -69,8 +84,38 @@ def sqlite_path() -> Path:
     return Path(database["NAME"]).resolve()
 
 
-def kamailio_command(*, database: Path, sip_port: int, rpc_port: int, run_dir: Path) -> list[str]:
-    """Kamailio in the foreground, logging to stderr, on the SQLite file `database`."""
+def softphone_of_settings() -> Softphone | None:
+    """Kamailio's side of the portal's softphone, from the portal's own settings: the
+    WebSocket on SIP_WS_URL's port (on 127.0.0.1), handshakes from SITE_URL's origin only,
+    rtpengine's control socket on RTPENGINE_NG_PORT. None when the portal offers no calling
+    from the browser."""
+    if not softphone_enabled():
+        return None
+    url = urlsplit(settings.SIP_WS_URL)
+    if url.scheme != "ws" or url.port is None:
+        raise CommandError(
+            f"SIP_WS_URL {settings.SIP_WS_URL!r}: run_kamailio serves ws://127.0.0.1:<port>/ "
+            "(in production nginx terminates wss:// and Kamailio runs as the README says)."
+        )
+    site = urlsplit(settings.SITE_URL)
+    return Softphone(
+        ws_port=url.port,
+        secret=settings.SIP_EPHEMERAL_SECRET,
+        rtpengine_sock=f"udp:127.0.0.1:{settings.RTPENGINE_NG_PORT}",
+        origin=f"{site.scheme}://{site.netloc}",
+    )
+
+
+def kamailio_command(
+    *,
+    database: Path,
+    sip_port: int,
+    rpc_port: int,
+    run_dir: Path,
+    softphone: Softphone | None = None,
+) -> list[str]:
+    """Kamailio in the foreground, logging to stderr, on the SQLite file `database`; with
+    `softphone`, its WebSocket listener, ephemeral credentials and rtpengine too."""
     defines = {
         "DBURL": f'"sqlite://{database}"',
         # Call settings are read with sqlops, from the same file.
@@ -86,12 +131,21 @@ def kamailio_command(*, database: Path, sip_port: int, rpc_port: int, run_dir: P
         "SIP_EMERGENCY_URI": f'"{settings.SIP_EMERGENCY_URI}"',
         "VOICEMAIL_ADDR": f'"{settings.VOICEMAIL_ADDR}"',
     }
+    switches = ["-A", "WITH_SQLITE"]
+    if softphone is not None:
+        switches += ["-A", "WITH_WEBSOCKET"]
+        defines |= {
+            "LISTEN_WS": f"tcp:{softphone.ws_host}:{softphone.ws_port}",
+            "WS_PORT": str(softphone.ws_port),
+            "WS_ORIGIN": f'"{softphone.origin}"',
+            "SIP_EPHEMERAL_SECRET": f'"{softphone.secret}"',
+            "RTPENGINE_SOCK": f'"{softphone.rtpengine_sock}"',
+        }
     return [
         "kamailio",
         "-f",
         str(CONFIG),
-        "-A",
-        "WITH_SQLITE",
+        *switches,
         *(item for name, value in defines.items() for item in ("-A", f"{name}={value}")),
         *("-P", str(run_dir / "kamailio.pid"), "-Y", str(run_dir)),
         *("-m", "64", "-M", "8", "-DD", "-E"),
@@ -125,11 +179,21 @@ class Command(BaseCommand):
         run_dir = Path(settings.VAR_DIR) / "kamailio"
         run_dir.mkdir(parents=True, exist_ok=True)
         sip, rpc = options["sip_port"], options["rpc_port"]
-        command = kamailio_command(database=database, sip_port=sip, rpc_port=rpc, run_dir=run_dir)
+        softphone = softphone_of_settings()
+        command = kamailio_command(
+            database=database, sip_port=sip, rpc_port=rpc, run_dir=run_dir, softphone=softphone
+        )
         self.stdout.write(
             f"Kamailio: SIP on 127.0.0.1:{sip} for {settings.SIP_DOMAIN}, "
             f"JSON-RPC on http://127.0.0.1:{rpc}/RPC, reading {database}",
         )
+        if softphone is None:
+            self.stdout.write("Calls from the browser are off (no SIP_WS_URL).")
+        else:
+            self.stdout.write(
+                f"Calls from the browser: WebSocket on ws://127.0.0.1:{softphone.ws_port}/, "
+                f"media through rtpengine at {softphone.rtpengine_sock}",
+            )
         process = subprocess.Popen(command, start_new_session=True)  # noqa: S603
 
         def stop(signum: int, frame: object) -> None:

@@ -1,0 +1,199 @@
+"""Benchmark of the longest-prefix rate lookup over a 50,000-prefix deck (a script, not a test).
+
+    .venv/bin/python bench/rating.py [--n 50000] [--lookups 20000]
+    DATABASE_URL=postgres://user:pass@host:5432/db .venv/bin/python bench/rating.py
+
+Makes its own database (a SQLite file in a temporary directory by default;
+with DATABASE_URL naming PostgreSQL, a throwaway database beside it; either
+is removed at the end unless --keep), migrates it and imports a deck of N
+prefixes through `rates_import` (what `manage.py import_rates` runs): every
+country code but +1, each with longer prefixes under it (cities, mobile
+ranges) down to 8 digits, a tenth of them with a second, later price. Then,
+in the same run and alternating, it measures:
+
+- a rating lookup: `rate_for_number(number)` (the longest matching prefix
+  valid now, one query) for a random 11 to 13 digit number under a random
+  prefix of the deck (so it may match a longer prefix than the one drawn);
+- the reference: loading one random rate by primary key.
+
+Each answer is checked against the longest prefix found in memory. Prints
+the median and 99th percentile of each, their ratios and the lookups per
+second. (Rating a million call records, the other half of the rating
+benchmark, belongs with the minutes ledger that charges them.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def parse() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--n", type=int, default=50_000, help="prefixes in the deck")
+    parser.add_argument("--lookups", type=int, default=20_000, help="lookups (and references)")
+    parser.add_argument("--seed", type=int, default=15)
+    parser.add_argument("--keep", action="store_true", help="keep the throwaway database")
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse()
+    url = os.environ.get("DATABASE_URL", "")
+    env = {
+        "DEBUG": "0",  # Django keeps no query log.
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or uuid.uuid4().hex * 2,
+        "EMAIL_HOST": os.environ.get("EMAIL_HOST") or "localhost",
+        "DJANGO_SETTINGS_MODULE": "plugline.settings",
+    }
+    admin = None
+    name = f"plugline_bench_{uuid.uuid4().hex[:8]}"
+    var_dir = tempfile.mkdtemp(prefix=f"{name}_")
+    if url.startswith(("postgres://", "postgresql://")):
+        import psycopg
+
+        admin = psycopg.connect(url, autocommit=True)
+        admin.execute(f'CREATE DATABASE "{name}"')
+        env["DATABASE_URL"] = urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+    elif url:
+        raise SystemExit("bench/rating.py: DATABASE_URL must name PostgreSQL (or be unset)")
+    else:
+        env["DATABASE_URL"] = f"sqlite:///{var_dir}/bench.sqlite3"
+    env["VAR_DIR"] = var_dir
+    os.environ.update(env)
+    try:
+        run(args)
+    finally:
+        if not args.keep:
+            shutil.rmtree(var_dir, ignore_errors=True)
+        if admin is not None:
+            from django.db import connections
+
+            connections.close_all()
+            if not args.keep:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            admin.close()
+
+
+def deck(n: int, rng: random.Random) -> list[str]:
+    """N distinct prefixes: every country code but 1, then longer prefixes under random ones."""
+    import phonenumbers
+
+    codes = sorted(
+        str(code) for code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE if str(code) != "1"
+    )
+    prefixes = set(codes[:n])
+    ordered = sorted(prefixes)
+    while len(prefixes) < n:
+        parent = rng.choice(ordered)
+        if len(parent) >= 8:
+            continue
+        child = parent + str(rng.randrange(10))
+        if child not in prefixes:
+            prefixes.add(child)
+            ordered.append(child)
+    return sorted(prefixes)
+
+
+def deck_csv(prefixes: list[str], rng: random.Random) -> str:
+    rows = ["prefix,destination,price_per_minute,connection_fee,increments,valid_from"]
+    increments = ["60/60", "30/6", "1/1"]
+    for prefix in prefixes:
+        price = rng.randint(1, 60)
+        rows.append(f"{prefix},Destination {prefix},{price},0,{rng.choice(increments)},2020-01-01")
+        if rng.random() < 0.1:  # A later price, also in force now: the lookup must take it.
+            rows.append(f"{prefix},Destination {prefix},{price + 1},0,60/60,2024-06-01")
+    return "\n".join(rows) + "\n"
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, math.ceil(fraction * len(ordered)) - 1)]
+
+
+def run(args: argparse.Namespace) -> None:
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from plugline.rates.importing import rates_import
+    from plugline.rates.lookup import rate_for_number
+    from plugline.rates.models import Rate
+
+    call_command("migrate", verbosity=0)
+    rng = random.Random(args.seed)  # noqa: S311 (a made-up deck and numbers)
+    prefixes = deck(args.n, rng)
+    started = time.perf_counter()
+    report = rates_import(data=deck_csv(prefixes, rng))
+    if report.rejections:
+        raise SystemExit(f"the deck does not import: {report.rejections[:5]}")
+    print(
+        f"{connection.vendor}: {len(prefixes)} prefixes ({report.counts['created']} rates) "
+        f"imported in {time.perf_counter() - started:.1f} s; {args.lookups} lookups and "
+        "references"
+    )
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE rates_rate")
+    known = set(prefixes)
+    ids = list(Rate.objects.values_list("id", flat=True))
+    numbers = []
+    for prefix in rng.choices(prefixes, k=args.lookups):
+        length = rng.randint(11, 13)
+        numbers.append(
+            prefix + "".join(str(rng.randrange(10)) for _ in range(length - len(prefix)))
+        )
+
+    def longest(number: str) -> str:
+        return next(number[:i] for i in range(len(number), 0, -1) if number[:i] in known)
+
+    lookups: list[float] = []
+    references: list[float] = []
+    for _ in range(50):  # Warm up: caches, the first connection.
+        rate_for_number(numbers[0])
+        Rate.objects.get(pk=ids[0])
+    run_started = time.perf_counter()
+    for number in numbers:
+        began = time.perf_counter()
+        rate = rate_for_number(number)
+        lookups.append(time.perf_counter() - began)
+        if rate is None or rate.prefix != longest(number):
+            raise SystemExit(f"{number}: got {rate and rate.prefix}, expected {longest(number)}")
+        pk = rng.choice(ids)
+        began = time.perf_counter()
+        Rate.objects.get(pk=pk)
+        references.append(time.perf_counter() - began)
+    elapsed = time.perf_counter() - run_started
+
+    median_lookup, p99_lookup = statistics.median(lookups), percentile(lookups, 0.99)
+    median_ref, p99_ref = statistics.median(references), percentile(references, 0.99)
+    print(f"{'':>28} {'median':>9} {'p99':>9} {'per second':>11}")
+    print(
+        f"{'longest-prefix rate':>28} {median_lookup * 1000:>7.3f}ms {p99_lookup * 1000:>7.3f}ms "
+        f"{len(lookups) / sum(lookups):>11,.0f}"
+    )
+    print(
+        f"{'rate by primary key':>28} {median_ref * 1000:>7.3f}ms {p99_ref * 1000:>7.3f}ms "
+        f"{len(references) / sum(references):>11,.0f}"
+    )
+    print(f"{'ratio':>28} {median_lookup / median_ref:>9.2f} {p99_lookup / p99_ref:>9.2f}")
+    print(f"all {len(numbers)} answers were the longest prefix ({elapsed:.1f} s in all)")
+
+
+if __name__ == "__main__":
+    main()
