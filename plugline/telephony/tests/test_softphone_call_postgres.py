@@ -74,7 +74,8 @@ def test_a_browser_call_in_its_own_network_namespace_carries_audio_both_ways():
                 )
             )
             inside.append(
-                _relay(f"TCP-LISTEN:{port},bind=127.0.0.1", f"UNIX-CONNECT:{path}") + " &"
+                _relay(f"TCP-LISTEN:{port},bind=127.0.0.1", f"UNIX-CONNECT:{path}")
+                + ' >/dev/null 2>&1 & relays="$relays $!";'
                 f" until socat -u OPEN:/dev/null TCP:127.0.0.1:{port} 2>/dev/null;"
                 " do sleep 0.1; done;"
             )
@@ -87,12 +88,14 @@ def test_a_browser_call_in_its_own_network_namespace_carries_audio_both_ways():
                 path = sockets / f"{name}.sock"
                 wait_for(path.is_socket, what=f"the relay of {name} listening", timeout=10)
                 assert relay.poll() is None
-            # The relays inside end with the namespace, when its test has run.
+            # The relays inside are stopped when the test has run (the namespace goes with
+            # its last process).
             inner = " ".join(
                 [
                     *inside,
                     sys.executable,
-                    "-m pytest -q -p no:cacheprovider -s e2e/netns_softphone_call.py",
+                    "-m pytest -q -p no:cacheprovider -s e2e/netns_softphone_call.py;",
+                    'status=$?; kill $relays; exit "$status"',
                 ]
             )
             result = subprocess.run(
