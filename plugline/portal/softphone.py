@@ -65,6 +65,9 @@ def _texts() -> dict[str, str]:
         ),
         "mute": gettext("Mute"),
         "unmute": gettext("Unmute"),
+        # Numbers are shown as the other pages show them (plugline.core.phones): national
+        # within this region's numbering plan, international otherwise.
+        "home_region": settings.DEFAULT_PHONE_REGION,
     }
 
 

@@ -266,19 +266,17 @@ def running_rtpengine(*, interface: str = "127.0.0.1") -> Iterator[RunningRtpeng
         control_port = free_port()
         media_port = free_port() // 2 * 2
         log_path = run_dir / "rtpengine.log"
+        # The production configuration (deploy/rtpengine/rtpengine.conf), as `make sip` runs it.
+        from plugline.telephony.management.commands.run_rtpengine import rtpengine_command
+
         command = [
-            "rtpengine",
-            "--config-file=none",
-            "--foreground",
-            "--log-stderr",
-            "--table=-1",
-            f"--interface={interface}",
-            f"--listen-ng=127.0.0.1:{control_port}",
-            f"--port-min={media_port}",
-            f"--port-max={media_port + 99}",
-            f"--pidfile={run_dir / 'rtpengine.pid'}",
+            *rtpengine_command(
+                interface=interface,
+                ng_port=control_port,
+                ports=(media_port, media_port + 99),
+                run_dir=run_dir,
+            ),
             "--num-threads=1",
-            "--log-level=6",
         ]
         with log_path.open("wb") as log:
             process = subprocess.Popen(  # noqa: S603

@@ -554,8 +554,13 @@ class Phone:
 
     def received_audio_seconds(self) -> float:
         """Seconds of received audio that are not silence, over every WAV of decoded audio."""
-        total = 0.0
-        for path in (self.folder / "snd").glob("*-dec.wav"):
+        return sum(self.received_audio_seconds_each())
+
+    def received_audio_seconds_each(self) -> list[float]:
+        """Seconds of received audio that are not silence in each call's WAV of decoded
+        audio (baresip writes one a call), oldest first."""
+        seconds = []
+        for path in sorted((self.folder / "snd").glob("*-dec.wav")):
             try:
                 with wave.open(str(path)) as recording:
                     rate, channels = recording.getframerate(), recording.getnchannels()
@@ -564,7 +569,7 @@ class Phone:
                 continue  # still being written
             samples = array("h", frames[: len(frames) // 2 * 2])
             chunk = max(1, rate * channels // 50)  # 20 ms
-            total += (
+            seconds.append(
                 sum(
                     1
                     for start in range(0, len(samples), chunk)
@@ -572,7 +577,7 @@ class Phone:
                 )
                 / 50
             )
-        return total
+        return seconds
 
 
 def _port_pair() -> int:

@@ -42,7 +42,28 @@ function fail(message) {
 }
 
 function withNumber(template, number) {
-  return template.replace("%(number)s", number || text.unknown_caller);
+  return template.replace("%(number)s", displayNumber(number) || text.unknown_caller);
+}
+
+// A number as Plugline's pages write it (plugline.core.phones): "(212) 555-0148" within the
+// home numbering plan, "+44 20 7946 0018" abroad. Kamailio gives callers as digits with or
+// without "+"; anything libphonenumber-js (vendored) cannot read is shown as it came.
+function displayNumber(number) {
+  const phones = globalThis.libphonenumber;
+  if (!number || !phones) {
+    return number;
+  }
+  let parsed = phones.parsePhoneNumberFromString(number, text.home_region);
+  if ((!parsed || !parsed.isValid()) && !number.startsWith("+")) {
+    parsed = phones.parsePhoneNumberFromString(`+${number}`);
+  }
+  if (!parsed || !parsed.isValid()) {
+    return number;
+  }
+  const home = phones.getCountryCallingCode(text.home_region);
+  return parsed.countryCallingCode === home
+    ? parsed.formatNational()
+    : parsed.formatInternational();
 }
 
 function csrfToken() {
