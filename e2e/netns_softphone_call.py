@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
+from django.db.models import Q
 from django.test import Client
 from playwright.sync_api import Page, expect, sync_playwright
 from pytest_django.live_server_helper import LiveServer
@@ -33,7 +34,9 @@ from pytest_django.live_server_helper import LiveServer
 from conftest import PASSWORD, make_subscriber
 from e2e.conftest import LAUNCH_ARGS, chromium_executable
 from e2e.helpers import sign_in
+from plugline.telephony.callrecords import call_records_import
 from plugline.telephony.kamailio_run import Softphone, running_rtpengine
+from plugline.telephony.models import CallOutcome, CallRecord
 from plugline.telephony.roles import sip_database_role_grant
 from plugline.telephony.tests.calls import Phone, baresip_phone, wait_for
 from plugline.telephony.tests.kamailio import (
@@ -195,7 +198,7 @@ def test_a_browser_calls_a_phone_and_is_called_back_with_audio_both_ways(
 ):
     alice = make_subscriber(numbers=())
     alice_line = make_line(alice.user)
-    _bob, phone = bob_phone(kamailio)
+    bob_line, phone = bob_phone(kamailio)
     with phone as bob:
         wait_for(bob.registered, what="Bob's phone registered", details=bob.output)
         page = browser_page
@@ -242,3 +245,17 @@ def test_a_browser_calls_a_phone_and_is_called_back_with_audio_both_ways(
         # Each call's recording on Bob's phone is the page's audio, not silence.
         heard = bob.received_audio_seconds_each()
         assert len(heard) == 2 and min(heard) >= 1.5, heard
+
+    # The page's calls are the line's: in its call history like the device's own.
+    call_records_import()
+    device = alice_line.boxed.device
+    calls = list(
+        CallRecord.objects.filter(Q(caller_device=device) | Q(callee_device=device)).order_by(
+            "started_at"
+        )
+    )
+    assert [(call.caller_device_id, call.callee_device_id, call.outcome) for call in calls] == [
+        (device.pk, bob_line.boxed.device.pk, CallOutcome.ANSWERED),
+        (bob_line.boxed.device.pk, device.pk, CallOutcome.ANSWERED),
+    ]
+    assert all(call.duration_seconds >= 2 for call in calls), calls
