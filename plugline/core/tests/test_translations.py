@@ -39,3 +39,9 @@ def test_the_compiled_catalog_matches_its_source(path: Path):
         }
 
     assert entries(compiled) == entries(source), "run `make messages` to recompile"
+
+
+def test_make_messages_extracts_and_compiles_every_apps_catalog():
+    makefile = (ROOT.parent / "Makefile").read_text()
+    [listed] = [line for line in makefile.splitlines() if line.startswith("APPS :=")]
+    assert set(listed.removeprefix("APPS :=").split()) == {po.parts[-5] for po in CATALOGS}
