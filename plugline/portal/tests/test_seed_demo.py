@@ -31,6 +31,7 @@ from plugline.devices.services import device_assign, device_release, device_rena
 from plugline.portal.management.commands.seed_demo import DEMO_EMAIL, DEMO_PASSWORD
 from plugline.telephony.models import NumberStatus, PhoneNumber
 from plugline.telephony.selectors import numbers_free
+from plugline.upgrades.selectors import upgrade_offers_for_device
 
 pytestmark = pytest.mark.django_db
 
@@ -315,3 +316,23 @@ def test_it_says_what_it_put_back_when_devices_moved_between_two_runs():
         "PL1000000147",
         "PL1000000148",
     }
+
+
+def test_it_offers_each_demo_device_an_upgrade_and_says_so(client: Client):
+    out = seed()
+    seed()  # again: still one offer
+
+    assert "Demo upgrade offer:" in out
+    demo = User.objects.get(email=DEMO_EMAIL)
+    devices = list(Device.objects.filter(owner=demo).order_by("serial"))
+    offers = [upgrade_offers_for_device(user=demo, device=device) for device in devices]
+    assert [[offer.model.name for offer in found] for found in offers] == [
+        ["Plugline USB 2"],
+        ["Plugline USB 2"],
+    ]
+    client.force_login(demo)
+    assert "Upgrade my device" in client.get(f"/devices/{devices[0].serial}/").content.decode()
+    # Shown before a card is on file: what the customer would buy, and to add a card.
+    offer_page = client.get(f"/devices/{devices[0].serial}/upgrade/").content.decode()
+    assert "Plugline USB 2" in offer_page and "$29.99" in offer_page
+    assert "Add a card" in offer_page

@@ -40,7 +40,7 @@ from plugline.billing.services import subscription_for_device
 from plugline.core.csv_import import ImportReport
 from plugline.devices import keys
 from plugline.devices.importing import devices_import, orders_import
-from plugline.devices.models import Device, DeviceStatus
+from plugline.devices.models import Device, DeviceModel, DeviceStatus
 from plugline.devices.services import device_assign, device_model_default, device_release
 from plugline.rates.importing import demo_rates_import
 from plugline.reup.models import RetailerApiKey, ReupBatch, ReupCardStatus
@@ -50,6 +50,7 @@ from plugline.stores.importing import demo_stores_import
 from plugline.stores.models import RetailChain
 from plugline.telephony.importing import numbers_import
 from plugline.telephony.services import number_mark_assigned, number_quarantine
+from plugline.upgrades.models import UpgradeOffer
 
 # Where the device agent looks for the portal unless told otherwise (PORT or --portal).
 DEFAULT_SITE_URL = "http://127.0.0.1:8000"
@@ -73,6 +74,9 @@ DEMO_REUP_SOLD = 2  # the first two are sold; the last one is still on the shelf
 DEMO_REUP_REPLACED_NOTE = "Demo cards, replaced by seed_demo"
 DEMO_TILL_KEY_PREFIX = "demo"
 DEMO_TILL_KEY_SECRET = "cornermart-demo-till"
+# "Upgrade my device": a newer model at a special price for every demo line.
+DEMO_UPGRADE_MODEL = ("plugline-usb-2", "Plugline USB 2", 7999)
+DEMO_UPGRADE_OFFER = ("Plugline USB 2 for current subscribers", 2999)
 # Fictional numbers (555-0100 to 555-0199 are reserved for fiction).
 DEMO_NUMBER_PLACES = [
     ("212", "New York", "NY", "US"),
@@ -154,6 +158,7 @@ class Command(BaseCommand):
             self._inventory()
             self._boxed_devices(resets=resets)
             self._billing(demo)
+            self._upgrade_offer()
             stores = demo_stores_import()
             rates = demo_rates_import()
             till_key, cards = self._reup(resets=resets)
@@ -165,6 +170,7 @@ class Command(BaseCommand):
             f"Demo staff (admin at /admin/): {STAFF_EMAIL}, password {DEMO_PASSWORD}\n"
             f"Demo stores ({stores.rows}) at /stores/: search Montréal, Copenhagen or 10001\n"
             f"Demo calling rates ({rates.rows}) at /rates/: search France or +44 20 7946 0018\n"
+            f"Demo upgrade offer: {DEMO_UPGRADE_OFFER[0]!r}, on each demo device's page\n"
             f"Demo Re-Up cards of {DEMO_REUP_CHAIN} (redeem at /account/reup/; "
             f"the till's API key: {till_key}):\n"
             + "".join(f"  {serial}: PIN {pin} ({status})\n" for serial, pin, status in cards)
@@ -387,6 +393,25 @@ class Command(BaseCommand):
             orders_import,
             ["order_number", "email", "serial"],
             [(DEMO_ORDER_NUMBER, DEMO_ORDER_EMAIL, DEMO_ORDER_SERIAL)],
+        )
+
+    def _upgrade_offer(self) -> None:
+        """A newer model at a special price, offered to every demo device (the device page's
+        "Upgrade my device"), valid from yesterday with no end."""
+        code, name, price = DEMO_UPGRADE_MODEL
+        model, _ = DeviceModel.objects.update_or_create(
+            code=code, defaults={"name": name, "price": price}
+        )
+        offer_name, offer_price = DEMO_UPGRADE_OFFER
+        UpgradeOffer.objects.update_or_create(
+            name=offer_name,
+            defaults={
+                "model": model,
+                "price": offer_price,
+                "min_age_years": None,
+                "valid_from": timezone.now() - timedelta(days=1),
+                "valid_until": None,
+            },
         )
 
     def _billing(self, demo: User) -> None:
