@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+import socket
 import subprocess
 import tempfile
 import threading
@@ -36,15 +37,18 @@ module_app menu.so
 
 
 def port_pair() -> int:
-    """A free port whose next one is free too (baresip opens TLS on port + 1)."""
+    """A free port whose next one is free too (baresip opens TLS on port + 1).
+
+    The next port is probed as baresip binds it, with SO_REUSEADDR: bind(0) gives odd ports
+    and outgoing connections take even ones, so on a busy machine port + 1 is often one in
+    TIME_WAIT, which baresip may bind but a plain probe may not."""
     for _ in range(100):
         port = free_port()
         try:
-            import socket
-
             with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
                 probe.bind(("127.0.0.1", port + 1))
             with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                 probe.bind(("127.0.0.1", port + 1))
         except OSError:
             continue
