@@ -218,3 +218,24 @@ def test_the_invoices_list_says_a_top_up_was_for_international_minutes(
     listing = client.get(reverse("checkout:invoices")).content.decode()
 
     assert re.search(r'<p class="meta">\s*International minutes\s*</p>', listing), listing
+
+
+def test_it_says_a_page_is_out_of_date_in_the_readers_language_without_a_field_name(
+    alice: Subscriber, client: Client
+) -> None:
+    """The page's own hidden fields have no name a reader knows: their message stands alone."""
+    alice.user.language = "fr"
+    alice.user.save(update_fields=["language"])
+    signed_in(alice, client)
+    page = client.get(PAGE).content.decode()
+    fields = {**form_fields(page), "idempotency_key": "an old page", "last_seen": "page"}
+
+    refused = client.post(PAGE, fields).content.decode()
+
+    assert "Cette page n\u2019est plus à jour. Vérifiez votre solde et choisissez de nouveau." in (
+        refused
+    )
+    assert "Saisissez un nombre entier." in refused
+    assert "Idempotency key" not in refused
+    assert "Last seen" not in refused
+    assert not Payment.objects.exists()
