@@ -173,7 +173,8 @@ class UpgradeOrder(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.device} → {self.model} ({self.status})"
+        # The status as staff read it, in their language (the admin's titles and forms).
+        return f"{self.device} → {self.model} ({self.get_status_display()})"
 
     @property
     def shipping_address(self) -> dict[str, str]:

@@ -162,3 +162,22 @@ def test_staff_cannot_ship_a_device_of_another_model_than_the_one_ordered(
         upgrade_order_ship(order=paid, tracking_number="T1", new_serial="PLOLD0000009", staff=staff)
     assert refused.value.reason == "serial_unknown"
     assert Device.objects.get(serial="PLOLD0000009").status == DeviceStatus.IN_STOCK
+
+
+@pytest.mark.parametrize(
+    ("language", "status", "english"), [("fr", "(payée)", "(paid)"), ("da", "(betalt)", "(paid)")]
+)
+def test_the_staff_pages_name_an_order_with_its_status_in_the_staff_members_language(
+    paid: UpgradeOrder, staff, staff_client: Client, language: str, status: str, english: str
+):
+    staff.language = language
+    staff.save(update_fields=["language"])
+
+    change = staff_client.get(f"{CHANGELIST}{paid.pk}/change/").content.decode()
+    ship = staff_client.post(
+        CHANGELIST, {"action": "ship", "_selected_action": [paid.pk]}
+    ).content.decode()
+
+    for page in (change, ship):
+        assert f"{paid.device.serial} → Plugline USB 2 {status}" in page
+        assert english not in page
