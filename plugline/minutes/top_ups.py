@@ -16,6 +16,8 @@
    "International minutes" (`minutes_top_up_invoice_lines`). A decline
    credits nothing; 3-D Secure and lost answers are settled as for any
    payment (`minutes_top_up_settle`).
+3. A refund by staff (billing's refund page) takes the minutes refunded back
+   from the balance, once per refund (`minutes_top_up_refunded`).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from plugline.accounts.models import User
-from plugline.billing.models import Payment, PaymentKind, PaymentMethod
+from plugline.billing.models import Payment, PaymentKind, PaymentMethod, Refund
 from plugline.billing.payments import (
     ChargeAnswer,
     PaymentRefused,
@@ -237,3 +239,24 @@ def minutes_top_up_invoice_lines(payment: Payment, language: str | None) -> list
             ends_at=None,
         )
     ]
+
+
+def minutes_top_up_refunded(payment: Payment, refund: Refund) -> None:
+    """The fee's `refunded` handler: staff refunded part or all of a top-up, so the minutes
+    it paid for leave the balance (a "refund" entry, one per refund: unique in the ledger).
+    Runs under the payment's row lock, in the transaction that records the refund."""
+    top_up = MinutesTopUp.objects.filter(payment_id=payment.pk).first()
+    if top_up is None or top_up.status != TopUpStatus.APPLIED:
+        # Never credited: nothing to take back.
+        return
+    MinutesEntry.objects.create(
+        user_id=top_up.user_id,
+        kind=MinutesEntryKind.REFUND,
+        amount=-min(refund.amount, top_up.amount),
+        currency=top_up.currency,
+        payment=payment,
+        refund=refund,
+        reason=refund.reason,
+    )
+    if top_up.user_id is not None:
+        account_pages_changed(user_ids=[top_up.user_id])
