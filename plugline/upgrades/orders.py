@@ -14,7 +14,8 @@
    sold online to the customer's email, so that the activation wizard lets them
    register it), mark it delivered, or cancel it with a refund. Each step is a
    conditional update of the order's status (two clicks advance it once; the
-   cancellation refunds once) and is emailed to the customer.
+   cancellation refunds once) and is emailed to the customer. A payment refunded in full
+   from billing's refund page cancels its order too (`upgrade_order_refunded`).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from plugline.billing.models import Payment, PaymentKind, PaymentMethod
+from plugline.billing.models import Payment, PaymentKind, PaymentMethod, PaymentStatus, Refund
 from plugline.billing.payments import (
     ChargeAnswer,
     PaymentRefused,
@@ -218,6 +219,32 @@ def upgrade_order_declined(*, payment: Payment) -> None:
     )
 
 
+def upgrade_order_refunded(payment: Payment, refund: Refund) -> None:
+    """The fee's `refunded` handler: a payment refunded in full from billing's refund page
+    cancels its order (paid, shipped or delivered, not taken over), once, and tells the
+    customer, as "Cancel and refund" does; a partial refund (a goodwill gesture) leaves the
+    order as it is. The order's own cancellation claims it first ("being cancelled"), so
+    this changes nothing then. Runs under the payment's row lock, in the transaction that
+    records the refund."""
+    if payment.status != PaymentStatus.REFUNDED:
+        return
+    order = UpgradeOrder.objects.filter(payment_id=payment.pk, taken_over_at__isnull=True).first()
+    if order is None or not _advance(
+        order,
+        from_statuses=(
+            UpgradeOrderStatus.PAID,
+            UpgradeOrderStatus.SHIPPED,
+            UpgradeOrderStatus.DELIVERED,
+        ),
+        to=UpgradeOrderStatus.CANCELLED,
+        cancelled_at=timezone.now(),
+    ):
+        return
+    order = UpgradeOrder.objects.select_related("owner", "device", "model").get(pk=order.pk)
+    _staff_audit(order, refund.staff, status=order.status, refunded=refund.amount)
+    _order_email(order, "upgrade_cancelled")
+
+
 def upgrade_order_invoice_lines(payment: Payment, language: str | None) -> list[InvoiceLine]:
     """The receipt's and invoice's line: the new device, for which device."""
     order = (
@@ -253,7 +280,7 @@ def _advance(
     )
 
 
-def _staff_audit(order: UpgradeOrder, staff: AbstractBaseUser, **data: Any) -> None:
+def _staff_audit(order: UpgradeOrder, staff: AbstractBaseUser | None, **data: Any) -> None:
     audit_record(
         action=AuditAction.BILLING_CHANGED_BY_STAFF,
         user=order.owner,

@@ -181,3 +181,35 @@ def test_the_staff_pages_name_an_order_with_its_status_in_the_staff_members_lang
     for page in (change, ship):
         assert f"{paid.device.serial} → Plugline USB 2 {status}" in page
         assert english not in page
+
+
+def test_a_payment_refunded_in_full_from_the_refund_page_cancels_its_order_once(
+    paid: UpgradeOrder, staff, staff_client: Client
+):
+    """Money back means no device sent: the order cannot ship or be refunded again."""
+    refund_page = f"/admin/billing/payment/{paid.payment_id}/refund/"
+
+    staff_client.post(refund_page, {"amount": "29.99", "reason": "Changed their mind"})
+
+    paid.refresh_from_db()
+    assert paid.status == UpgradeOrderStatus.CANCELLED
+    assert paid.cancelled_at is not None
+    assert Payment.objects.get().status == PaymentStatus.REFUNDED
+    [email] = emails("upgrade_cancelled")
+    assert "We refunded $29.99" in email.body_text
+    with pytest.raises(UpgradeRefused):
+        upgrade_order_ship(order=paid, tracking_number="T1", new_serial=NEW_SERIAL, staff=staff)
+    assert not upgrade_order_cancel(order=paid, reason="again", staff=staff)
+    assert Refund.objects.count() == 1
+
+
+def test_a_partial_refund_from_the_refund_page_leaves_the_order_to_ship(
+    paid: UpgradeOrder, staff_client: Client
+):
+    refund_page = f"/admin/billing/payment/{paid.payment_id}/refund/"
+
+    staff_client.post(refund_page, {"amount": "5.00", "reason": "Goodwill"})
+
+    paid.refresh_from_db()
+    assert paid.status == UpgradeOrderStatus.PAID
+    assert not emails("upgrade_cancelled")
