@@ -17,7 +17,8 @@
    credits nothing; 3-D Secure and lost answers are settled as for any
    payment (`minutes_top_up_settle`).
 3. A refund by staff (billing's refund page) takes the minutes refunded back
-   from the balance, once per refund (`minutes_top_up_refunded`).
+   from the balance, once per refund (`minutes_top_up_refunded`); the balance
+   falling so is not a crossing that charges the low-balance top-up again.
 """
 
 from __future__ import annotations
@@ -41,7 +42,13 @@ from plugline.billing.payments import (
 from plugline.billing.receipts import InvoiceLine
 from plugline.core.account_pages import account_pages_changed
 from plugline.core.money import money_format
-from plugline.minutes.models import MinutesEntry, MinutesEntryKind, MinutesTopUp, TopUpStatus
+from plugline.minutes.models import (
+    LowBalanceSetting,
+    MinutesEntry,
+    MinutesEntryKind,
+    MinutesTopUp,
+    TopUpStatus,
+)
 from plugline.minutes.selectors import minutes_top_up_amounts
 from plugline.minutes.services import minutes_low_balance_rearm
 
@@ -259,4 +266,7 @@ def minutes_top_up_refunded(payment: Payment, refund: Refund) -> None:
         reason=refund.reason,
     )
     if top_up.user_id is not None:
+        # A refund is not a crossing: the low-balance top-up does not charge the card again
+        # for it; the next credit that brings the balance back to its threshold arms it.
+        LowBalanceSetting.objects.filter(user_id=top_up.user_id, armed=True).update(armed=False)
         account_pages_changed(user_ids=[top_up.user_id])
