@@ -213,3 +213,19 @@ def test_a_partial_refund_from_the_refund_page_leaves_the_order_to_ship(
     paid.refresh_from_db()
     assert paid.status == UpgradeOrderStatus.PAID
     assert not emails("upgrade_cancelled")
+
+
+@pytest.mark.parametrize(
+    ("language", "payment"),
+    [("fr", "29,99\xa0$\xa0US (réussi)"), ("da", "29,99\xa0USD (gennemført)")],
+)
+def test_the_staff_page_of_an_order_gives_its_payment_as_money_in_the_staff_members_language(
+    paid: UpgradeOrder, staff, staff_client: Client, language: str, payment: str
+):
+    staff.language = language
+    staff.save(update_fields=["language"])
+
+    change = staff_client.get(f"{CHANGELIST}{paid.pk}/change/").content.decode()
+
+    assert payment in change
+    assert "(succeeded)" not in change
