@@ -15,7 +15,8 @@
    register it), mark it delivered, or cancel it with a refund. Each step is a
    conditional update of the order's status (two clicks advance it once; the
    cancellation refunds once) and is emailed to the customer. A payment refunded in full
-   from billing's refund page cancels its order too (`upgrade_order_refunded`).
+   from billing's refund page cancels its order too (`upgrade_order_refunded`). A device
+   sent on a cancelled order and never activated goes back in stock.
 """
 
 from __future__ import annotations
@@ -241,6 +242,7 @@ def upgrade_order_refunded(payment: Payment, refund: Refund) -> None:
     ):
         return
     order = UpgradeOrder.objects.select_related("owner", "device", "model").get(pk=order.pk)
+    _device_sent_back_in_stock(order)
     _staff_audit(order, refund.staff, status=order.status, refunded=refund.amount)
     _order_email(order, "upgrade_cancelled")
 
@@ -280,6 +282,23 @@ def _advance(
     )
 
 
+def _device_sent_back_in_stock(order: UpgradeOrder) -> None:
+    """A cancelled order's device, if one was sent and never activated, is stock again: no
+    longer sold to the customer's email (the web order of its shipping), so that it can be
+    sent on another order or sold."""
+    if order.new_serial:
+        Device.objects.filter(
+            serial=order.new_serial,
+            owner__isnull=True,
+            status=DeviceStatus.SOLD_ONLINE,
+            web_order__number=_web_order_number(order),
+        ).update(status=DeviceStatus.IN_STOCK, web_order=None)
+
+
+def _web_order_number(order: UpgradeOrder) -> str:
+    return f"UPGRADE-{order.pk}"
+
+
 def _staff_audit(order: UpgradeOrder, staff: AbstractBaseUser | None, **data: Any) -> None:
     audit_record(
         action=AuditAction.BILLING_CHANGED_BY_STAFF,
@@ -315,12 +334,15 @@ def upgrade_order_ship(
     if order.status != UpgradeOrderStatus.PAID or order.owner is None:
         raise UpgradeRefused("not_paid")
     if (
-        UpgradeOrder.objects.filter(new_serial=new_serial).exclude(pk=order.pk).exists()
+        UpgradeOrder.objects.filter(new_serial=new_serial)
+        .exclude(pk=order.pk)
+        .exclude(status=UpgradeOrderStatus.CANCELLED)
+        .exists()
         or not Device.objects.filter(serial=new_serial, model_id=order.model_id).exists()
     ):
         raise UpgradeRefused("serial_unknown")
     shipped = device_sell_online(
-        serial=new_serial, order_number=f"UPGRADE-{order.pk}", email=order.owner.email
+        serial=new_serial, order_number=_web_order_number(order), email=order.owner.email
     )
     if shipped is None:
         raise UpgradeRefused("serial_unknown")
@@ -397,6 +419,7 @@ def upgrade_order_cancel(*, order: UpgradeOrder, reason: str, staff: AbstractBas
             cancelled_at=timezone.now(),
         )
         order = UpgradeOrder.objects.select_related("owner", "device", "model").get(pk=order.pk)
+        _device_sent_back_in_stock(order)
         _staff_audit(order, staff, status=order.status, refunded=order.price)
         _order_email(order, "upgrade_cancelled")
     return True

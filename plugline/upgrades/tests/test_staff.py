@@ -229,3 +229,22 @@ def test_the_staff_page_of_an_order_gives_its_payment_as_money_in_the_staff_memb
 
     assert payment in change
     assert "(succeeded)" not in change
+
+
+def test_a_device_sent_on_a_cancelled_order_goes_back_in_stock_and_can_be_sent_to_another(
+    paid: UpgradeOrder, bob: Subscriber, staff
+):
+    """Returned after a cancellation, the device is stock again, not the first customer's."""
+    upgrade_order_ship(order=paid, tracking_number="T1", new_serial=NEW_SERIAL, staff=staff)
+    upgrade_order_cancel(order=paid, reason="Returned unopened", staff=staff)
+    returned = Device.objects.get(serial=NEW_SERIAL)
+    assert (returned.status, returned.web_order_id) == (DeviceStatus.IN_STOCK, None)
+
+    other = pay_order(bob, paid.offer, card_on_file(bob.user, CARD_SUCCEEDS))
+    upgrade_order_ship(order=other, tracking_number="T2", new_serial=NEW_SERIAL, staff=staff)
+
+    sent = Device.objects.select_related("web_order").get(serial=NEW_SERIAL)
+    assert sent.status == DeviceStatus.SOLD_ONLINE
+    assert sent.web_order is not None and sent.web_order.email == bob.user.email
+    other.refresh_from_db()
+    assert (other.status, other.new_serial) == (UpgradeOrderStatus.SHIPPED, NEW_SERIAL)
