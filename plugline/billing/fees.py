@@ -12,6 +12,10 @@ that owns the kind (in its AppConfig.ready):
 - `declined(payment)`: the payment was declined (same lock and transaction); nothing was
   charged.
 - `invoice_lines(payment, language)`: the lines of its receipt and invoice.
+- `refunded(payment, refund)` (optional): staff refunded `refund.amount` of the payment
+  (payments.payment_refund); runs once per refund, under the payment's row lock, in the
+  transaction that records the refund's success. What it writes is unique per refund in the
+  database (e.g. the minutes bought are taken back from the balance).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from plugline.billing.models import Payment
+    from plugline.billing.models import Payment, Refund
     from plugline.billing.receipts import InvoiceLine
 
 
@@ -30,6 +34,7 @@ class FeeKind:
     applied: Callable[[Payment], Sequence[str]]
     declined: Callable[[Payment], None]
     invoice_lines: Callable[[Payment, str | None], list[InvoiceLine]]
+    refunded: Callable[[Payment, Refund], None] | None = None
 
 
 _KINDS: dict[str, FeeKind] = {}
@@ -41,11 +46,14 @@ def fee_kind_register(
     applied: Callable[[Payment], Sequence[str]],
     declined: Callable[[Payment], None],
     invoice_lines: Callable[[Payment, str | None], list[InvoiceLine]],
+    refunded: Callable[[Payment, Refund], None] | None = None,
 ) -> None:
     """Register the handlers of a payment kind that pays a fee (one registration a kind)."""
     if kind in _KINDS:
         raise ValueError(f"payment kind {kind!r} already has its handlers")
-    _KINDS[str(kind)] = FeeKind(applied=applied, declined=declined, invoice_lines=invoice_lines)
+    _KINDS[str(kind)] = FeeKind(
+        applied=applied, declined=declined, invoice_lines=invoice_lines, refunded=refunded
+    )
 
 
 def fee_kind(kind: str) -> FeeKind | None:

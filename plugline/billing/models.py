@@ -18,6 +18,8 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from plugline.core.money import money_format
+
 # The languages other than English that a plan's name is kept in (`name_<code>`).
 TRANSLATED_NAME_LANGUAGES = ("fr", "da")
 
@@ -266,7 +268,8 @@ class Payment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.amount} {self.currency} ({self.status})"
+        # As staff read it where a page names a payment (the admin), in their language.
+        return f"{money_format(self.amount, self.currency)} ({self.get_status_display()})"
 
 
 class PaymentItem(models.Model):

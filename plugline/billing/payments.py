@@ -877,6 +877,10 @@ def payment_refund(
             else PaymentStatus.PARTIALLY_REFUNDED
         )
         locked.save(update_fields=["refunded_amount", "status"])
+        fee = fee_kind(locked.kind)
+        if fee is not None and fee.refunded is not None:
+            # What the payment bought is given back with the money (billing.fees), once.
+            fee.refunded(locked, refund)
         audit_record(
             action=AuditAction.REFUND_ISSUED,
             user=locked.user,

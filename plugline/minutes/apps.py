@@ -21,6 +21,7 @@ class MinutesConfig(AppConfig):
             minutes_top_up_applied,
             minutes_top_up_declined,
             minutes_top_up_invoice_lines,
+            minutes_top_up_refunded,
         )
 
         fee_kind_register(
@@ -28,6 +29,7 @@ class MinutesConfig(AppConfig):
             applied=minutes_top_up_applied,
             declined=minutes_top_up_declined,
             invoice_lines=minutes_top_up_invoice_lines,
+            refunded=minutes_top_up_refunded,
         )
         # The low-balance top-up's run (plugline.minutes.low_balance).
         from plugline.core.scheduling import register_periodic_job

@@ -49,6 +49,15 @@ class MinutesEntry(models.Model):
         related_name="minutes_entries",
         verbose_name=_("payment"),
     )
+    # A refund of a top-up by staff: the minutes it paid for, taken back (one entry per refund).
+    refund = models.OneToOneField(
+        "billing.Refund",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="minutes_entry",
+        verbose_name=_("refund"),
+    )
     # The call a charge is for (one charge per call, written by the rating job).
     call_record = models.OneToOneField(
         "telephony.CallRecord",

@@ -16,6 +16,9 @@
    "International minutes" (`minutes_top_up_invoice_lines`). A decline
    credits nothing; 3-D Secure and lost answers are settled as for any
    payment (`minutes_top_up_settle`).
+3. A refund by staff (billing's refund page) takes the minutes refunded back
+   from the balance, once per refund (`minutes_top_up_refunded`); the balance
+   falling so is not a crossing that charges the low-balance top-up again.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from plugline.accounts.models import User
-from plugline.billing.models import Payment, PaymentKind, PaymentMethod
+from plugline.billing.models import Payment, PaymentKind, PaymentMethod, Refund
 from plugline.billing.payments import (
     ChargeAnswer,
     PaymentRefused,
@@ -39,7 +42,13 @@ from plugline.billing.payments import (
 from plugline.billing.receipts import InvoiceLine
 from plugline.core.account_pages import account_pages_changed
 from plugline.core.money import money_format
-from plugline.minutes.models import MinutesEntry, MinutesEntryKind, MinutesTopUp, TopUpStatus
+from plugline.minutes.models import (
+    LowBalanceSetting,
+    MinutesEntry,
+    MinutesEntryKind,
+    MinutesTopUp,
+    TopUpStatus,
+)
 from plugline.minutes.selectors import minutes_top_up_amounts
 from plugline.minutes.services import minutes_low_balance_rearm
 
@@ -237,3 +246,27 @@ def minutes_top_up_invoice_lines(payment: Payment, language: str | None) -> list
             ends_at=None,
         )
     ]
+
+
+def minutes_top_up_refunded(payment: Payment, refund: Refund) -> None:
+    """The fee's `refunded` handler: staff refunded part or all of a top-up, so the minutes
+    it paid for leave the balance (a "refund" entry, one per refund: unique in the ledger).
+    Runs under the payment's row lock, in the transaction that records the refund."""
+    top_up = MinutesTopUp.objects.filter(payment_id=payment.pk).first()
+    if top_up is None or top_up.status != TopUpStatus.APPLIED:
+        # Never credited: nothing to take back.
+        return
+    MinutesEntry.objects.create(
+        user_id=top_up.user_id,
+        kind=MinutesEntryKind.REFUND,
+        amount=-min(refund.amount, top_up.amount),
+        currency=top_up.currency,
+        payment=payment,
+        refund=refund,
+        reason=refund.reason,
+    )
+    if top_up.user_id is not None:
+        # A refund is not a crossing: the low-balance top-up does not charge the card again
+        # for it; the next credit that brings the balance back to its threshold arms it.
+        LowBalanceSetting.objects.filter(user_id=top_up.user_id, armed=True).update(armed=False)
+        account_pages_changed(user_ids=[top_up.user_id])

@@ -26,6 +26,7 @@ class UpgradesConfig(AppConfig):
             upgrade_order_applied_serials,
             upgrade_order_declined,
             upgrade_order_invoice_lines,
+            upgrade_order_refunded,
         )
 
         fee_kind_register(
@@ -33,4 +34,5 @@ class UpgradesConfig(AppConfig):
             applied=upgrade_order_applied_serials,
             declined=lambda payment: upgrade_order_declined(payment=payment),
             invoice_lines=upgrade_order_invoice_lines,
+            refunded=upgrade_order_refunded,
         )

@@ -156,10 +156,11 @@ class UpgradeOrder(models.Model):
                 condition=Q(status="pending"),
                 name="one_pending_upgrade_per_device",
             ),
-            # One device shipped is one order's (its activation takes over one line).
+            # One device shipped is one open order's (its activation takes over one line); a
+            # device back in stock from a cancelled order can be sent on another.
             models.UniqueConstraint(
                 fields=["new_serial"],
-                condition=~Q(new_serial=""),
+                condition=~Q(new_serial="") & ~Q(status="cancelled"),
                 name="upgrade_new_serial_once",
             ),
             models.CheckConstraint(
@@ -173,7 +174,8 @@ class UpgradeOrder(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.device} → {self.model} ({self.status})"
+        # The status as staff read it, in their language (the admin's titles and forms).
+        return f"{self.device} → {self.model} ({self.get_status_display()})"
 
     @property
     def shipping_address(self) -> dict[str, str]:

@@ -14,7 +14,9 @@
    sold online to the customer's email, so that the activation wizard lets them
    register it), mark it delivered, or cancel it with a refund. Each step is a
    conditional update of the order's status (two clicks advance it once; the
-   cancellation refunds once) and is emailed to the customer.
+   cancellation refunds once) and is emailed to the customer. A payment refunded in full
+   from billing's refund page cancels its order too (`upgrade_order_refunded`). A device
+   sent on a cancelled order and never activated goes back in stock.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from plugline.billing.models import Payment, PaymentKind, PaymentMethod
+from plugline.billing.models import Payment, PaymentKind, PaymentMethod, PaymentStatus, Refund
 from plugline.billing.payments import (
     ChargeAnswer,
     PaymentRefused,
@@ -218,6 +220,33 @@ def upgrade_order_declined(*, payment: Payment) -> None:
     )
 
 
+def upgrade_order_refunded(payment: Payment, refund: Refund) -> None:
+    """The fee's `refunded` handler: a payment refunded in full from billing's refund page
+    cancels its order (paid, shipped or delivered, not taken over), once, and tells the
+    customer, as "Cancel and refund" does; a partial refund (a goodwill gesture) leaves the
+    order as it is. The order's own cancellation claims it first ("being cancelled"), so
+    this changes nothing then. Runs under the payment's row lock, in the transaction that
+    records the refund."""
+    if payment.status != PaymentStatus.REFUNDED:
+        return
+    order = UpgradeOrder.objects.filter(payment_id=payment.pk, taken_over_at__isnull=True).first()
+    if order is None or not _advance(
+        order,
+        from_statuses=(
+            UpgradeOrderStatus.PAID,
+            UpgradeOrderStatus.SHIPPED,
+            UpgradeOrderStatus.DELIVERED,
+        ),
+        to=UpgradeOrderStatus.CANCELLED,
+        cancelled_at=timezone.now(),
+    ):
+        return
+    order = UpgradeOrder.objects.select_related("owner", "device", "model").get(pk=order.pk)
+    _device_sent_back_in_stock(order)
+    _staff_audit(order, refund.staff, status=order.status, refunded=refund.amount)
+    _order_email(order, "upgrade_cancelled")
+
+
 def upgrade_order_invoice_lines(payment: Payment, language: str | None) -> list[InvoiceLine]:
     """The receipt's and invoice's line: the new device, for which device."""
     order = (
@@ -253,7 +282,24 @@ def _advance(
     )
 
 
-def _staff_audit(order: UpgradeOrder, staff: AbstractBaseUser, **data: Any) -> None:
+def _device_sent_back_in_stock(order: UpgradeOrder) -> None:
+    """A cancelled order's device, if one was sent and never activated, is stock again: no
+    longer sold to the customer's email (the web order of its shipping), so that it can be
+    sent on another order or sold."""
+    if order.new_serial:
+        Device.objects.filter(
+            serial=order.new_serial,
+            owner__isnull=True,
+            status=DeviceStatus.SOLD_ONLINE,
+            web_order__number=_web_order_number(order),
+        ).update(status=DeviceStatus.IN_STOCK, web_order=None)
+
+
+def _web_order_number(order: UpgradeOrder) -> str:
+    return f"UPGRADE-{order.pk}"
+
+
+def _staff_audit(order: UpgradeOrder, staff: AbstractBaseUser | None, **data: Any) -> None:
     audit_record(
         action=AuditAction.BILLING_CHANGED_BY_STAFF,
         user=order.owner,
@@ -288,12 +334,15 @@ def upgrade_order_ship(
     if order.status != UpgradeOrderStatus.PAID or order.owner is None:
         raise UpgradeRefused("not_paid")
     if (
-        UpgradeOrder.objects.filter(new_serial=new_serial).exclude(pk=order.pk).exists()
+        UpgradeOrder.objects.filter(new_serial=new_serial)
+        .exclude(pk=order.pk)
+        .exclude(status=UpgradeOrderStatus.CANCELLED)
+        .exists()
         or not Device.objects.filter(serial=new_serial, model_id=order.model_id).exists()
     ):
         raise UpgradeRefused("serial_unknown")
     shipped = device_sell_online(
-        serial=new_serial, order_number=f"UPGRADE-{order.pk}", email=order.owner.email
+        serial=new_serial, order_number=_web_order_number(order), email=order.owner.email
     )
     if shipped is None:
         raise UpgradeRefused("serial_unknown")
@@ -370,6 +419,7 @@ def upgrade_order_cancel(*, order: UpgradeOrder, reason: str, staff: AbstractBas
             cancelled_at=timezone.now(),
         )
         order = UpgradeOrder.objects.select_related("owner", "device", "model").get(pk=order.pk)
+        _device_sent_back_in_stock(order)
         _staff_audit(order, staff, status=order.status, refunded=order.price)
         _order_email(order, "upgrade_cancelled")
     return True

@@ -258,3 +258,25 @@ def test_the_approval_emails_link_leads_to_the_banks_page_and_credits_once_appro
     client.get(urlsplit(link[0]).path, follow=True)
     assert minutes_balance(user=alice.user) == 1000
     assert SandboxCharge.objects.count() == 1
+
+
+def test_a_refund_of_its_top_up_is_not_a_crossing_that_charges_the_card_again(
+    alice: Subscriber, staff: User, client: Client
+) -> None:
+    """Staff refunded the top-up the customer did not want: the next run charges nothing."""
+    switched_on(alice)
+    low_balance_run()  # $0.00: topped up to $10.00
+    low_balance_run()  # back above: armed again
+    payment = Payment.objects.get()
+    client.force_login(staff)
+
+    client.post(
+        f"/admin/billing/payment/{payment.pk}/refund/",
+        {"amount": "10.00", "reason": "Did not want it"},
+    )
+    low_balance_run()
+    low_balance_run()
+
+    assert minutes_balance(user=alice.user) == 0
+    assert SandboxCharge.objects.count() == 1
+    assert LowBalanceAttempt.objects.count() == 1

@@ -218,3 +218,49 @@ def test_the_invoices_list_says_a_top_up_was_for_international_minutes(
     listing = client.get(reverse("checkout:invoices")).content.decode()
 
     assert re.search(r'<p class="meta">\s*International minutes\s*</p>', listing), listing
+
+
+def test_it_says_a_page_is_out_of_date_in_the_readers_language_without_a_field_name(
+    alice: Subscriber, client: Client
+) -> None:
+    """The page's own hidden fields have no name a reader knows: their message stands alone."""
+    alice.user.language = "fr"
+    alice.user.save(update_fields=["language"])
+    signed_in(alice, client)
+    page = client.get(PAGE).content.decode()
+    fields = {**form_fields(page), "idempotency_key": "an old page", "last_seen": "page"}
+
+    refused = client.post(PAGE, fields).content.decode()
+
+    assert "Cette page n\u2019est plus à jour. Vérifiez votre solde et choisissez de nouveau." in (
+        refused
+    )
+    assert "Saisissez un nombre entier." in refused
+    assert "Idempotency key" not in refused
+    assert "Last seen" not in refused
+    assert not Payment.objects.exists()
+
+
+def test_a_top_up_refunded_by_staff_takes_its_minutes_back_once_per_refund(
+    alice: Subscriber, client: Client, staff
+) -> None:
+    """The card gets the money back and the balance gives the minutes back: never both kept."""
+    signed_in(alice, client)
+    client.post(PAGE, form_fields(client.get(PAGE).content.decode(), "2000"))
+    payment = Payment.objects.get()
+    assert minutes_balance(user=alice.user) == 2000
+    client.force_login(staff)
+    refund_page = f"/admin/billing/payment/{payment.pk}/refund/"
+
+    client.post(refund_page, {"amount": "5.00", "reason": "Calls did not go through"})
+    client.post(refund_page, {"amount": "5.00", "reason": "Calls did not go through"})
+
+    assert Payment.objects.get().refunded_amount == 1000
+    assert minutes_balance(user=alice.user) == 1000
+    refunds = MinutesEntry.objects.filter(kind="refund").order_by("pk")
+    assert [(entry.amount, entry.payment_id) for entry in refunds] == [
+        (-500, payment.pk),
+        (-500, payment.pk),
+    ]
+    client.force_login(alice.user)
+    assert "$10.00" in client.get(PAGE).content.decode()

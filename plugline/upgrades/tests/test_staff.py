@@ -162,3 +162,89 @@ def test_staff_cannot_ship_a_device_of_another_model_than_the_one_ordered(
         upgrade_order_ship(order=paid, tracking_number="T1", new_serial="PLOLD0000009", staff=staff)
     assert refused.value.reason == "serial_unknown"
     assert Device.objects.get(serial="PLOLD0000009").status == DeviceStatus.IN_STOCK
+
+
+@pytest.mark.parametrize(
+    ("language", "status", "english"), [("fr", "(payée)", "(paid)"), ("da", "(betalt)", "(paid)")]
+)
+def test_the_staff_pages_name_an_order_with_its_status_in_the_staff_members_language(
+    paid: UpgradeOrder, staff, staff_client: Client, language: str, status: str, english: str
+):
+    staff.language = language
+    staff.save(update_fields=["language"])
+
+    change = staff_client.get(f"{CHANGELIST}{paid.pk}/change/").content.decode()
+    ship = staff_client.post(
+        CHANGELIST, {"action": "ship", "_selected_action": [paid.pk]}
+    ).content.decode()
+
+    for page in (change, ship):
+        assert f"{paid.device.serial} → Plugline USB 2 {status}" in page
+        assert english not in page
+
+
+def test_a_payment_refunded_in_full_from_the_refund_page_cancels_its_order_once(
+    paid: UpgradeOrder, staff, staff_client: Client
+):
+    """Money back means no device sent: the order cannot ship or be refunded again."""
+    refund_page = f"/admin/billing/payment/{paid.payment_id}/refund/"
+
+    staff_client.post(refund_page, {"amount": "29.99", "reason": "Changed their mind"})
+
+    paid.refresh_from_db()
+    assert paid.status == UpgradeOrderStatus.CANCELLED
+    assert paid.cancelled_at is not None
+    assert Payment.objects.get().status == PaymentStatus.REFUNDED
+    [email] = emails("upgrade_cancelled")
+    assert "We refunded $29.99" in email.body_text
+    with pytest.raises(UpgradeRefused):
+        upgrade_order_ship(order=paid, tracking_number="T1", new_serial=NEW_SERIAL, staff=staff)
+    assert not upgrade_order_cancel(order=paid, reason="again", staff=staff)
+    assert Refund.objects.count() == 1
+
+
+def test_a_partial_refund_from_the_refund_page_leaves_the_order_to_ship(
+    paid: UpgradeOrder, staff_client: Client
+):
+    refund_page = f"/admin/billing/payment/{paid.payment_id}/refund/"
+
+    staff_client.post(refund_page, {"amount": "5.00", "reason": "Goodwill"})
+
+    paid.refresh_from_db()
+    assert paid.status == UpgradeOrderStatus.PAID
+    assert not emails("upgrade_cancelled")
+
+
+@pytest.mark.parametrize(
+    ("language", "payment"),
+    [("fr", "29,99\xa0$\xa0US (réussi)"), ("da", "29,99\xa0USD (gennemført)")],
+)
+def test_the_staff_page_of_an_order_gives_its_payment_as_money_in_the_staff_members_language(
+    paid: UpgradeOrder, staff, staff_client: Client, language: str, payment: str
+):
+    staff.language = language
+    staff.save(update_fields=["language"])
+
+    change = staff_client.get(f"{CHANGELIST}{paid.pk}/change/").content.decode()
+
+    assert payment in change
+    assert "(succeeded)" not in change
+
+
+def test_a_device_sent_on_a_cancelled_order_goes_back_in_stock_and_can_be_sent_to_another(
+    paid: UpgradeOrder, bob: Subscriber, staff
+):
+    """Returned after a cancellation, the device is stock again, not the first customer's."""
+    upgrade_order_ship(order=paid, tracking_number="T1", new_serial=NEW_SERIAL, staff=staff)
+    upgrade_order_cancel(order=paid, reason="Returned unopened", staff=staff)
+    returned = Device.objects.get(serial=NEW_SERIAL)
+    assert (returned.status, returned.web_order_id) == (DeviceStatus.IN_STOCK, None)
+
+    other = pay_order(bob, paid.offer, card_on_file(bob.user, CARD_SUCCEEDS))
+    upgrade_order_ship(order=other, tracking_number="T2", new_serial=NEW_SERIAL, staff=staff)
+
+    sent = Device.objects.select_related("web_order").get(serial=NEW_SERIAL)
+    assert sent.status == DeviceStatus.SOLD_ONLINE
+    assert sent.web_order is not None and sent.web_order.email == bob.user.email
+    other.refresh_from_db()
+    assert (other.status, other.new_serial) == (UpgradeOrderStatus.SHIPPED, NEW_SERIAL)
