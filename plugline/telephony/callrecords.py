@@ -22,12 +22,16 @@ with the number it went to (whatever that leg's answer, kept as its SIP answer),
 "voicemail" when the voicemail server took it (a voicemail server that did not
 leaves the outcome the callee's device gave). The callee's history shows it so;
 the caller only sees whether the call was answered.
+
+What the other apps do with the calls imported (the rating of international calls,
+plugline.minutes.rating) runs in the same job, after the import and in its transaction:
+they register it with `call_records_imported_register` (telephony sits below them).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -60,6 +64,15 @@ _BUSY = {"486", "600"}
 _NO_ANSWER = {"408", "480", "487"}
 # Kamailio declines a caller the callee blocked with 603.
 _BLOCKED = {"603"}
+
+# What runs after each import (in its transaction): the apps above telephony register it.
+_after_import: dict[str, Callable[[], object]] = {}
+
+
+def call_records_imported_register(name: str, func: Callable[[], object]) -> None:
+    """Run `func` after every call record import, in the import's transaction (once per name:
+    registering a name again replaces it)."""
+    _after_import[name] = func
 
 
 def call_outcome(sip_code: str) -> str:
@@ -168,8 +181,15 @@ def _blocked_calls_import(*, batch: int) -> int:
 
 @transaction.atomic
 def call_records_import(*, batch: int = IMPORT_BATCH) -> int:
-    """Import the blocked calls and accounting rows no other import holds; how many calls
-    were recorded."""
+    """Import the blocked calls and accounting rows no other import holds, then run what the
+    other apps registered (the rating); how many calls were recorded."""
+    recorded = _call_records_import(batch=batch)
+    for func in _after_import.values():
+        func()
+    return recorded
+
+
+def _call_records_import(*, batch: int) -> int:
     blocked = _blocked_calls_import(batch=batch)
     rows = list(KamailioAcc.objects.select_for_update(skip_locked=True).order_by("pk")[:batch])
     if not rows:
