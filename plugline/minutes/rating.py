@@ -5,7 +5,8 @@ transaction (registered in plugline.minutes.apps through
 plugline.telephony.callrecords.call_records_imported_register). An
 international call is an answered call made by a Plugline device to a number
 outside Plugline that is not free (not +1: plugline.rates.lookup). It is
-rated at the rate its number had when the call started (longest prefix) and
+rated at the rate its number had when the call started (longest prefix; a
+batch's rates read in one query, plugline.rates.lookup.rates_for_numbers) and
 costs `call_cost` of its seconds; the charge is a ledger entry of the caller's
 account, unique per call in the database (MinutesEntry.call_record), inserted
 with ON CONFLICT DO NOTHING: two runs at once charge a call once. The runs
@@ -31,7 +32,7 @@ from plugline.minutes.models import (
     UnratedCall,
     UnratedCallReason,
 )
-from plugline.rates.lookup import call_cost, rate_for_number
+from plugline.rates.lookup import call_cost, rates_for_numbers
 from plugline.telephony.models import CallOutcome, CallRecord
 
 logger = logging.getLogger(__name__)
@@ -64,10 +65,11 @@ def calls_rate(*, batch: int = RATING_BATCH) -> int:
     )
     charges: list[MinutesEntry] = []
     unrated: list[UnratedCall] = []
-    for call in calls:
+    # The rates of the whole batch in one query (each the one valid at its call's start).
+    rates = rates_for_numbers([(call.callee, call.started_at) for call in calls])
+    for call, rate in zip(calls, rates, strict=True):
         assert call.caller_device is not None
         user_id = call.caller_device.owner_id
-        rate = rate_for_number(call.callee, at=call.started_at)
         if rate is None or user_id is None:
             reason = UnratedCallReason.NO_RATE if rate is None else UnratedCallReason.NO_ACCOUNT
             logger.warning(

@@ -6,10 +6,13 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from conftest import make_subscriber
 from plugline.accounts.models import User
 from plugline.minutes.models import MinutesEntry, MinutesEntryKind, UnratedCall
+from plugline.minutes.rating import calls_rate
 from plugline.minutes.selectors import minutes_balance, minutes_last_calls
 from plugline.rates.tests.factories import make_rate
 from plugline.telephony.callrecords import call_records_import
@@ -139,3 +142,44 @@ def test_it_sets_a_call_without_a_rate_aside_for_staff_and_charges_nothing(
     assert caplog.text.count("not charged") == 1
     assert not MinutesEntry.objects.filter(kind=MinutesEntryKind.CALL_CHARGE).exists()
     assert minutes_balance(user=owner(alice_line)) == 500
+
+
+def ended_calls(line: Line, numbers: range) -> None:
+    """Calls already imported and ended, not rated yet: odd ones to London, even ones to Paris."""
+    started = datetime.fromtimestamp(T0, tz=UTC)
+    CallRecord.objects.bulk_create(
+        CallRecord(
+            call_id=f"c{number}",
+            caller="+12125550147",
+            callee="+442071234567" if number % 2 else "+33142685300",
+            caller_device=line.boxed.device,
+            started_at=started,
+            answered_at=started,
+            ended_at=started + timedelta(seconds=number),
+            duration_seconds=number,
+            outcome="answered",
+            sip_code="200",
+        )
+        for number in numbers
+    )
+
+
+def test_it_rates_a_batch_of_calls_in_as_many_queries_as_one(alice_line: Line):
+    make_rate("44", price_per_minute=60, increments=(1, 1))
+    make_rate("33", price_per_minute=120, increments=(1, 1))
+    ended_calls(alice_line, range(1, 2))
+    with CaptureQueriesContext(connection) as one:
+        assert calls_rate() == 1
+    ended_calls(alice_line, range(2, 92))
+
+    with CaptureQueriesContext(connection) as many:
+        assert calls_rate() == 90
+
+    assert len(many.captured_queries) == len(one.captured_queries)
+    charges = dict(
+        MinutesEntry.objects.filter(kind=MinutesEntryKind.CALL_CHARGE).values_list(
+            "call_record__call_id", "amount"
+        )
+    )
+    assert len(charges) == 91
+    assert (charges["c1"], charges["c31"], charges["c32"]) == (-1, -31, -64)
