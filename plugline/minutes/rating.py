@@ -1,17 +1,24 @@
-"""Rating: each international call, once imported and ended, charged to its caller's ledger once.
+"""Rating: each international call, once ended, charged to its caller's ledger once.
 
 `calls_rate` runs in the call record import's job, after the import and in its
-transaction (registered in plugline.minutes.apps through
-plugline.telephony.callrecords.call_records_imported_register). An
-international call is an answered call made by a Plugline device to a number
-outside Plugline that is not free (not +1: plugline.rates.lookup). It is
-rated at the rate its number had when the call started (longest prefix; a
-batch's rates read in one query, plugline.rates.lookup.rates_for_numbers) and
-costs `call_cost` of its seconds; the charge is a ledger entry of the caller's
-account, unique per call in the database (MinutesEntry.call_record), inserted
-with ON CONFLICT DO NOTHING: two runs at once charge a call once. The runs
-claim the calls they rate with SELECT ... FOR UPDATE SKIP LOCKED, so they do
-not rate the same calls twice either.
+transaction, on the calls that import ended (registered in plugline.minutes.apps
+through plugline.telephony.callrecords.call_records_imported_register): each
+call ends in one import, and a rating that fails rolls its import back, so
+every call ended is rated, by a run that reads only the calls it ended however
+long the history. An international call is an answered call made by a Plugline
+device to a number outside Plugline that is not free (not +1:
+plugline.rates.lookup). It is rated at the rate its number had when the call
+started (longest prefix; a batch's rates read in one query,
+plugline.rates.lookup.rates_for_numbers) and costs `call_cost` of its seconds;
+the charge is a ledger entry of the caller's account, unique per call in the
+database (MinutesEntry.call_record), inserted with ON CONFLICT DO NOTHING, and
+the runs claim the calls they rate with SELECT ... FOR UPDATE SKIP LOCKED and
+leave those another run charged meanwhile: two runs on the same calls at once
+charge each call once.
+
+`calls_rate_backlog` (`manage.py rate_calls`) rates every ended international
+call not rated yet, walking the call records by id: the calls that ended before
+rating was deployed.
 
 A call that cannot be charged (no rate for its number at its start, or a device
 without an account) is never charged silently: it becomes an UnratedCall for
@@ -21,9 +28,10 @@ staff (unique per call too) and a warning in the log.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Max, Min, QuerySet
 
 from plugline.core.account_pages import account_pages_changed
 from plugline.minutes.models import (
@@ -55,14 +63,43 @@ def calls_to_rate() -> QuerySet[CallRecord]:
     ).order_by("pk")
 
 
-@transaction.atomic
-def calls_rate(*, batch: int = RATING_BATCH) -> int:
-    """Charge the international calls no other run holds; how many were charged."""
-    calls = list(
-        calls_to_rate()
-        .select_related("caller_device")
-        .select_for_update(skip_locked=True, of=("self",))[:batch]
+def calls_rate(call_ids: Sequence[int], *, batch: int = RATING_BATCH) -> int:
+    """Charge those of these calls that are international, ended and not rated yet (and that
+    no other run holds); how many were charged."""
+    ids = list(call_ids)
+    return sum(
+        _calls_rate(calls_to_rate().filter(pk__in=ids[start : start + batch]))
+        for start in range(0, len(ids), batch)
     )
+
+
+def calls_rate_backlog(*, batch: int = RATING_BATCH) -> int:
+    """Charge every ended international call not rated yet, a window of ids at a time;
+    how many were charged."""
+    span = CallRecord.objects.aggregate(low=Min("pk"), high=Max("pk"))
+    if span["low"] is None:
+        return 0
+    charged = 0
+    for low in range(span["low"], span["high"] + 1, batch):
+        charged += _calls_rate(calls_to_rate().filter(pk__gte=low, pk__lt=low + batch))
+    return charged
+
+
+@transaction.atomic
+def _calls_rate(candidates: QuerySet[CallRecord]) -> int:
+    calls = list(
+        candidates.select_related("caller_device").select_for_update(skip_locked=True, of=("self",))
+    )
+    # Locked now, but read from a snapshot taken before: a run that committed in between
+    # may have rated some of them (a new statement sees its rows).
+    done = set(
+        MinutesEntry.objects.filter(call_record__in=calls).values_list("call_record_id", flat=True)
+    ) | set(
+        UnratedCall.objects.filter(call_record__in=calls).values_list("call_record_id", flat=True)
+    )
+    calls = [call for call in calls if call.pk not in done]
+    if not calls:
+        return 0
     charges: list[MinutesEntry] = []
     unrated: list[UnratedCall] = []
     # The rates of the whole batch in one query (each the one valid at its call's start).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 from datetime import UTC, datetime, timedelta
 
@@ -168,12 +169,14 @@ def test_it_rates_a_batch_of_calls_in_as_many_queries_as_one(alice_line: Line):
     make_rate("44", price_per_minute=60, increments=(1, 1))
     make_rate("33", price_per_minute=120, increments=(1, 1))
     ended_calls(alice_line, range(1, 2))
+    first = list(CallRecord.objects.values_list("pk", flat=True))
     with CaptureQueriesContext(connection) as one:
-        assert calls_rate() == 1
+        assert calls_rate(first) == 1
     ended_calls(alice_line, range(2, 92))
+    rest = list(CallRecord.objects.exclude(pk__in=first).values_list("pk", flat=True))
 
     with CaptureQueriesContext(connection) as many:
-        assert calls_rate() == 90
+        assert calls_rate(rest) == 90
 
     assert len(many.captured_queries) == len(one.captured_queries)
     charges = dict(
@@ -183,3 +186,29 @@ def test_it_rates_a_batch_of_calls_in_as_many_queries_as_one(alice_line: Line):
     )
     assert len(charges) == 91
     assert (charges["c1"], charges["c31"], charges["c32"]) == (-1, -31, -64)
+
+
+def test_the_import_rates_only_the_calls_it_ends_and_rate_calls_the_backlog(alice_line: Line):
+    from django.core.management import call_command
+
+    make_rate("44", price_per_minute=60, increments=(1, 1))
+    make_rate("33", price_per_minute=120, increments=(1, 1))
+    ended_calls(alice_line, range(1, 4))  # ended before rating was deployed
+    accounted("new", seconds=5)
+
+    call_records_import()
+
+    charged = MinutesEntry.objects.filter(kind=MinutesEntryKind.CALL_CHARGE)
+    assert list(charged.values_list("call_record__call_id", "amount")) == [("new", -5)]
+
+    call_command("rate_calls", stdout=(out := io.StringIO()))
+    call_command("rate_calls", stdout=io.StringIO())
+
+    assert "3 international calls charged" in out.getvalue()
+    assert sorted(charged.values_list("call_record__call_id", "amount")) == [
+        ("c1", -1),
+        ("c2", -4),
+        ("c3", -3),
+        ("new", -5),
+    ]
+    assert minutes_balance(user=owner(alice_line)) == 500 - 13
