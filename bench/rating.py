@@ -215,42 +215,41 @@ def run(args: argparse.Namespace) -> None:
 
 # The rating's writes as one statement: for each ended international call not rated yet, the
 # rate of its longest prefix valid at its start (a subquery per call, the fifteen prefixes a
-# number may have spelled out: the same SQL on SQLite and PostgreSQL) and its cost, in
-# call_cost's arithmetic.
+# number may have spelled out: the same SQL on SQLite and PostgreSQL, each rate found once per
+# call: MATERIALIZED) and its cost, in call_cost's arithmetic.
 REFERENCE_SQL = """
-INSERT INTO minutes_minutesentry (user_id, kind, amount, currency, created_at, call_record_id,
-                                  reason)
-SELECT owner_id, 'call_charge',
-       CASE WHEN duration_seconds <= 0 THEN 0
-            ELSE -(connection_fee + (price_per_minute * billed + 59) / 60) END,
-       currency, %s, call_id, ''
-  FROM (
+WITH rated AS MATERIALIZED (
+    SELECT c.id AS call_id, d.owner_id, c.duration_seconds,
+           (SELECT r2.id FROM rates_rate r2
+             WHERE r2.prefix IN (
+                   substr(c.callee, 2, 1), substr(c.callee, 2, 2), substr(c.callee, 2, 3),
+                   substr(c.callee, 2, 4), substr(c.callee, 2, 5), substr(c.callee, 2, 6),
+                   substr(c.callee, 2, 7), substr(c.callee, 2, 8), substr(c.callee, 2, 9),
+                   substr(c.callee, 2, 10), substr(c.callee, 2, 11), substr(c.callee, 2, 12),
+                   substr(c.callee, 2, 13), substr(c.callee, 2, 14), substr(c.callee, 2, 15))
+               AND r2.valid_from <= c.started_at
+             ORDER BY length(r2.prefix) DESC, r2.valid_from DESC LIMIT 1) AS rate_id
+      FROM telephony_callrecord c
+      JOIN devices_device d ON d.id = c.caller_device_id
+     WHERE c.outcome = 'answered' AND c.ended_at IS NOT NULL
+       AND c.callee_device_id IS NULL AND d.owner_id IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM minutes_minutesentry e WHERE e.call_record_id = c.id)
+), priced AS MATERIALIZED (
     SELECT rated.call_id, rated.owner_id, rated.duration_seconds, r.connection_fee,
            r.price_per_minute, r.currency,
            CASE WHEN rated.duration_seconds <= r.first_increment THEN r.first_increment
                 ELSE r.first_increment + ((rated.duration_seconds - r.first_increment
                      + r.next_increment - 1) / r.next_increment) * r.next_increment
            END AS billed
-      FROM (
-        SELECT c.id AS call_id, d.owner_id, c.duration_seconds,
-               (SELECT r2.id FROM rates_rate r2
-                 WHERE r2.prefix IN (
-                       substr(c.callee, 2, 1), substr(c.callee, 2, 2), substr(c.callee, 2, 3),
-                       substr(c.callee, 2, 4), substr(c.callee, 2, 5), substr(c.callee, 2, 6),
-                       substr(c.callee, 2, 7), substr(c.callee, 2, 8), substr(c.callee, 2, 9),
-                       substr(c.callee, 2, 10), substr(c.callee, 2, 11),
-                       substr(c.callee, 2, 12), substr(c.callee, 2, 13),
-                       substr(c.callee, 2, 14), substr(c.callee, 2, 15))
-                   AND r2.valid_from <= c.started_at
-                 ORDER BY length(r2.prefix) DESC, r2.valid_from DESC LIMIT 1) AS rate_id
-          FROM telephony_callrecord c
-          JOIN devices_device d ON d.id = c.caller_device_id
-         WHERE c.outcome = 'answered' AND c.ended_at IS NOT NULL
-           AND c.callee_device_id IS NULL AND d.owner_id IS NOT NULL
-           AND NOT EXISTS (SELECT 1 FROM minutes_minutesentry e WHERE e.call_record_id = c.id)
-      ) AS rated
-      JOIN rates_rate r ON r.id = rated.rate_id
-  ) AS priced
+      FROM rated JOIN rates_rate r ON r.id = rated.rate_id
+)
+INSERT INTO minutes_minutesentry (user_id, kind, amount, currency, created_at, call_record_id,
+                                  reason)
+SELECT owner_id, 'call_charge',
+       CASE WHEN duration_seconds <= 0 THEN 0
+            ELSE -(connection_fee + (price_per_minute * billed + 59) / 60) END,
+       currency, %s, call_id, ''
+  FROM priced
  WHERE true
 ON CONFLICT DO NOTHING
 """
