@@ -1,6 +1,7 @@
-"""Benchmark of the longest-prefix rate lookup over a 50,000-prefix deck (a script, not a test).
+"""Benchmark of rating: longest-prefix lookups over a 50,000-prefix deck, and a million call
+records rated and charged (a script, not a test).
 
-    .venv/bin/python bench/rating.py [--n 50000] [--lookups 20000]
+    .venv/bin/python bench/rating.py [--n 50000] [--lookups 20000] [--calls 1000000]
     DATABASE_URL=postgres://user:pass@host:5432/db .venv/bin/python bench/rating.py
 
 Makes its own database (a SQLite file in a temporary directory by default;
@@ -18,8 +19,22 @@ in the same run and alternating, it measures:
 
 Each answer is checked against the longest prefix found in memory. Prints
 the median and 99th percentile of each, their ratios and the lookups per
-second. (Rating a million call records, the other half of the rating
-benchmark, belongs with the minutes ledger that charges them.)
+second.
+
+Then the rating: --calls ended international call records (default a
+million) of --accounts accounts' devices, to random numbers under the deck's
+prefixes, started at random moments since 2024 (so some at a rate replaced
+since), lasting 0 to 30 minutes, and in the same run:
+
+- the reference: one SQL statement doing the same writes (a ledger entry per
+  call, the rate of its longest prefix valid at its start, the cost rounded
+  up to the increments), timed inside a transaction that is rolled back;
+- the rating itself: `calls_rate` on the calls' ids, a batch of 1,000 at a
+  time (the call record import's batch: what the job does after each import).
+
+Every charge of the rating is checked against the reference's (the same
+amount for each call). Prints call records rated per minute for both and their
+ratio.
 """
 
 from __future__ import annotations
@@ -44,6 +59,8 @@ def parse() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=50_000, help="prefixes in the deck")
     parser.add_argument("--lookups", type=int, default=20_000, help="lookups (and references)")
+    parser.add_argument("--calls", type=int, default=1_000_000, help="call records to rate")
+    parser.add_argument("--accounts", type=int, default=200, help="accounts making the calls")
     parser.add_argument("--seed", type=int, default=15)
     parser.add_argument("--keep", action="store_true", help="keep the throwaway database")
     return parser.parse_args()
@@ -193,6 +210,139 @@ def run(args: argparse.Namespace) -> None:
     )
     print(f"{'ratio':>28} {median_lookup / median_ref:>9.2f} {p99_lookup / p99_ref:>9.2f}")
     print(f"all {len(numbers)} answers were the longest prefix ({elapsed:.1f} s in all)")
+    rating_bench(args, rng, prefixes)
+
+
+# The rating's writes as one statement: for each ended international call not rated yet, the
+# rate of its longest prefix valid at its start (a subquery per call, the fifteen prefixes a
+# number may have spelled out: the same SQL on SQLite and PostgreSQL, each rate found once per
+# call: MATERIALIZED) and its cost, in call_cost's arithmetic.
+REFERENCE_SQL = """
+WITH rated AS MATERIALIZED (
+    SELECT c.id AS call_id, d.owner_id, c.duration_seconds,
+           (SELECT r2.id FROM rates_rate r2
+             WHERE r2.prefix IN (
+                   substr(c.callee, 2, 1), substr(c.callee, 2, 2), substr(c.callee, 2, 3),
+                   substr(c.callee, 2, 4), substr(c.callee, 2, 5), substr(c.callee, 2, 6),
+                   substr(c.callee, 2, 7), substr(c.callee, 2, 8), substr(c.callee, 2, 9),
+                   substr(c.callee, 2, 10), substr(c.callee, 2, 11), substr(c.callee, 2, 12),
+                   substr(c.callee, 2, 13), substr(c.callee, 2, 14), substr(c.callee, 2, 15))
+               AND r2.valid_from <= c.started_at
+             ORDER BY length(r2.prefix) DESC, r2.valid_from DESC LIMIT 1) AS rate_id
+      FROM telephony_callrecord c
+      JOIN devices_device d ON d.id = c.caller_device_id
+     WHERE c.outcome = 'answered' AND c.ended_at IS NOT NULL
+       AND c.callee_device_id IS NULL AND d.owner_id IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM minutes_minutesentry e WHERE e.call_record_id = c.id)
+), priced AS MATERIALIZED (
+    SELECT rated.call_id, rated.owner_id, rated.duration_seconds, r.connection_fee,
+           r.price_per_minute, r.currency,
+           CASE WHEN rated.duration_seconds <= r.first_increment THEN r.first_increment
+                ELSE r.first_increment + ((rated.duration_seconds - r.first_increment
+                     + r.next_increment - 1) / r.next_increment) * r.next_increment
+           END AS billed
+      FROM rated JOIN rates_rate r ON r.id = rated.rate_id
+)
+INSERT INTO minutes_minutesentry (user_id, kind, amount, currency, created_at, call_record_id,
+                                  reason)
+SELECT owner_id, 'call_charge',
+       CASE WHEN duration_seconds <= 0 THEN 0
+            ELSE -(connection_fee + (price_per_minute * billed + 59) / 60) END,
+       currency, %s, call_id, ''
+  FROM priced
+ WHERE true
+ON CONFLICT DO NOTHING
+"""
+
+
+def rating_bench(args: argparse.Namespace, rng: random.Random, prefixes: list[str]) -> None:
+    import datetime as dt
+
+    from django.contrib.auth import get_user_model
+    from django.db import connection, transaction
+    from django.db.models import Sum
+
+    from plugline.devices.services import device_assign
+    from plugline.minutes.models import MinutesEntry
+    from plugline.minutes.rating import RATING_BATCH, calls_rate
+    from plugline.telephony.models import CallOutcome, CallRecord
+
+    started = time.perf_counter()
+    devices = []
+    for i in range(args.accounts):
+        user = get_user_model().objects.create_user(f"bench{i}@example.com", None)
+        devices.append(
+            device_assign(
+                serial=f"PLBENCH{i:07d}", owner=user, phone_number=f"+1212555{i % 10000:04d}"
+            ).pk
+        )
+    since = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    span = int((dt.datetime.now(tz=dt.UTC) - since).total_seconds()) - 86_400
+    chunk = 20_000
+    for first in range(0, args.calls, chunk):
+        records = []
+        for n in range(first, min(first + chunk, args.calls)):
+            prefix = rng.choice(prefixes)
+            number = prefix + "".join(
+                str(rng.randrange(10)) for _ in range(rng.randint(11, 13) - len(prefix))
+            )
+            at = since + dt.timedelta(seconds=rng.randrange(span))
+            seconds = rng.choice((0, rng.randrange(1, 1801)))
+            records.append(
+                CallRecord(
+                    call_id=f"bench-{n}",
+                    caller="+12125550000",
+                    callee=f"+{number}",
+                    caller_device_id=rng.choice(devices),
+                    started_at=at,
+                    answered_at=at,
+                    ended_at=at + dt.timedelta(seconds=seconds),
+                    duration_seconds=seconds,
+                    outcome=CallOutcome.ANSWERED,
+                    sip_code="200",
+                )
+            )
+        CallRecord.objects.bulk_create(records, batch_size=5000)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    ids = list(CallRecord.objects.order_by("pk").values_list("pk", flat=True))
+    print(
+        f"{len(ids):,} call records of {args.accounts} accounts made in "
+        f"{time.perf_counter() - started:.0f} s"
+    )
+
+    with transaction.atomic():
+        began = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute(REFERENCE_SQL, [dt.datetime.now(tz=dt.UTC)])
+        reference_seconds = time.perf_counter() - began
+        expected = dict(MinutesEntry.objects.values_list("call_record_id", "amount"))
+        transaction.set_rollback(True)
+    if len(expected) != len(ids):
+        raise SystemExit(f"the reference charged {len(expected)} calls of {len(ids)}")
+
+    began = time.perf_counter()
+    charged = sum(
+        calls_rate(ids[start : start + RATING_BATCH]) for start in range(0, len(ids), RATING_BATCH)
+    )
+    rating_seconds = time.perf_counter() - began
+    got = dict(MinutesEntry.objects.values_list("call_record_id", "amount"))
+    if charged != len(ids) or got != expected:
+        wrong = [pk for pk in ids if got.get(pk) != expected.get(pk)][:5]
+        raise SystemExit(f"rating differs from the reference, e.g. calls {wrong}")
+    total = -(MinutesEntry.objects.aggregate(total=Sum("amount"))["total"] or 0)
+
+    per_minute_rating = len(ids) / rating_seconds * 60
+    per_minute_reference = len(ids) / reference_seconds * 60
+    print(f"{'':>28} {'seconds':>9} {'calls a minute':>15}")
+    print(f"{'rating (calls_rate)':>28} {rating_seconds:>9.1f} {per_minute_rating:>15,.0f}")
+    print(f"{'one SQL statement':>28} {reference_seconds:>9.1f} {per_minute_reference:>15,.0f}")
+    print(f"{'ratio':>28} {rating_seconds / reference_seconds:>9.2f}")
+    print(
+        f"every one of the {charged:,} charges equals the reference's "
+        f"({total:,} minor units in all)"
+    )
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ from plugline.minutes.models import (
     LowBalanceSetting,
     MinutesEntry,
     MinutesTopUp,
+    UnratedCall,
 )
 from plugline.minutes.services import minutes_adjustment_add
 
@@ -170,3 +171,13 @@ class LowBalanceAttemptAdmin(_ReadOnlyAdmin):
     list_filter = ["status"]
     search_fields = ["user__email"]
     list_select_related = ["user", "payment"]
+
+
+@admin.register(UnratedCall)
+class UnratedCallAdmin(_ReadOnlyAdmin):
+    """International calls not charged (no rate, no account): for staff to look into."""
+
+    list_display = ["created_at", "call_record", "reason"]
+    list_filter = ["reason"]
+    search_fields = ["call_record__callee", "call_record__caller"]
+    list_select_related = ["call_record"]

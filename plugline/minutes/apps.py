@@ -40,3 +40,13 @@ class MinutesConfig(AppConfig):
             every=low_balance.RUN_JOB_EVERY,
             func=low_balance.low_balance_run_job,
         )
+        # International calls charged in the call record import's job, after the import.
+        from plugline.minutes.rating import calls_rate
+        from plugline.telephony.callrecords import call_records_imported_register
+
+        call_records_imported_register("minutes.calls_rate", calls_rate)
+        # Kamailio asks how long an international call may last (plugline.minutes.allowance).
+        from plugline.minutes.allowance import ALLOWANCE_SIGNATURE
+        from plugline.telephony.roles import sip_database_function_register
+
+        sip_database_function_register(ALLOWANCE_SIGNATURE)

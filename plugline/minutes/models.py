@@ -261,3 +261,31 @@ class LowBalanceAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} #{self.crossing} ({self.status})"
+
+
+class UnratedCallReason(models.TextChoices):
+    NO_RATE = "no_rate", _("no rate for the number")
+    NO_ACCOUNT = "no_account", _("the calling device has no account")
+
+
+class UnratedCall(models.Model):
+    """An international call the rating job could not charge (no rate for its number at its
+    start, or no account to charge): never charged silently, left here for staff (one row per
+    call, unique; plugline.minutes.rating)."""
+
+    call_record = models.OneToOneField(
+        "telephony.CallRecord",
+        on_delete=models.PROTECT,
+        related_name="minutes_unrated",
+        verbose_name=_("call"),
+    )
+    reason = models.CharField(_("reason"), max_length=12, choices=UnratedCallReason.choices)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("unrated international call")
+        verbose_name_plural = _("unrated international calls")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.call_record_id} ({self.reason})"

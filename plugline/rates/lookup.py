@@ -5,6 +5,8 @@
   `valid_from` not after it), in one query on the (prefix, valid_from) index.
 - Numbers starting with 1 (the US and Canada: the North American Numbering
   Plan) are free: never rated, never charged (`number_is_free`).
+- `rates_for_numbers`: the same for many (number, moment) pairs at once, in one
+  query whatever their number (the rating job's batches).
 - `call_cost`: the connection fee plus the minutes billed, the seconds
   rounded up to the rate's increments (the first one, then the next ones).
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 
 import phonenumbers
 from django.db.models.functions import Length
@@ -48,6 +51,43 @@ def rate_for_number(number: str, *, at: dt.datetime | None = None) -> Rate | Non
         .order_by(Length("prefix").desc(), "-valid_from")
         .first()
     )
+
+
+def _number_prefixes(number: str) -> list[str]:
+    """The prefixes a number's rate may have, longest first ([] for a free or bad number)."""
+    digits = number.removeprefix("+")
+    if not DIGITS.fullmatch(digits) or number_is_free(digits):
+        return []
+    return [digits[:length] for length in range(min(len(digits), PREFIX_MAX_LENGTH), 0, -1)]
+
+
+def rates_for_numbers(calls: Sequence[tuple[str, dt.datetime]]) -> list[Rate | None]:
+    """The rate of each (number, moment) as `rate_for_number` answers it, in one query: the
+    rates of every prefix of the numbers valid at the latest moment, chosen in memory."""
+    prefixes = [_number_prefixes(number) for number, _at in calls]
+    wanted = {prefix for number_prefixes in prefixes for prefix in number_prefixes}
+    if not wanted:
+        return [None] * len(calls)
+    latest = max(at for _number, at in calls)
+    by_prefix: dict[str, list[Rate]] = {}
+    for rate in Rate.objects.filter(prefix__in=wanted, valid_from__lte=latest).order_by(
+        "prefix", "-valid_from"
+    ):
+        by_prefix.setdefault(rate.prefix, []).append(rate)
+    found: list[Rate | None] = []
+    for number_prefixes, (_number, at) in zip(prefixes, calls, strict=True):
+        found.append(
+            next(
+                (
+                    rate
+                    for prefix in number_prefixes
+                    for rate in by_prefix.get(prefix, ())
+                    if rate.valid_from <= at
+                ),
+                None,
+            )
+        )
+    return found
 
 
 def billed_seconds(rate: Rate, seconds: int) -> int:

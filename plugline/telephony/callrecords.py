@@ -22,12 +22,18 @@ with the number it went to (whatever that leg's answer, kept as its SIP answer),
 "voicemail" when the voicemail server took it (a voicemail server that did not
 leaves the outcome the callee's device gave). The callee's history shows it so;
 the caller only sees whether the call was answered.
+
+What the other apps do with the calls that ended (the rating of international calls,
+plugline.minutes.rating) runs in the same job, after the import and in its transaction,
+with the ids of the records this run ended: they register it with
+`call_records_imported_register` (telephony sits below them). Each call ends in one run
+only, and if what runs after fails, the import is rolled back with it.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -60,6 +66,16 @@ _BUSY = {"486", "600"}
 _NO_ANSWER = {"408", "480", "487"}
 # Kamailio declines a caller the callee blocked with 603.
 _BLOCKED = {"603"}
+
+# What runs after each import (in its transaction): the apps above telephony register it.
+_after_import: dict[str, Callable[[list[int]], object]] = {}
+
+
+def call_records_imported_register(name: str, func: Callable[[list[int]], object]) -> None:
+    """Run `func(ended)` after every call record import, in the import's transaction, with the
+    ids of the call records the import ended (once per name: registering it again replaces
+    it)."""
+    _after_import[name] = func
 
 
 def call_outcome(sip_code: str) -> str:
@@ -168,8 +184,17 @@ def _blocked_calls_import(*, batch: int) -> int:
 
 @transaction.atomic
 def call_records_import(*, batch: int = IMPORT_BATCH) -> int:
-    """Import the blocked calls and accounting rows no other import holds; how many calls
-    were recorded."""
+    """Import the blocked calls and accounting rows no other import holds, then run what the
+    other apps registered (the rating); how many calls were recorded."""
+    ended: list[int] = []
+    recorded = _call_records_import(batch=batch, ended=ended)
+    for func in _after_import.values():
+        func(ended)
+    return recorded
+
+
+def _call_records_import(*, batch: int, ended: list[int]) -> int:
+    """The import; `ended` gets the ids of the call records it ended."""
     blocked = _blocked_calls_import(batch=batch)
     rows = list(KamailioAcc.objects.select_for_update(skip_locked=True).order_by("pk")[:batch])
     if not rows:
@@ -213,14 +238,17 @@ def call_records_import(*, batch: int = IMPORT_BATCH) -> int:
     recorded = _records_save(records)
     used = [row.pk for row in rows if row.method != "BYE"]
     used += _calls_end(
-        [row for row in rows if row.method == "BYE"], oldest=datetime.now(tz=UTC) - ORPHAN_BYE_AFTER
+        [row for row in rows if row.method == "BYE"],
+        oldest=datetime.now(tz=UTC) - ORPHAN_BYE_AFTER,
+        ended_ids=ended,
     )
     KamailioAcc.objects.filter(pk__in=used).delete()
     return blocked + recorded
 
 
-def _calls_end(byes: list[KamailioAcc], *, oldest: datetime) -> list[int]:
-    """End the answered calls these BYEs hung up; the BYE rows used (or too old to wait)."""
+def _calls_end(byes: list[KamailioAcc], *, oldest: datetime, ended_ids: list[int]) -> list[int]:
+    """End the answered calls these BYEs hung up (their ids into `ended_ids`); the BYE rows used
+    (or too old to wait)."""
     calls = {
         record.call_id: record
         for record in CallRecord.objects.select_for_update().filter(
@@ -242,6 +270,7 @@ def _calls_end(byes: list[KamailioAcc], *, oldest: datetime) -> list[int]:
             answered = record.answered_at or record.started_at
             record.duration_seconds = max(0, int((ended - answered).total_seconds()))
             record.save(update_fields=["ended_at", "duration_seconds"])
+            ended_ids.append(record.pk)
     return used
 
 

@@ -1,6 +1,7 @@
 """Kamailio's role on PostgreSQL: it reads the views made for it, writes call records
 (INSERT into kamailio_acc), and records the calls it refuses to blocked callers (INSERT into
-sip_blocked_call); nothing else."""
+sip_blocked_call); nothing else. The apps above telephony that give Kamailio a function of
+their own (plugline.minutes.allowance) register it here, and the role may EXECUTE it."""
 
 from __future__ import annotations
 
@@ -20,6 +21,17 @@ from plugline.telephony.sipview import (
 )
 
 _ROLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+# A function's name and argument types, e.g. "sip_international_seconds(text, text)".
+_FUNCTION_SIGNATURE = re.compile(r"[a-z_][a-z0-9_]{0,62}\((?:[a-z ]+(?:, [a-z ]+)*)?\)")
+_functions: list[str] = []
+
+
+def sip_database_function_register(signature: str) -> None:
+    """Let Kamailio's role EXECUTE this function too (it must exist once migrated)."""
+    if not _FUNCTION_SIGNATURE.fullmatch(signature):
+        raise ValueError(f"{signature!r} is not a function signature")
+    if signature not in _functions:
+        _functions.append(signature)
 
 
 def sip_database_role_grant(
@@ -57,6 +69,10 @@ def sip_database_role_grant(
                 sql.Identifier(LINE_OPEN_FUNCTION), name
             )
         )
+        for signature in _functions:
+            cursor.execute(
+                sql.SQL("GRANT EXECUTE ON FUNCTION {} TO {}").format(sql.SQL(signature), name)
+            )
         acc = KamailioAcc._meta.db_table
         cursor.execute(sql.SQL("GRANT INSERT ON {} TO {}").format(sql.Identifier(acc), name))
         cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [acc])

@@ -8,7 +8,13 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from plugline.rates.lookup import call_cost, number_is_free, prefix_country, rate_for_number
+from plugline.rates.lookup import (
+    call_cost,
+    number_is_free,
+    prefix_country,
+    rate_for_number,
+    rates_for_numbers,
+)
 from plugline.rates.models import Rate
 from plugline.rates.tests.factories import make_rate
 
@@ -143,3 +149,35 @@ def test_it_adds_the_connection_fee_to_an_answered_call_only():
 )
 def test_it_finds_the_country_a_prefix_dials(prefix: str, country: str):
     assert prefix_country(prefix) == country
+
+
+@pytest.mark.django_db
+def test_it_rates_many_calls_in_one_query_as_it_rates_each():
+    make_rate("44", price_per_minute=3, valid_from=JAN)
+    make_rate("44", price_per_minute=2, valid_from=JUL)
+    make_rate("4420", price_per_minute=5, valid_from=JUL)
+    make_rate("447", price_per_minute=7, valid_from=JAN)
+    make_rate("33", price_per_minute=4, valid_from=JUL)
+    calls = [
+        (number, at)
+        for number in [
+            "+442079460018",
+            "447700900123",
+            "+441134960000",
+            "+33142685300",
+            "+4930123456",
+            "+12125550147",
+            "+44 20",
+            "911",
+        ]
+        for at in [JAN - dt.timedelta(days=1), JAN, JUL - dt.timedelta(seconds=1), JUL]
+    ]
+
+    with CaptureQueriesContext(connection) as queries:
+        rates = rates_for_numbers(calls)
+
+    assert len(queries) == 1
+    assert rates == [rate_for_number(number, at=at) for number, at in calls]
+    assert {rate.pk for rate in rates if rate is not None} == set(
+        Rate.objects.values_list("pk", flat=True)
+    )

@@ -233,3 +233,24 @@ def test_it_leaves_the_websocket_off_when_the_portal_offers_no_calls_from_the_br
 
     assert "WITH_WEBSOCKET" not in command
     assert not any(word.startswith("LISTEN_WS=") for word in command)
+
+
+@needs_sqlite
+@pytest.mark.parametrize("dialled", ["+442071234567", "0033142685300"])
+def test_it_refuses_international_calls_on_the_sqlite_file(
+    sqlite_kamailio: RunningKamailio, line: Line, client: Client, dialled: str
+):
+    # No balance to read there (the function Kamailio asks is PostgreSQL's): refused, not free.
+    caller = fetch_sip_settings(client, line.boxed).json()
+
+    outcome = sipp_call(
+        sqlite_kamailio,
+        username=caller["username"],
+        domain=caller["domain"],
+        password=caller["password"],
+        dialled=dialled,
+        final=403,
+    )
+
+    assert outcome.as_expected, outcome.output + sqlite_kamailio.log()
+    assert "International calls are not available" in outcome.output

@@ -1,5 +1,6 @@
 """Real calls through the repository's Kamailio: between Plugline lines whatever the format
-dialled, out through the carrier's trunk, 911 to the emergency service, abroad refused.
+dialled, out through the carrier's trunk, 911 to the emergency service, abroad refused without a
+rate (paid international calls: plugline/minutes/tests/test_sip_international_postgres.py).
 
 sipp plays the carrier's trunk and the emergency service (a UAS each, started before
 Kamailio, whose defines point at them), and the called device (registered with its own
