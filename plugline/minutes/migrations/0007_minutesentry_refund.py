@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('billing', '0007_fee_kinds'),
-        ('minutes', '0004_kept_when_account_closes'),
+        ('minutes', '0006_sip_international_seconds'),
     ]
 
     operations = [
