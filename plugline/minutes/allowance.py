@@ -24,6 +24,11 @@ import, as the rating charges it). The function runs with its owner's rights
 (plugline.telephony.roles), never read the ledger. Written by migration
 minutes.0006; on SQLite there is no such
 function and Kamailio (`make sip`) refuses every international call.
+
+`sip_line_account(caller)` answers the account (user id) of the calling line, 0 for
+none: Kamailio lets an account have one international call at a time, whichever of its
+lines makes it (a dialog profile keyed by the account), so that two lines never spend the
+same balance at once and a call never takes it below zero by more than one increment.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 
 ALLOWANCE_FUNCTION = "sip_international_seconds"
 ALLOWANCE_SIGNATURE = f"{ALLOWANCE_FUNCTION}(text, text)"
+ACCOUNT_SIGNATURE = "sip_line_account(text)"
 # The longest international call, whatever the balance (a free destination, a large balance).
 MAX_CALL_SECONDS = 4 * 3600
 NO_RATE = -1
@@ -87,6 +93,18 @@ END
 $body$
 """
 
+_ACCOUNT_FUNCTION = """
+CREATE OR REPLACE FUNCTION sip_line_account(caller text) RETURNS bigint
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $body$
+    SELECT coalesce(
+        (SELECT device.owner_id
+           FROM telephony_sipaccount account
+           JOIN devices_device device ON device.id = account.device_id
+          WHERE account.username = caller),
+        0)
+$body$
+"""
+
 
 def allowance_function_write(connection: BaseDatabaseWrapper) -> None:
     """(Re)write the function on PostgreSQL (CREATE OR REPLACE keeps Kamailio's grant);
@@ -99,11 +117,14 @@ def allowance_function_write(connection: BaseDatabaseWrapper) -> None:
         cursor.execute(
             _FUNCTION.format(schema=connection.ops.quote_name(schema), max_seconds=MAX_CALL_SECONDS)
         )
-        cursor.execute(f"REVOKE ALL ON FUNCTION {ALLOWANCE_SIGNATURE} FROM PUBLIC")
+        cursor.execute(_ACCOUNT_FUNCTION.format(schema=connection.ops.quote_name(schema)))
+        for signature in (ALLOWANCE_SIGNATURE, ACCOUNT_SIGNATURE):
+            cursor.execute(f"REVOKE ALL ON FUNCTION {signature} FROM PUBLIC")
 
 
 def allowance_function_drop(connection: BaseDatabaseWrapper) -> None:
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP FUNCTION IF EXISTS {ALLOWANCE_SIGNATURE}")
+        for signature in (ALLOWANCE_SIGNATURE, ACCOUNT_SIGNATURE):
+            cursor.execute(f"DROP FUNCTION IF EXISTS {signature}")

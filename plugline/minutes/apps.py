@@ -46,7 +46,8 @@ class MinutesConfig(AppConfig):
 
         call_records_imported_register("minutes.calls_rate", calls_rate)
         # Kamailio asks how long an international call may last (plugline.minutes.allowance).
-        from plugline.minutes.allowance import ALLOWANCE_SIGNATURE
+        from plugline.minutes.allowance import ACCOUNT_SIGNATURE, ALLOWANCE_SIGNATURE
         from plugline.telephony.roles import sip_database_function_register
 
         sip_database_function_register(ALLOWANCE_SIGNATURE)
+        sip_database_function_register(ACCOUNT_SIGNATURE)

@@ -159,3 +159,44 @@ def test_it_refuses_an_international_call_without_a_balance(
 
     assert len(carrier.invites()) == invites
     assert minutes_balance(user=user) == 0
+
+
+def test_it_lets_an_account_make_one_international_call_at_a_time_from_any_of_its_lines(
+    kamailio: RunningKamailio, carrier: SippServer, alice: tuple[User, dict[str, str]]
+):
+    user, sip = alice
+    top_up(user, 500)
+    # Alice's second line, on the same account and balance.
+    second = fetch_sip_settings(
+        Client(), make_line(user, serial="PLS10000002", number="+12125550148").boxed
+    ).json()
+    invites = len(carrier.invites())
+
+    def phone(settings: dict[str, str]):
+        return baresip_phone(
+            username=settings["username"],
+            domain=settings["domain"],
+            password=settings["password"],
+            proxy=kamailio.address,
+            answer=False,
+        )
+
+    with phone(sip) as first, phone(second) as other:
+        wait_for(first.registered, what="Alice's first line registered", details=first.output)
+        wait_for(other.registered, what="Alice's second line registered", details=other.output)
+        first.dial(f"sip:{LONDON}@{DOMAIN}")
+        wait_for(
+            lambda: "Call established" in first.output(),
+            what="the first line's call established",
+            details=lambda: first.output() + kamailio.log(),
+        )
+        # The second line may not spend the same balance at the same time.
+        other.dial(f"sip:{LONDON}@{DOMAIN}")
+        wait_for(
+            lambda: "486 International call in progress" in other.output(),
+            what="the second line's call refused",
+            details=lambda: other.output() + kamailio.log(),
+        )
+        assert "Call established" not in other.output()
+
+    assert len(carrier.invites()) == invites + 1
