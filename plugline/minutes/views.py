@@ -6,8 +6,6 @@ lookup is the signed-in account's own (404 otherwise).
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from plugline.accounts.models import User
 from plugline.billing.checkout_selectors import cards_on_file
+from plugline.billing.gateways.base import action_url_returning
 from plugline.billing.models import PaymentStatus
 from plugline.billing.payments import PaymentRefused, idempotency_key_new
 from plugline.core.money import money_format
@@ -202,8 +201,7 @@ def _bank_url(request: HttpRequest, top_up: MinutesTopUp, action_url: str) -> st
     back = request.build_absolute_uri(
         reverse("minutes:payment", kwargs={"payment_id": top_up.payment_id})
     )
-    separator = "&" if "?" in action_url else "?"
-    return f"{action_url}{separator}{urlencode({'return_url': back})}"
+    return action_url_returning(action_url, back)
 
 
 @login_required

@@ -6,8 +6,6 @@ through the device of the signed-in owner (404 otherwise).
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 
 from plugline.accounts.models import User
 from plugline.billing.checkout_selectors import cards_on_file
+from plugline.billing.gateways.base import action_url_returning
 from plugline.billing.models import PaymentStatus
 from plugline.billing.payments import PaymentRefused, idempotency_key_new
 from plugline.core.addresses import ADDRESS_FIELDS
@@ -210,8 +209,7 @@ def _after_charge(request: HttpRequest, order: UpgradeOrder, action_url: str) ->
                 kwargs={"serial": device.serial, "payment_id": payment.pk},
             )
         )
-        separator = "&" if "?" in action_url else "?"
-        return HttpResponseRedirect(f"{action_url}{separator}{urlencode({'return_url': back})}")
+        return HttpResponseRedirect(action_url_returning(action_url, back))
     return redirect("upgrades:device_upgrade_payment", serial=device.serial, payment_id=payment.pk)
 
 

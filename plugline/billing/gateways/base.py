@@ -17,6 +17,7 @@ import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
+from urllib.parse import urlencode
 
 
 class GatewayError(Exception):
@@ -48,8 +49,14 @@ class ChargeResult:
     # are not retried.
     decline_code: str = ""
     hard_decline: bool = False
-    # For REQUIRES_ACTION: where to send the cardholder.
+    # For REQUIRES_ACTION: where to send the cardholder (see action_url_returning).
     action_url: str = ""
+
+
+def action_url_returning(action_url: str, return_url: str) -> str:
+    """The gateway's page to approve a charge, told to send the cardholder to `return_url`."""
+    separator = "&" if "?" in action_url else "?"
+    return f"{action_url}{separator}{urlencode({'return_url': return_url})}"
 
 
 @dataclass(frozen=True)

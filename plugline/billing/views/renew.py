@@ -42,7 +42,7 @@ from plugline.billing.checkout_selectors import (
     renewable_devices,
 )
 from plugline.billing.gateways import gateway_get
-from plugline.billing.gateways.base import GatewayError
+from plugline.billing.gateways.base import GatewayError, action_url_returning
 from plugline.billing.models import Payment, PaymentStatus
 from plugline.billing.payments import PaymentRefused, idempotency_key_new
 from plugline.billing.receipts import invoice_lines
@@ -178,8 +178,7 @@ def _bank_url(request: HttpRequest, payment: Payment, action_url: str) -> str:
     back = request.build_absolute_uri(
         reverse("checkout:payment_return", kwargs={"payment_id": payment.pk})
     )
-    separator = "&" if "?" in action_url else "?"
-    return f"{action_url}{separator}{urlencode({'return_url': back})}"
+    return action_url_returning(action_url, back)
 
 
 def _checkout_page(
