@@ -129,3 +129,41 @@ def smtp_server(settings):
     with running_smtp_server() as server:
         use_smtp_server(settings, host=server.host, port=server.port)
         yield server
+
+
+STAFF_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # test persona only
+
+
+def sign_in_with_two_factor(client: Client, user: User) -> None:
+    """Sign `client` in as `user` as if with their password and an authenticator code.
+
+    Turns two-factor on for `user` if it is not. Staff console pages open only
+    to sessions signed in this way (`plugline.accounts.staff_access`).
+    """
+    import time
+
+    from allauth.account.internal.flows.login import (
+        _AUTHENTICATION_METHODS_USER_SESSION_KEY,
+        AUTHENTICATION_METHODS_SESSION_KEY,
+    )
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, STAFF_TOTP_SECRET)
+    client.force_login(user)
+    session = client.session
+    now = time.time()
+    session[_AUTHENTICATION_METHODS_USER_SESSION_KEY] = str(user.pk)
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = [
+        {"method": "password", "at": now, "email": user.email},
+        {"method": "mfa", "at": now, "type": "totp"},
+    ]
+    session.save()
+
+
+@pytest.fixture
+def console_client(client: Client, staff: User) -> Client:
+    """The test client, signed in as `staff` (every permission) with two-factor."""
+    sign_in_with_two_factor(client, staff)
+    return client
