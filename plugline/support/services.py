@@ -164,7 +164,8 @@ def ticket_open(
 
 
 def _locked(ticket: Ticket) -> Ticket:
-    return Ticket.objects.select_for_update().select_related("user").get(pk=ticket.pk)
+    # Only the ticket's row: PostgreSQL cannot lock the nullable side of the join to the user.
+    return Ticket.objects.select_for_update(of=("self",)).select_related("user").get(pk=ticket.pk)
 
 
 def _status_change(ticket: Ticket, status: str) -> None:
