@@ -269,3 +269,9 @@ def ticket_status_set(
             data={"ticket": ticket.reference, "from": previous, "to": status},
         )
     return ticket
+
+
+def tickets_of_closing_account_delete(user: AbstractBaseUser) -> None:
+    """ "Close my account": the requester's tickets go with it (their threads are the
+    person's words); the audit log keeps only their references."""
+    Ticket.objects.filter(user_id=user.pk).delete()
