@@ -154,3 +154,18 @@ def test_it_audits_a_status_change_without_the_tickets_text(alice: Subscriber) -
     assert "1234" not in str(AuditEvent.objects.values_list("data", flat=True))
     with pytest.raises(TicketRefused):
         ticket_status_set(ticket=ticket, status="lost", actor=agent)
+
+
+def test_it_never_logs_what_the_customer_or_the_agent_wrote(
+    alice: Subscriber, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("DEBUG")
+    ticket = open_ticket(alice.user, subject="Private matter", body="My PIN is 480213")
+    ticket_reply_by_agent(ticket=ticket, agent=make_agent(), body="Your code is 771904")
+    ticket_reply_by_customer(ticket=ticket, body="Thanks, 771904 works", user=alice.user)
+
+    assert caplog.records, "the services log that a ticket was opened"
+    logged = caplog.text + " ".join(str(vars(record)) for record in caplog.records)
+    assert ticket.reference in logged
+    for secret in ("Private matter", "480213", "771904"):
+        assert secret not in logged
