@@ -148,7 +148,7 @@ def test_the_support_pages_pass_axe_fit_a_phone_and_work_with_the_keyboard(
 
     customer = open_page(width=360, height=780)
     sign_in(customer, alice.email, PASSWORD)
-    for url in ("/account/requests/", f"/account/requests/{mine.reference}/"):
+    for url in ("/account/", "/account/requests/", f"/account/requests/{mine.reference}/"):
         customer.goto(url)
         check(customer, url)
     answer = customer.get_by_label(reply_label)
