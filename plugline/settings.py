@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "plugline.stores",
     "plugline.reup",
     "plugline.upgrades",
+    "plugline.support",
     "plugline.portal",
     "plugline.api",
     "django.contrib.admin",
@@ -370,6 +371,12 @@ TIME_ZONE = "UTC"
 USE_TZ = True
 # Every form: errors read before hints (see plugline.core.forms).
 FORM_RENDERER = "plugline.core.forms.FormRenderer"
+
+# Support (plugline.support): the team's business hours, when live chat has agents and
+# outside which it becomes a form that opens a ticket; days and spans separated by commas,
+# in SUPPORT_TIME_ZONE (checked when the processes start, see plugline.support.hours).
+SUPPORT_HOURS = env_str("SUPPORT_HOURS", "Mon-Fri 08:00-20:00, Sat 09:00-17:00")
+SUPPORT_TIME_ZONE = env_str("SUPPORT_TIME_ZONE", "America/New_York")
 
 # Devices and activation (see plugline.devices).
 # The version of the terms of service that the activation wizard has accepted.

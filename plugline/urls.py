@@ -34,6 +34,8 @@ urlpatterns = [
     path("account/reup/", include("plugline.reup.urls")),
     # International minutes: the balance and buying more (minutes).
     path("account/minutes/", include("plugline.minutes.urls")),
+    # Support: the contact form, "My requests", and the ticket desk for staff.
+    path("", include("plugline.support.urls")),
     path("account/", include("plugline.accounts.urls")),
     path("stores/", include("plugline.stores.urls")),
     # "Calling rates": the rate deck, searched by country or number (rates).

@@ -68,6 +68,9 @@ class AuditAction(models.TextChoices):
         _("Credentials issued for calling from the browser"),
     )
     MINUTES_ADJUSTED = "minutes_adjusted", _("International minutes adjusted by staff")
+    TICKET_REPLIED = "ticket_replied", _("Support ticket answered by staff")
+    TICKET_ASSIGNED = "ticket_assigned", _("Support ticket assigned")
+    TICKET_STATUS_CHANGED = "ticket_status_changed", _("Support ticket status changed")
 
 
 class AuditEvent(models.Model):
