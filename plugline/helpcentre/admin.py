@@ -17,12 +17,13 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from plugline.core.admin_numbers import StaffNumbersAdmin
 from plugline.helpcentre.models import Article, ArticleTranslation, Category, Feedback, Topic
 from plugline.helpcentre.services import article_translations_refresh, articles_deleted
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(StaffNumbersAdmin):
     list_display = ["name_en", "name_fr", "name_da", "slug", "position"]
     list_editable = ["position"]
     prepopulated_fields = {"slug": ["name_en"]}
@@ -52,7 +53,7 @@ class TranslationInline(admin.StackedInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(StaffNumbersAdmin):
     list_display = ["slug", "category", "languages", "helpful_yes", "helpful_no", "helpful_ratio"]
     list_filter = ["category", "translations__is_published", "topics"]
     search_fields = ["slug", "translations__title"]
