@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "plugline.reup",
     "plugline.upgrades",
     "plugline.support",
+    # The help centre: articles in each language, searched, rated (/help/).
+    "plugline.helpcentre",
     "plugline.portal",
     "plugline.api",
     "django.contrib.admin",
@@ -317,6 +319,9 @@ ACCOUNT_RATE_LIMITS = {
     # and for the whole site (plugline.reup.guarding says why guessing fails).
     "reup_redeem": env_str("REUP_REDEEM_RATE_LIMITS", "10/h/user,20/h/ip"),
     "reup_redeem_global": env_str("REUP_REDEEM_GLOBAL_RATE_LIMITS", "1000/h/key"),
+    # "Was this helpful?" on help articles: public, one answer per article and
+    # browser session; a script cannot fill the staff's figures from one address.
+    "help_feedback": "20/m/ip,200/d/ip",
 }
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 # Secondary emails: verified by link before use; the preferred ("primary")
@@ -359,6 +364,10 @@ USERSESSIONS_ADAPTER = "plugline.accounts.sessions.UserSessionsAdapter"
 # allauth asks Plugline's adapter for the client's address (plugline.core.http);
 # its own setting agrees, for any allauth code that reads it directly.
 ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+
+# The help centre's "Still stuck?" link (plugline.helpcentre): a contact page of the
+# operator's, when the live chat is not the place to send readers.
+HELP_CONTACT_URL = env_str("HELP_CONTACT_URL", "")
 
 # Languages.
 LANGUAGE_CODE = "en"

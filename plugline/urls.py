@@ -38,6 +38,8 @@ urlpatterns = [
     path("", include("plugline.support.urls")),
     path("account/", include("plugline.accounts.urls")),
     path("stores/", include("plugline.stores.urls")),
+    # The help centre: articles, search, "Was this helpful?" (helpcentre).
+    path("help/", include("plugline.helpcentre.urls")),
     # "Calling rates": the rate deck, searched by country or number (rates).
     path("rates/", include("plugline.rates.urls")),
     # Renewing online, checkout, invoices, the renew link (billing).

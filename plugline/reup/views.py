@@ -54,6 +54,7 @@ def redeem(request: HttpRequest) -> HttpResponse:
     initial = {"device": chosen} if chosen in {row.device.serial for row in devices} else {}
     form = RedeemForm(request.POST or None, devices=devices, initial=initial)
     status = 200
+    pin_refused = False
     if request.method == "POST" and form.is_valid():
         row = form.devices[form.cleaned_data["device"]]
         result = card_redeem(
@@ -68,7 +69,14 @@ def redeem(request: HttpRequest) -> HttpResponse:
             form.add_error("device", gettext("Choose the device to add the time to."))
         else:
             form.add_error("pin", refused_message())
-    return render(request, "reup/redeem.html", {"form": form, "devices": devices}, status=status)
+            pin_refused = True
+    return render(
+        request,
+        "reup/redeem.html",
+        # A refused PIN: the help centre's articles about it are offered under the errors.
+        {"form": form, "devices": devices, "pin_refused": pin_refused},
+        status=status,
+    )
 
 
 @never_cache

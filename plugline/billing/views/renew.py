@@ -182,7 +182,12 @@ def _bank_url(request: HttpRequest, payment: Payment, action_url: str) -> str:
 
 
 def _checkout_page(
-    request: HttpRequest, user: User, form: PayForm | None = None, status: int = 200
+    request: HttpRequest,
+    user: User,
+    form: PayForm | None = None,
+    status: int = 200,
+    *,
+    card_declined: bool = False,
 ) -> HttpResponse:
     paying = cart_payment_open(user=user)
     if paying is not None:
@@ -212,6 +217,8 @@ def _checkout_page(
             "cards": cards,
             "payable": bool(lines) and all(line.amount is not None for line in lines),
             "currency": settings.BILLING_CURRENCY,
+            # The help centre's articles about a declined card are offered beside the message.
+            "card_declined": card_declined,
         },
         status=status,
     )
@@ -292,7 +299,7 @@ def _after_charge(
     if payment.status == PaymentStatus.DECLINED:
         messages.error(request, declined_message())
         # A new key: this one's payment is settled as declined.
-        return _checkout_page(request, user)
+        return _checkout_page(request, user, card_declined=True)
     if payment.status == PaymentStatus.REQUIRES_ACTION and action_url:
         return HttpResponseRedirect(_bank_url(request, payment, action_url))
     # The gateway's answer was lost: never charge again, settle it instead.

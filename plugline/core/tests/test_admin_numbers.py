@@ -22,6 +22,8 @@ from plugline.accounts.models import User
 from plugline.billing.models import Plan, PlanPrice
 from plugline.billing.tests.factories import make_plan
 from plugline.devices.models import DeviceModel
+from plugline.helpcentre.models import Article, ArticleTranslation, Category
+from plugline.helpcentre.tests.factories import make_category
 from plugline.reup.models import ReupBatch
 from plugline.sandbox_gateway.models import SandboxConfig
 from plugline.stores.models import Store
@@ -123,6 +125,26 @@ def _store_form() -> dict[str, str]:
     }
 
 
+def _help_category_form() -> dict[str, str]:
+    return {"slug": "fuzz-help", "name_en": "Fuzz", "name_fr": "", "name_da": "", "position": "0"}
+
+
+def _help_article_form() -> dict[str, str]:
+    category = make_category("fuzz-articles", "Fuzz articles")
+    return {
+        "category": str(category.pk),
+        "slug": "fuzz-article",
+        "position": "0",
+        "translations-TOTAL_FORMS": "1",
+        "translations-INITIAL_FORMS": "0",
+        "translations-MIN_NUM_FORMS": "1",
+        "translations-MAX_NUM_FORMS": "3",
+        "translations-0-language": "en",
+        "translations-0-title": "Fuzz",
+        "translations-0-body_markdown": "Fuzz text",
+    }
+
+
 # A valid add form for each model whose admin add form has a number field.
 VALID_ADD_FORMS: dict[type[models.Model], Callable[[], dict[str, str]]] = {
     Plan: _plan_form,
@@ -131,11 +153,16 @@ VALID_ADD_FORMS: dict[type[models.Model], Callable[[], dict[str, str]]] = {
     SandboxConfig: _sandbox_config_form,
     Store: _store_form,
     UpgradeOffer: _upgrade_offer_form,
+    Category: _help_category_form,
+    Article: _help_article_form,
 }
 # A Re-Up batch is never changed: its page only shows it.
 CHANGEABLE = [model for model in VALID_ADD_FORMS if model is not ReupBatch]
 # The rows an add form writes, which a refused form must leave as they were.
-WRITES: dict[type[models.Model], list[type[models.Model]]] = {Plan: [Plan, PlanPrice]}
+WRITES: dict[type[models.Model], list[type[models.Model]]] = {
+    Plan: [Plan, PlanPrice],
+    Article: [Article, ArticleTranslation],
+}
 # Values that are right for a field (a latitude may be negative).
 ACCEPTED: dict[tuple[type[models.Model], str], set[str]] = {
     (Store, "latitude"): {"-1"},

@@ -35,6 +35,7 @@ from plugline.billing.services import subscription_apply_payment_item, subscript
 from plugline.billing.tests.factories import make_plan
 from plugline.core.account_pages import account_pages_changed
 from plugline.devices.models import Device
+from plugline.helpcentre.seeding import help_articles_seed
 from plugline.minutes.models import MinutesEntry, MinutesEntryKind
 from plugline.reup.models import ReupCard
 from plugline.reup.tests.factories import make_redeemed_card
@@ -187,6 +188,8 @@ def make_account(devices: int, *, first_number: int, varied: bool = False) -> Ac
     ReupCard.objects.filter(pk=reup_card.pk).update(redeemed_by=subscriber.user)
     # An upgrade offered to every device.
     make_offer(valid_from=NOW - dt.timedelta(days=1))
+    # The help centre's articles (public, the same for every account).
+    help_articles_seed()
     return Account(
         subscriber=subscriber,
         invoice_number=renewed_together.invoice_number or 0,
@@ -237,6 +240,11 @@ PAGES: dict[str, Callable[[Account], str]] = {
     "account_change_password": lambda a: "/accounts/password/change/",
     "mfa_index": lambda a: "/accounts/2fa/",
     "usersessions_list": lambda a: "/accounts/sessions/",
+    # Public, and the same for every account.
+    "helpcentre:index": lambda a: "/help/",
+    "helpcentre:category": lambda a: "/help/troubleshooting/",
+    "helpcentre:article": lambda a: "/help/troubleshooting/device-does-not-start/",
+    "helpcentre:search": lambda a: "/help/search/?q=usb",
 }
 
 # The other URL names of those apps, and why the walk leaves them out.
@@ -260,6 +268,8 @@ NOT_WALKED: dict[str, str] = {
             "checkout:cart_remove",
             "checkout:card_new",
             "minutes:low_balance",
+            "helpcentre:feedback",
+            "helpcentre:feedback_reason",
         ],
         "a form's POST, which redirects to a walked page",
     ),
@@ -308,6 +318,7 @@ WALKED_NAMESPACES = (
     "rates",
     "upgrades",
     "minutes",
+    "helpcentre",
 )
 WALKED_ALLAUTH = ("account_email", "account_change_password", "mfa_index", "usersessions_list")
 

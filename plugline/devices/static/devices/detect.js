@@ -17,6 +17,8 @@
   var button = document.getElementById("detect-button");
   var statusLine = document.getElementById("detect-status");
   var errorBox = document.getElementById("detect-error");
+  // Help articles about a device that is not found, shown with that error only.
+  var helpBox = document.getElementById("detect-help");
   var resultBox = document.getElementById("detect-result");
   var data = section.dataset;
   var busy = false;
@@ -98,6 +100,9 @@
     paragraph.textContent = message;
     errorBox.appendChild(paragraph);
     errorBox.hidden = false;
+    if (helpBox) {
+      helpBox.hidden = message !== data.notFound;
+    }
   }
 
   function showResult(html) {
@@ -117,6 +122,9 @@
     busy = true;
     section.setAttribute("aria-busy", "true");
     errorBox.hidden = true;
+    if (helpBox) {
+      helpBox.hidden = true;
+    }
     statusLine.textContent = data.looking;
     var serial;
     var challenge;

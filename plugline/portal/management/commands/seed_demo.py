@@ -42,6 +42,7 @@ from plugline.devices import keys
 from plugline.devices.importing import devices_import, orders_import
 from plugline.devices.models import Device, DeviceModel, DeviceStatus
 from plugline.devices.services import device_assign, device_model_default, device_release
+from plugline.helpcentre.seeding import help_articles_seed
 from plugline.rates.importing import demo_rates_import
 from plugline.reup.models import RetailerApiKey, ReupBatch, ReupCardStatus
 from plugline.reup.pins import pin_hash, pin_normalize
@@ -162,6 +163,8 @@ class Command(BaseCommand):
             stores = demo_stores_import()
             rates = demo_rates_import()
             till_key, cards = self._reup(resets=resets)
+            help_seeded = help_articles_seed()
+            resets += help_seeded.reset
         for line in resets:
             self.stdout.write(f"reset: {line}")
         self.stdout.write(
@@ -171,6 +174,8 @@ class Command(BaseCommand):
             f"Demo stores ({stores.rows}) at /stores/: search Montréal, Copenhagen or 10001\n"
             f"Demo calling rates ({rates.rows}) at /rates/: search France or +44 20 7946 0018\n"
             f"Demo upgrade offer: {DEMO_UPGRADE_OFFER[0]!r}, on each demo device's page\n"
+            "Help centre at /help/: articles in English, French and Danish "
+            "(search USB, téléphone or telefon)\n"
             f"Demo Re-Up cards of {DEMO_REUP_CHAIN} (redeem at /account/reup/; "
             f"the till's API key: {till_key}):\n"
             + "".join(f"  {serial}: PIN {pin} ({status})\n" for serial, pin, status in cards)
