@@ -75,7 +75,8 @@ INSTALLED_APPS = [
     "plugline.upgrades",
     "plugline.portal",
     "plugline.api",
-    "django.contrib.admin",
+    # The admin, for staff signed in with two-factor (plugline.accounts.admin_site).
+    "plugline.accounts.admin_apps.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
