@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "plugline.reup",
     "plugline.upgrades",
     "plugline.portal",
+    "plugline.backoffice",
     "plugline.api",
     # The admin, for staff signed in with two-factor (plugline.accounts.admin_site).
     "plugline.accounts.admin_apps.StaffAdminConfig",

@@ -185,6 +185,10 @@ class PaymentMethod(models.Model):
                 name="one_default_card_per_account",
             ),
         ]
+        # Staff find a customer by a card's last four digits and expiry (backoffice).
+        indexes = [
+            models.Index(fields=["last4", "exp_month", "exp_year"], name="card_last4_expiry"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.brand} •••• {self.last4}"

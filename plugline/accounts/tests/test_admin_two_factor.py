@@ -31,9 +31,7 @@ def test_it_asks_staff_with_two_factor_for_their_code_when_the_session_did_not_u
     assert onward["Location"].startswith(reverse("mfa_reauthenticate"))
 
 
-def test_it_opens_the_admin_to_staff_signed_in_with_two_factor(
-    client: Client, staff: User
-) -> None:
+def test_it_opens_the_admin_to_staff_signed_in_with_two_factor(client: Client, staff: User) -> None:
     sign_in_with_two_factor(client, staff)
     assert client.get(reverse("admin:index")).status_code == 200
     assert client.get(reverse("admin:billing_payment_changelist")).status_code == 200
