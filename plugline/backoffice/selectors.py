@@ -92,8 +92,11 @@ def _matching_user_ids(kind: str, value: Any) -> QuerySet[User]:
     """The accounts whose `kind` of identifier is exactly `value` (one indexed lookup each)."""
     users = User.objects.all()
     if kind == "email":
+        # A union, not an OR: each side uses its own index.
         return users.filter(
-            Q(email=value) | Q(pk__in=EmailAddress.objects.filter(email=value).values("user_id"))
+            pk__in=User.objects.filter(email=value)
+            .values("pk")
+            .union(EmailAddress.objects.filter(email=value).values("user_id"))
         )
     if kind == "phone":
         return users.filter(pk__in=Device.objects.filter(phone_number=value).values("owner_id"))
