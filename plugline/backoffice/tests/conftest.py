@@ -28,12 +28,16 @@ from plugline.reup.redemption import card_redeem
 from plugline.reup.tests.factories import make_activated_card
 
 
-@pytest.fixture
-def gateway(db: None) -> SandboxGateway:
+def gateway_ready() -> SandboxGateway:
     """The real sandbox gateway, answering at once and always."""
     sandbox_reset()
     assert payments.gateway_get().name == "sandbox"
     return SandboxGateway()
+
+
+@pytest.fixture
+def gateway(db: None) -> SandboxGateway:
+    return gateway_ready()
 
 
 @dataclass
@@ -68,6 +72,10 @@ def pay(user: User, device: Device, card: PaymentMethod, key: str) -> Payment:
 
 @pytest.fixture
 def customer(alice: Subscriber, gateway: SandboxGateway) -> Customer:
+    return customer_make(alice)
+
+
+def customer_make(alice: Subscriber) -> Customer:
     """Alice: a second email, a paid invoice, a card on file, a web order, a redeemed Re-Up card."""
     EmailAddress.objects.create(
         user=alice.user, email="alice.work@example.org", verified=True, primary=False
