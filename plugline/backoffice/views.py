@@ -27,6 +27,7 @@ from plugline.backoffice.forms import (
     SearchForm,
     TwoFactorRemoveForm,
 )
+from plugline.backoffice.roles import role_label
 from plugline.billing.models import Payment
 from plugline.billing.payments import PaymentRefused, payment_refund, payment_refundable
 from plugline.billing.refund_admin import _refused_message
@@ -64,10 +65,11 @@ def home(request: HttpRequest) -> HttpResponse:
             _("That is too long to be an identifier (%(limit)d characters at most).")
             % {"limit": selectors.QUERY_MAX_LENGTH},
         )
+    roles = sorted(role_label(group.name) for group in request.user.groups.all())
     return render(
         request,
         "backoffice/home.html",
-        {"form": form, "outcome": outcome, "staff_section": "customers"},
+        {"form": form, "outcome": outcome, "staff_section": "customers", "roles": roles},
     )
 
 

@@ -164,3 +164,15 @@ def test_staff_without_two_factor_cannot_open_the_console_or_the_admin(
 def test_a_subscriber_cannot_open_the_console(customer: Customer, client: Client) -> None:
     client.force_login(customer.user)
     assert client.get(reverse("backoffice:home")).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("language", "shown"),
+    [("en", "Your roles: Support agent"), ("fr", "Vos rôles : Agent d\u2019assistance")],
+)
+def test_it_tells_staff_their_roles_in_their_language(
+    agent_client: Client, support_agent: User, language: str, shown: str
+) -> None:
+    support_agent.language = language
+    support_agent.save(update_fields=["language"])
+    assert shown in agent_client.get(reverse("backoffice:home")).content.decode()
