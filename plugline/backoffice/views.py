@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -160,8 +161,6 @@ def _back(person: User, anchor: str) -> HttpResponse:
 
 
 def person_url(person: User) -> str:
-    from django.urls import reverse
-
     return reverse("backoffice:customer", kwargs={"pk": person.pk})
 
 
