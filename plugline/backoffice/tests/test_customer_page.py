@@ -104,3 +104,23 @@ def test_it_takes_as_many_queries_for_fifty_devices_and_payments_as_for_one(
     assert bob.user.devices.count() == 50
     assert bob.user.payments.count() == 50
     assert _queries(agent_client, bob.user) == small
+
+
+@pytest.mark.parametrize(
+    ("language", "address", "refund"),
+    [("fr", "<dt>Adresse</dt>", ">Rembourser<"), ("da", "<dt>Adresse</dt>", ">Refundér<")],
+)
+def test_it_reads_in_french_and_danish_with_words_meant_for_this_page(
+    customer: Customer,
+    billing_client: Client,
+    billing_staff: User,
+    language: str,
+    address: str,
+    refund: str,
+) -> None:
+    billing_staff.language = language
+    billing_staff.save(update_fields=["language"])
+    page = page_of(billing_client, customer.user)
+    assert address in page
+    assert "Adresse IP" not in page and "IP-adresse" not in page
+    assert refund in page

@@ -176,3 +176,12 @@ def test_it_tells_staff_their_roles_in_their_language(
     support_agent.language = language
     support_agent.save(update_fields=["language"])
     assert shown in agent_client.get(reverse("backoffice:home")).content.decode()
+
+
+def test_the_admin_lists_the_roles_in_the_staff_members_language(
+    staff_client: Client, staff: User
+) -> None:
+    staff.language = "da"
+    staff.save(update_fields=["language"])
+    page = staff_client.get(reverse("admin:auth_group_changelist")).content.decode()
+    assert "Supportmedarbejder" in page and "Afregning" in page and "Lager" in page
