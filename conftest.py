@@ -56,8 +56,8 @@ def staff(db: None) -> User:
 
 @pytest.fixture
 def staff_client(client: Client, staff: User) -> Client:
-    """The test client, signed in as `staff`."""
-    client.force_login(staff)
+    """The test client, signed in as `staff` with two-factor (the admin asks for it)."""
+    sign_in_with_two_factor(client, staff)
     return client
 
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
+from typing import Any
 
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from playwright.sync_api import Locator, Page, expect
 
 OpenPage = Callable[..., Page]  # the `open_page` fixture: open_page(width=360) -> Page
@@ -20,6 +23,34 @@ def sign_in(page: Page, identifier: str, password: str) -> None:
     page.get_by_label("Email or phone number").fill(identifier)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Log in").click()
+
+
+def authenticator_code(secret: str) -> str:
+    """What an authenticator app shows now for `secret` (waits out the end of a window)."""
+    if 30 - time.time() % 30 < 4:
+        time.sleep(30 - time.time() % 30 + 0.2)
+    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+
+
+def staff_sign_in(page: Page, user: Any, password: str, *, secret: str = "") -> None:
+    """A staff member signs in through the real pages: password, then their app's code.
+
+    Without `secret`, the test persona's authenticator (conftest.STAFF_TOTP_SECRET) is
+    turned on for `user` first, as `sign_in_with_two_factor` does for the test client.
+    """
+    if not secret:
+        from allauth.mfa.models import Authenticator
+        from allauth.mfa.totp.internal.auth import TOTP
+
+        from conftest import STAFF_TOTP_SECRET
+
+        if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+            TOTP.activate(user, STAFF_TOTP_SECRET)
+        secret = STAFF_TOTP_SECRET
+    sign_in(page, user.email, password)
+    page.get_by_label("Code").fill(authenticator_code(secret))
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
 
 
 def expect_my_account(page: Page) -> None:

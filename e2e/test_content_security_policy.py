@@ -19,7 +19,7 @@ from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
 
 from conftest import PASSWORD, Subscriber, make_subscriber
-from e2e.helpers import sign_in
+from e2e.helpers import sign_in, staff_sign_in
 from plugline.accounts.models import User
 from plugline.billing.gateways.sandbox import SandboxGateway
 from plugline.billing.models import Payment, Plan, PlanPrice, Subscription
@@ -262,10 +262,8 @@ def test_staff_use_the_admin_with_nothing_refused(
     watched: Page, violations: Violations, staff: User, montreal_stores: None
 ) -> None:
     page = watched
-    page.goto("/admin/login/")
-    page.get_by_label("Email").fill(staff.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    staff_sign_in(page, staff, PASSWORD)
+    page.goto("/admin/")
     expect(page.get_by_role("heading", name="Site administration")).to_be_visible()
 
     # A change form with the admin's scripts: the two-list permission chooser and date shortcuts.

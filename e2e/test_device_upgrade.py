@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 from playwright.sync_api import Page, expect
 
 from conftest import make_subscriber
-from e2e.helpers import fits, sign_in, tab_to
+from e2e.helpers import fits, sign_in, staff_sign_in, tab_to
 from e2e.test_device_page import assert_no_axe_violations, type_into
 from plugline.billing.tests.factories import CARD_SUCCEEDS, card_on_file, sandbox_reset
 from plugline.core.money import money_format
@@ -137,7 +137,7 @@ def test_staff_ship_an_order_from_the_admin_on_a_phone(
         serial = gettext("Serial of the device sent")
         shipped = gettext("Shipped: the customer was emailed.")
     page = phone_page
-    sign_in(page, staff.email, PASSWORD)
+    staff_sign_in(page, staff, PASSWORD)
     page.goto("/admin/upgrades/upgradeorder/")
     page.locator(f'input[name="_selected_action"][value="{order.pk}"]').check()
     page.locator('select[name="action"]').select_option(label=ship)

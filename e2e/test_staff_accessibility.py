@@ -14,7 +14,7 @@ from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from conftest import PASSWORD
-from e2e.helpers import OpenPage, fits, sign_in
+from e2e.helpers import OpenPage, fits, staff_sign_in
 from plugline.accounts.models import User
 from plugline.billing.models import Payment, Plan, PlanPrice, Subscription
 from plugline.billing.tests.factories import card_on_file
@@ -116,7 +116,7 @@ def test_every_admin_list_and_add_form_has_no_violation(
     open_page: OpenPage,
 ) -> None:
     page = open_page()
-    sign_in(page, staff.email, PASSWORD)
+    staff_sign_in(page, staff, PASSWORD)
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     found: list[str] = []
     pages = [
@@ -143,7 +143,7 @@ def test_a_staff_members_daily_pages_fit_a_phone_in_french_and_danish(
     staff.language = language
     staff.save(update_fields=["language"])
     page = open_page(width=360, height=780)
-    sign_in(page, staff.email, PASSWORD)
+    staff_sign_in(page, staff, PASSWORD)
     expect(page.locator("html")).to_have_attribute("lang", language)
     found: list[str] = []
     for url in (

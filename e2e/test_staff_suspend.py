@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from conftest import PASSWORD, make_subscriber
-from e2e.helpers import OpenPage, fits, sign_in
+from e2e.helpers import OpenPage, fits, staff_sign_in
 from e2e.test_staff_accessibility import violations
 from plugline.accounts.models import User
 from plugline.devices.models import Device
@@ -47,7 +47,7 @@ def test_staff_suspend_a_line_after_giving_a_reason(
     staff.save(update_fields=["language"])
     device = make_subscriber("carol@example.com", numbers=("+13125550100",)).devices[0]
     page = open_page(width=width, height=800)
-    sign_in(page, staff.email, PASSWORD)
+    staff_sign_in(page, staff, PASSWORD)
 
     choose_action(page, device, "suspend_line")
 

@@ -77,8 +77,10 @@ INSTALLED_APPS = [
     # The help centre: articles in each language, searched, rated (/help/).
     "plugline.helpcentre",
     "plugline.portal",
+    "plugline.backoffice",
     "plugline.api",
-    "django.contrib.admin",
+    # The admin, for staff signed in with two-factor (plugline.accounts.admin_site).
+    "plugline.accounts.admin_apps.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -56,6 +56,8 @@ urlpatterns = [
     path("admin/login/", staff.admin_login, name="staff_admin_login"),
     path("admin/password_change/", staff.admin_password_change),
     path("admin/", admin.site.urls),
+    # The staff console: customers, their story and the actions on it (backoffice).
+    path("staff/", include("plugline.backoffice.urls")),
     path("billing/webhooks/", include("plugline.billing.webhook_urls")),
     # The sandbox payment gateway's own pages (a PSP beside Plugline).
     path("sandbox-gateway/", include("plugline.sandbox_gateway.urls")),

@@ -14,9 +14,10 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from plugline.core.money import money_format
 
@@ -121,7 +122,13 @@ class Subscription(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.device} until {self.ends_at:%Y-%m-%d}" if self.ends_at else str(self.device)
+        if self.ends_at is None:
+            return str(self.device)
+        # As staff read it in the admin, in their language.
+        return gettext("%(device)s until %(date)s") % {
+            "device": self.device,
+            "date": date_format(timezone.localtime(self.ends_at), "SHORT_DATE_FORMAT"),
+        }
 
 
 class CustomerAccount(models.Model):
@@ -177,6 +184,10 @@ class PaymentMethod(models.Model):
                 condition=Q(is_default=True, removed_at__isnull=True),
                 name="one_default_card_per_account",
             ),
+        ]
+        # Staff find a customer by a card's last four digits and expiry (backoffice).
+        indexes = [
+            models.Index(fields=["last4", "exp_month", "exp_year"], name="card_last4_expiry"),
         ]
 
     def __str__(self) -> str:

@@ -9,6 +9,7 @@ moves in billing.payments.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from django.conf import settings
@@ -227,6 +228,59 @@ def subscription_add_period(
         actor=actor,
         request=request,
     )
+
+
+GOODWILL_DAYS_MAX = 90
+
+
+@transaction.atomic
+def subscription_add_goodwill_days(
+    *,
+    device: Device,
+    days: int,
+    reason: str,
+    actor: AbstractBaseUser,
+    request: HttpRequest | None = None,
+) -> SubscriptionPeriod:
+    """Staff give a device `days` of service for free (a gesture of goodwill); audited.
+
+    The days follow the current end date (or start now, if the service ended
+    more than the grace days ago), like any other period, as one period added
+    by staff.
+    """
+    if not 1 <= days <= GOODWILL_DAYS_MAX:
+        raise ValueError(f"goodwill days must be 1 to {GOODWILL_DAYS_MAX}")
+    subscription = subscription_for_device(device=device)
+    subscription = (
+        Subscription.objects.select_for_update(of=("self",))
+        .select_related("device__owner")
+        .get(pk=subscription.pk)
+    )
+    starts_at = renewal_start(
+        subscription.ends_at, timezone.now(), grace_days=settings.BILLING_GRACE_DAYS
+    )
+    period = SubscriptionPeriod.objects.create(
+        subscription=subscription,
+        starts_at=starts_at,
+        ends_at=starts_at + dt.timedelta(days=days),
+        source=PeriodSource.STAFF,
+    )
+    subscription.ends_at = period.ends_at
+    subscription.save(update_fields=["ends_at", "updated_at"])
+    audit_record(
+        action=AuditAction.SUBSCRIPTION_EXTENDED,
+        request=request,
+        user=subscription.device.owner,
+        actor=actor,
+        data={
+            "serial": subscription.device.serial,
+            "days": days,
+            "source": str(PeriodSource.STAFF),
+            "reason": reason,
+            "ends_at": period.ends_at.isoformat(),
+        },
+    )
+    return period
 
 
 @transaction.atomic

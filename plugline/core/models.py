@@ -71,6 +71,16 @@ class AuditAction(models.TextChoices):
     TICKET_REPLIED = "ticket_replied", _("Support ticket answered by staff")
     TICKET_ASSIGNED = "ticket_assigned", _("Support ticket assigned")
     TICKET_STATUS_CHANGED = "ticket_status_changed", _("Support ticket status changed")
+    CUSTOMER_SEARCHED = "customer_searched", _("Customers searched by staff")
+    RECEIPT_RESENT = "receipt_resent", _("Receipt sent again by staff")
+    PASSWORD_RESET_SENT_BY_STAFF = (
+        "password_reset_sent_by_staff",
+        _("Password reset link sent by staff"),
+    )
+    TWO_FACTOR_REMOVED_BY_STAFF = (
+        "two_factor_removed_by_staff",
+        _("Two-factor sign-in removed by staff"),
+    )
 
 
 class AuditEvent(models.Model):

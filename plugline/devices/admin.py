@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -22,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from plugline.core.admin_numbers import StaffNumbersAdmin
+from plugline.core.money import money_format
 from plugline.core.phones import normalize_phone_number
 from plugline.devices.models import (
     Activation,
@@ -40,8 +42,12 @@ from plugline.devices.services import (
 
 @admin.register(DeviceModel)
 class DeviceModelAdmin(StaffNumbersAdmin):
-    list_display = ["code", "name", "price", "included_months", "picture", "device_count"]
+    list_display = ["code", "name", "price_shown", "included_months", "picture", "device_count"]
     search_fields = ["code", "name"]
+
+    @admin.display(description=_("price"), ordering="price")
+    def price_shown(self, model: DeviceModel) -> str:
+        return money_format(model.price, settings.BILLING_CURRENCY)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[DeviceModel]:
         return super().get_queryset(request).annotate(device_count=Count("devices"))

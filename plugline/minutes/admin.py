@@ -159,18 +159,51 @@ class MinutesTopUpAdmin(_ReadOnlyAdmin):
 
 @admin.register(LowBalanceSetting)
 class LowBalanceSettingAdmin(_ReadOnlyAdmin):
-    list_display = ["user", "enabled", "threshold", "amount", "monthly_cap", "armed", "crossings"]
+    list_display = [
+        "user",
+        "enabled",
+        "threshold_shown",
+        "amount_shown",
+        "monthly_cap_shown",
+        "armed",
+        "crossings",
+    ]
     list_filter = ["enabled", "armed"]
     search_fields = ["user__email"]
     list_select_related = ["user"]
 
+    @admin.display(description=_("threshold"), ordering="threshold")
+    def threshold_shown(self, setting: LowBalanceSetting) -> str:
+        return money_format(setting.threshold, setting.currency)
+
+    @admin.display(description=_("amount"), ordering="amount")
+    def amount_shown(self, setting: LowBalanceSetting) -> str:
+        return money_format(setting.amount, setting.currency)
+
+    @admin.display(description=_("monthly cap"), ordering="monthly_cap")
+    def monthly_cap_shown(self, setting: LowBalanceSetting) -> str:
+        return money_format(setting.monthly_cap, setting.currency)
+
 
 @admin.register(LowBalanceAttempt)
 class LowBalanceAttemptAdmin(_ReadOnlyAdmin):
-    list_display = ["created_at", "user", "crossing", "amount", "status", "attempts", "payment"]
+    list_display = [
+        "created_at",
+        "user",
+        "crossing",
+        "amount_shown",
+        "status",
+        "attempts",
+        "payment",
+    ]
     list_filter = ["status"]
     search_fields = ["user__email"]
     list_select_related = ["user", "payment"]
+
+    @admin.display(description=_("amount"), ordering="amount")
+    def amount_shown(self, attempt: LowBalanceAttempt) -> str:
+        # The attempt's charge is in the billing currency, as its payment is.
+        return money_format(attempt.amount, settings.BILLING_CURRENCY)
 
 
 @admin.register(UnratedCall)

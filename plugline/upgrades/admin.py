@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -22,6 +23,7 @@ from django.utils.translation import ngettext
 
 from plugline.billing.payments import PaymentRefused
 from plugline.core.admin_numbers import StaffNumbersAdmin
+from plugline.core.money import money_format
 from plugline.upgrades.models import UpgradeOffer, UpgradeOrder
 from plugline.upgrades.orders import (
     TRACKING_NUMBER_MAX_LENGTH,
@@ -34,11 +36,15 @@ from plugline.upgrades.orders import (
 
 @admin.register(UpgradeOffer)
 class UpgradeOfferAdmin(StaffNumbersAdmin):
-    list_display = ["name", "model", "price", "min_age_years", "valid_from", "valid_until"]
+    list_display = ["name", "model", "price_shown", "min_age_years", "valid_from", "valid_until"]
     list_filter = ["model"]
     search_fields = ["name", "model__name"]
     filter_horizontal = ["eligible_models"]
     list_select_related = ["model"]
+
+    @admin.display(description=_("special price"), ordering="price")
+    def price_shown(self, offer: UpgradeOffer) -> str:
+        return money_format(offer.price, settings.BILLING_CURRENCY)
 
 
 class ShipForm(forms.Form):
@@ -82,7 +88,7 @@ class UpgradeOrderAdmin(admin.ModelAdmin):
         "device",
         "owner",
         "model",
-        "price",
+        "price_shown",
         "status",
         "tracking_number",
         "new_serial",
@@ -96,6 +102,10 @@ class UpgradeOrderAdmin(admin.ModelAdmin):
     @admin.display(description=_("order"), ordering="pk")
     def number(self, order: UpgradeOrder) -> str:
         return f"#{order.pk}"
+
+    @admin.display(description=_("price paid"), ordering="price")
+    def price_shown(self, order: UpgradeOrder) -> str:
+        return money_format(order.price, order.currency)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return [field.name for field in UpgradeOrder._meta.fields]

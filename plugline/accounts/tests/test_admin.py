@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.test import Client
 
-from conftest import Subscriber, make_subscriber
+from conftest import Subscriber, make_subscriber, sign_in_with_two_factor
 
 
 def test_staff_see_sign_in_events_in_the_admin(alice: Subscriber, client: Client):
@@ -10,7 +10,7 @@ def test_staff_see_sign_in_events_in_the_admin(alice: Subscriber, client: Client
     staff = make_subscriber("staff@example.com", numbers=())
     staff.user.is_staff = staff.user.is_superuser = True
     staff.user.save()
-    client.force_login(staff.user)
+    sign_in_with_two_factor(client, staff.user)
     page = client.get("/admin/core/auditevent/").content.decode()
     assert "Failed sign-in" in page
     assert "+12125550147" in page
@@ -22,7 +22,7 @@ def test_the_audit_log_cannot_be_edited_from_the_admin(alice: Subscriber, client
     staff = make_subscriber("staff@example.com", numbers=())
     staff.user.is_staff = staff.user.is_superuser = True
     staff.user.save()
-    client.force_login(staff.user)
+    sign_in_with_two_factor(client, staff.user)
     assert client.get("/admin/core/auditevent/add/").status_code == 403
     from plugline.core.models import AuditEvent
 

@@ -19,6 +19,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from plugline.accounts.staff_access import staff_console_refusal
+
 
 def _next_url(request: HttpRequest) -> str:
     """Where the browser was going, if it is on this site; else the admin's index."""
@@ -37,7 +39,10 @@ def admin_login(request: HttpRequest) -> HttpResponse:
     user = request.user
     if user.is_authenticated:
         if user.is_active and user.is_staff:
-            return HttpResponseRedirect(next_url)
+            # Staff whose session did not use two-factor turn it on or give a
+            # code first, then come back here (the admin asks for it too).
+            refusal = staff_console_refusal(request)
+            return refusal if refusal is not None else HttpResponseRedirect(next_url)
         # Signed in, but not staff: the sign-in page would send them straight
         # back here (it redirects signed-in visitors), so say why instead.
         messages.error(request, _("Your account cannot open the back office."))

@@ -10,7 +10,7 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
 
-from conftest import Subscriber
+from conftest import Subscriber, sign_in_with_two_factor
 from plugline.billing.gateways.sandbox import SandboxGateway
 from plugline.billing.models import Payment, PaymentKind
 from plugline.billing.payments import payment_charge, payment_create
@@ -47,7 +47,7 @@ def staff_client(django_user_model, *, allowed: bool) -> Client:
             Permission.objects.get(codename="view_payment"),
         )
     client = Client()
-    client.force_login(staff)
+    sign_in_with_two_factor(client, staff)
     return client
 
 

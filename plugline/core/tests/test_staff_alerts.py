@@ -4,6 +4,7 @@ import logging
 
 import pytest
 
+from conftest import sign_in_with_two_factor
 from plugline.accounts.models import User
 from plugline.core.models import StaffAlert
 from plugline.core.services import staff_alert_raise
@@ -31,7 +32,7 @@ def test_staff_see_alerts_in_the_admin_and_acknowledge_them(client):
     alert = staff_alert_raise(
         kind="reup_guessing", message="Failed Re-Up PINs from one address", dedupe_key="k1"
     )
-    client.force_login(staff)
+    sign_in_with_two_factor(client, staff)
 
     listing = client.get("/admin/core/staffalert/")
     client.post(

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.functional import Promise
 
-from conftest import make_subscriber
+from conftest import make_subscriber, sign_in_with_two_factor
 from plugline.accounts.models import User
 from plugline.billing.tests.factories import make_paid_item, plan_make, subscription_make
 from plugline.notifications.services import email_send
@@ -123,7 +123,7 @@ def test_it_shows_the_admin_lists_without_english_column_headers(
     staff = User.objects.create_user(
         "staff@example.com", "x", is_staff=True, is_superuser=True, language=language
     )
-    client.force_login(staff)
+    sign_in_with_two_factor(client, staff)
     # A row in each list (an empty list has no column headers).
     subscriber = make_subscriber()
     plan = plan_make()

@@ -16,6 +16,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
+from conftest import sign_in_with_two_factor
 from plugline.accounts.models import User
 from plugline.billing.gateways import gateway_get
 from plugline.billing.models import Payment, Plan
@@ -63,7 +64,10 @@ def _signed_in(user: User, language: str) -> Client:
     user.language = language
     user.save(update_fields=["language"])
     client = Client()
-    client.force_login(user)
+    if user.is_staff:
+        sign_in_with_two_factor(client, user)  # the admin asks staff for two-factor
+    else:
+        client.force_login(user)
     return client
 
 

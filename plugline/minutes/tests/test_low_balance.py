@@ -12,7 +12,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from conftest import Subscriber
+from conftest import Subscriber, sign_in_with_two_factor
 from plugline.accounts.models import User
 from plugline.billing.models import Payment, PaymentStatus
 from plugline.billing.tests.factories import (
@@ -268,7 +268,7 @@ def test_a_refund_of_its_top_up_is_not_a_crossing_that_charges_the_card_again(
     low_balance_run()  # $0.00: topped up to $10.00
     low_balance_run()  # back above: armed again
     payment = Payment.objects.get()
-    client.force_login(staff)
+    sign_in_with_two_factor(client, staff)
 
     client.post(
         f"/admin/billing/payment/{payment.pk}/refund/",

@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from conftest import Subscriber
+from conftest import Subscriber, sign_in_with_two_factor
 from plugline.billing.models import Payment, PaymentStatus
 from plugline.billing.payments import payments_settle_unknown
 from plugline.billing.receipts import invoice_lines
@@ -249,7 +249,7 @@ def test_a_top_up_refunded_by_staff_takes_its_minutes_back_once_per_refund(
     client.post(PAGE, form_fields(client.get(PAGE).content.decode(), "2000"))
     payment = Payment.objects.get()
     assert minutes_balance(user=alice.user) == 2000
-    client.force_login(staff)
+    sign_in_with_two_factor(client, staff)
     refund_page = f"/admin/billing/payment/{payment.pk}/refund/"
 
     client.post(refund_page, {"amount": "5.00", "reason": "Calls did not go through"})

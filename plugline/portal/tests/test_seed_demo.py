@@ -336,3 +336,38 @@ def test_it_offers_each_demo_device_an_upgrade_and_says_so(client: Client):
     offer_page = client.get(f"/devices/{devices[0].serial}/upgrade/").content.decode()
     assert "Plugline USB 2" in offer_page and "$29.99" in offer_page
     assert "Add a card" in offer_page
+
+
+def test_the_demo_staff_sign_in_with_the_printed_two_factor_secrets():
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    from plugline.accounts.tests.test_two_factor import totp_code
+    from plugline.portal.management.commands.seed_demo import (
+        AGENT_TOTP_SECRET,
+        STAFF_TOTP_SECRET,
+    )
+
+    out = seed()
+    assert f"staff@example.com: secret {STAFF_TOTP_SECRET}" in out
+    assert f"agent@example.com: secret {AGENT_TOTP_SECRET}" in out
+    agent = User.objects.get(email="agent@example.com")
+    assert agent.is_staff and not agent.is_superuser
+    assert [group.name for group in agent.groups.all()] == ["Support agent"]
+    assert agent.has_perm("backoffice.suspend_device")
+    assert not agent.has_perm("backoffice.refund_payment")
+    for email, secret in [
+        ("staff@example.com", STAFF_TOTP_SECRET),
+        ("agent@example.com", AGENT_TOTP_SECRET),
+    ]:
+        client = Client()
+        client.post("/accounts/login/", {"login": email, "password": DEMO_PASSWORD})
+        response = client.post("/accounts/2fa/authenticate/", {"code": totp_code(secret)})
+        assert response.status_code == 302, email
+        assert client.get("/staff/").status_code == 200, email
+
+    # Another secret set meanwhile is put back; run again, nothing else changes.
+    Authenticator.objects.filter(user=agent).delete()
+    TOTP.activate(agent, generate_totp_secret())
+    assert "reset: demo support agent's two-factor sign-in back to the demo secret" in seed()
+    assert "reset:" not in seed()

@@ -12,7 +12,7 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
 
-from conftest import make_subscriber
+from conftest import make_subscriber, sign_in_with_two_factor
 from plugline.accounts.models import User
 from plugline.billing.tests.factories import make_plan
 from plugline.core.models import AuditAction, AuditEvent
@@ -260,7 +260,7 @@ def test_it_lets_only_staff_allowed_to_change_batches_download_the_file(client: 
     viewer.is_staff = True
     viewer.save()
     viewer.user_permissions.add(Permission.objects.get(codename="view_reupbatch"))
-    client.force_login(viewer)
+    sign_in_with_two_factor(client, viewer)
 
     listed = client.get(reverse("admin:reup_reupbatch_changelist"))
     refused = client.post(printer_file_url(batch))

@@ -28,13 +28,17 @@ from datetime import timedelta
 from typing import Any
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.adapter import get_adapter
 from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
 from plugline.accounts.models import User
+from plugline.backoffice.roles import SUPPORT_AGENT
 from plugline.billing.models import PeriodSource, Plan, PlanPrice, SubscriptionPeriod
 from plugline.billing.services import subscription_for_device
 from plugline.core.csv_import import ImportReport
@@ -58,6 +62,11 @@ DEFAULT_SITE_URL = "http://127.0.0.1:8000"
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "plugline-demo"  # demo only, printed by `make run`
 STAFF_EMAIL = "staff@example.com"
+# Staff sign in with two-factor: the demo staff accounts' authenticator secrets (base32),
+# fixed so that the README can give them; demo only, like the demo password.
+STAFF_TOTP_SECRET = "DEMOSTAFFPLUGLINE2345672"
+AGENT_EMAIL = "agent@example.com"
+AGENT_TOTP_SECRET = "DEMOAGENTPLUGLINE2345672"
 DEMO_DEVICES = [
     ("PL1000000147", "+12125550147", "Kitchen"),
     ("PL1000000148", "+14165550148", "Cottage"),
@@ -151,7 +160,20 @@ class Command(BaseCommand):
                 first_name="Sam",
                 last_name="Staff",
                 staff=True,
+                superuser=True,
+                totp_secret=STAFF_TOTP_SECRET,
                 who="demo staff member",
+                resets=resets,
+                seeded_before=seeded_before,
+            )
+            self._user(
+                AGENT_EMAIL,
+                first_name="Alex",
+                last_name="Agent",
+                staff=True,
+                role=SUPPORT_AGENT,
+                totp_secret=AGENT_TOTP_SECRET,
+                who="demo support agent",
                 resets=resets,
                 seeded_before=seeded_before,
             )
@@ -170,7 +192,10 @@ class Command(BaseCommand):
         self.stdout.write(
             "Demo subscriber: demo@example.com (or (212) 555-0147 / (416) 555-0148), "
             f"password {DEMO_PASSWORD}\n"
-            f"Demo staff (admin at /admin/): {STAFF_EMAIL}, password {DEMO_PASSWORD}\n"
+            "Demo staff (console at /staff/, admin at /admin/), password "
+            f"{DEMO_PASSWORD}, then the code of an authenticator app given the secret:\n"
+            f"  administrator {STAFF_EMAIL}: secret {STAFF_TOTP_SECRET}\n"
+            f"  support agent {AGENT_EMAIL}: secret {AGENT_TOTP_SECRET}\n"
             f"Demo stores ({stores.rows}) at /stores/: search Montréal, Copenhagen or 10001\n"
             f"Demo calling rates ({rates.rows}) at /rates/: search France or +44 20 7946 0018\n"
             f"Demo upgrade offer: {DEMO_UPGRADE_OFFER[0]!r}, on each demo device's page\n"
@@ -275,6 +300,9 @@ class Command(BaseCommand):
         resets: list[str],
         seeded_before: bool,
         staff: bool = False,
+        superuser: bool = False,
+        role: str = "",
+        totp_secret: str = "",
     ) -> User:
         """The demo account registered with `email`, as the README describes it."""
         user = (
@@ -282,6 +310,7 @@ class Command(BaseCommand):
             or User.objects.filter(email__iexact=email).first()
             or User.objects.filter(emailaddress__email__iexact=email).first()
         )
+        created = user is None
         if user is None:
             user = User.objects.create_user(
                 email,
@@ -289,7 +318,7 @@ class Command(BaseCommand):
                 first_name=first_name,
                 last_name=last_name,
                 is_staff=staff,
-                is_superuser=staff,
+                is_superuser=superuser,
             )
             if seeded_before:
                 resets.append(f"{who} {email} made again (the account was closed)")
@@ -302,9 +331,9 @@ class Command(BaseCommand):
         if (user.first_name, user.last_name) != (first_name, last_name):
             resets.append(f"{who}'s name back to {first_name} {last_name}")
             user.first_name, user.last_name = first_name, last_name
-        if (user.is_staff, user.is_superuser, user.is_active) != (staff, staff, True):
+        if (user.is_staff, user.is_superuser, user.is_active) != (staff, superuser, True):
             resets.append(f"{who}'s access back to {'staff' if staff else 'subscriber'}")
-            user.is_staff = user.is_superuser = staff
+            user.is_staff, user.is_superuser = staff, superuser
             user.is_active = True
         if not user.check_password(DEMO_PASSWORD):
             resets.append(f"{who}'s password back to {DEMO_PASSWORD}")
@@ -324,12 +353,31 @@ class Command(BaseCommand):
         if not created and not (address.verified and address.primary):
             address.verified = address.primary = True
             address.save(update_fields=["verified", "primary"])
-        # Two-factor sign-in would ask the demo for a code nobody has.
-        two_factor = Authenticator.objects.filter(user=user)
-        if two_factor.exists():
-            resets.append(f"{who}'s two-factor sign-in turned off")
-            two_factor.delete()
+        groups = list(Group.objects.filter(name=role)) if role else []
+        if set(user.groups.all()) != set(groups):
+            if not created:
+                resets.append(f"{who}'s role back to {role or 'none'}")
+            user.groups.set(groups)
+        self._two_factor(user, totp_secret, who=who, resets=resets)
         return user
+
+    @staticmethod
+    def _two_factor(user: User, secret: str, *, who: str, resets: list[str]) -> None:
+        """Staff: exactly the demo authenticator. The subscriber: none (nobody has its code)."""
+        two_factor = list(Authenticator.objects.filter(user=user))
+        has_demo_secret = [
+            authenticator.type == Authenticator.Type.TOTP
+            and get_adapter().decrypt(authenticator.data["secret"]) == secret
+            for authenticator in two_factor
+        ]
+        if secret and has_demo_secret == [True]:
+            return
+        if two_factor:
+            done = "back to the demo secret" if secret else "turned off"
+            resets.append(f"{who}'s two-factor sign-in {done}")
+            Authenticator.objects.filter(user=user).delete()
+        if secret:
+            TOTP.activate(user, secret)
 
     def _demo_devices(self, demo: User, *, resets: list[str]) -> None:
         """The demo subscriber's two devices, with their numbers and nicknames."""

@@ -1,0 +1,300 @@
+"""The staff console's pages: search, a customer's story, and the actions on it.
+
+Every view is behind staff_required (staff, two-factor, the permission); every
+object an action touches is looked up within the customer it is for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from plugline.accounts.models import User
+from plugline.accounts.staff_access import staff_required
+from plugline.backoffice import selectors, services
+from plugline.backoffice.forms import (
+    ConsoleRefundForm,
+    GoodwillForm,
+    ReasonForm,
+    SearchForm,
+    TwoFactorRemoveForm,
+)
+from plugline.backoffice.roles import role_label
+from plugline.billing.models import Payment
+from plugline.billing.payments import PaymentRefused, payment_refund, payment_refundable
+from plugline.billing.refund_admin import _refused_message
+from plugline.billing.selectors import ServiceSummary, service_summary
+from plugline.billing.services import subscription_add_goodwill_days
+from plugline.core.money import money_format
+from plugline.devices.models import Device
+from plugline.devices.services import device_resume, device_suspend
+
+
+def _staff(request: HttpRequest) -> AbstractBaseUser:
+    user = request.user
+    assert isinstance(user, AbstractBaseUser)  # staff_required let only staff in
+    return user
+
+
+@require_GET
+@staff_required("backoffice.view_customer")
+def home(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET or None)
+    outcome = None
+    if form.is_bound and form.is_valid() and "q" in request.GET:
+        outcome = selectors.customers_search(query=form.cleaned_data["q"])
+        if not outcome.error:
+            found = [match.customer for match in outcome.matches]
+            services.customers_search_audit(
+                staff=_staff(request), kinds=outcome.kinds, found=found, request=request
+            )
+            if len(found) == 1:
+                return redirect("backoffice:customer", pk=found[0].pk)
+    elif form.is_bound and not form.is_valid():
+        outcome = selectors.SearchOutcome(
+            [],
+            [],
+            _("That is too long to be an identifier (%(limit)d characters at most).")
+            % {"limit": selectors.QUERY_MAX_LENGTH},
+        )
+    roles = sorted(role_label(group.name) for group in request.user.groups.all())
+    return render(
+        request,
+        "backoffice/home.html",
+        {"form": form, "outcome": outcome, "staff_section": "customers", "roles": roles},
+    )
+
+
+@dataclass
+class DeviceRow:
+    device: Device
+    service: ServiceSummary
+
+
+@require_GET
+@staff_required("backoffice.view_customer")
+def customer(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _customer_or_404(pk)
+    story = selectors.customer_story(customer=person, timeline_page=request.GET.get("page"))
+    devices = [
+        DeviceRow(device=device, service=service_summary(selectors.subscription_of(device)))
+        for device in story.devices
+    ]
+    payments = [
+        {
+            "payment": payment,
+            "amount": money_format(payment.amount, payment.currency),
+            "refunded": money_format(payment.refunded_amount, payment.currency)
+            if payment.refunded_amount
+            else "",
+            "refunds": [
+                (refund, money_format(refund.amount, payment.currency))
+                for refund in payment.refunds.all()
+            ],
+            # What is left to refund, from the refunds already read (no query per payment).
+            "left": _left_to_refund(payment),
+        }
+        for payment in story.payments
+    ]
+    return render(
+        request,
+        "backoffice/customer.html",
+        {
+            "staff_section": "customers",
+            "story": story,
+            "person": person,
+            "devices": devices,
+            "payments": payments,
+            "reason_form": ReasonForm(),
+            "goodwill_form": GoodwillForm(),
+            "two_factor_form": TwoFactorRemoveForm(),
+        },
+    )
+
+
+def _left_to_refund(payment: Payment) -> str:
+    if payment.status not in ("succeeded", "partially_refunded"):
+        return ""
+    reserved = sum(refund.amount for refund in payment.refunds.all() if refund.status != "failed")
+    left = max(payment.amount - reserved, 0)
+    return money_format(left, payment.currency) if left else ""
+
+
+def _customer_or_404(pk: int) -> User:
+    person = selectors.customer_get(pk=pk)
+    if person is None:
+        raise Http404("No such customer")
+    return person
+
+
+def _device_or_404(person: User, device_id: int) -> Device:
+    device = Device.objects.filter(pk=device_id, owner=person).first()
+    if device is None:
+        raise Http404("No such device")
+    return device
+
+
+def _payment_or_404(person: User, payment_id: str) -> Payment:
+    payment = Payment.objects.filter(pk=payment_id, user=person).first()
+    if payment is None:
+        raise Http404("No such payment")
+    return payment
+
+
+def _refused(request: HttpRequest, form: Form) -> None:
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, str(error))
+
+
+def _back(person: User, anchor: str) -> HttpResponse:
+    return redirect(f"{person_url(person)}#{anchor}")
+
+
+def person_url(person: User) -> str:
+    return reverse("backoffice:customer", kwargs={"pk": person.pk})
+
+
+@require_POST
+@staff_required("backoffice.view_customer", "backoffice.refund_payment")
+def refund(request: HttpRequest, pk: int, payment_id: str) -> HttpResponse:
+    person = _customer_or_404(pk)
+    payment = _payment_or_404(person, payment_id)
+    form = ConsoleRefundForm(request.POST, payment=payment, left=payment_refundable(payment))
+    if not form.is_valid():
+        _refused(request, form)
+        return _back(person, "payments")
+    try:
+        payment_refund(
+            payment=payment,
+            amount=form.cleaned_data["amount"],
+            reason=form.cleaned_data["reason"],
+            staff=_staff(request),
+        )
+    except PaymentRefused as refused:
+        messages.error(request, _refused_message(refused.reason))
+    else:
+        messages.success(
+            request,
+            _("Refunded %(amount)s.")
+            % {"amount": money_format(form.cleaned_data["amount"], payment.currency)},
+        )
+    return _back(person, "payments")
+
+
+@require_POST
+@staff_required("backoffice.view_customer", "backoffice.resend_receipt")
+def receipt_resend(request: HttpRequest, pk: int, payment_id: str) -> HttpResponse:
+    person = _customer_or_404(pk)
+    payment = _payment_or_404(person, payment_id)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        _refused(request, form)
+    elif services.receipt_resend(
+        payment=payment, reason=form.cleaned_data["reason"], staff=_staff(request), request=request
+    ):
+        messages.success(
+            request, _("The receipt is on its way to %(email)s.") % {"email": person.email}
+        )
+    else:
+        messages.error(request, _("Only a payment that went through has a receipt."))
+    return _back(person, "payments")
+
+
+@require_POST
+@staff_required("backoffice.view_customer", "backoffice.extend_service")
+def goodwill(request: HttpRequest, pk: int, device_id: int) -> HttpResponse:
+    person = _customer_or_404(pk)
+    device = _device_or_404(person, device_id)
+    form = GoodwillForm(request.POST)
+    if not form.is_valid():
+        _refused(request, form)
+        return _back(person, "devices")
+    period = subscription_add_goodwill_days(
+        device=device,
+        days=form.cleaned_data["days"],
+        reason=form.cleaned_data["reason"],
+        actor=_staff(request),
+        request=request,
+    )
+    messages.success(
+        request,
+        _("Service extended: %(serial)s now runs until %(date)s.")
+        % {"serial": device.serial, "date": period.ends_at.date().isoformat()},
+    )
+    return _back(person, "devices")
+
+
+@require_POST
+@staff_required("backoffice.view_customer", "backoffice.suspend_device")
+def line(request: HttpRequest, pk: int, device_id: int, action: str) -> HttpResponse:
+    person = _customer_or_404(pk)
+    device = _device_or_404(person, device_id)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        _refused(request, form)
+        return _back(person, "devices")
+    service = device_suspend if action == "suspend" else device_resume
+    try:
+        changed = service(
+            device=device,
+            reason=form.cleaned_data["reason"],
+            actor=_staff(request),
+            request=request,
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return _back(person, "devices")
+    if action == "suspend":
+        text = _("Line suspended.") if changed else _("The line was already suspended.")
+    else:
+        text = _("Line resumed.") if changed else _("The line was not suspended.")
+    messages.success(request, text)
+    return _back(person, "devices")
+
+
+@require_POST
+@staff_required("backoffice.view_customer", "backoffice.reset_customer_sign_in")
+def password_reset(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _customer_or_404(pk)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        _refused(request, form)
+    else:
+        services.customer_password_reset_send(
+            customer=person,
+            reason=form.cleaned_data["reason"],
+            staff=_staff(request),
+            request=request,
+        )
+        messages.success(
+            request,
+            _("A password reset link is on its way to %(email)s.") % {"email": person.email},
+        )
+    return _back(person, "sign-in")
+
+
+@require_POST
+@staff_required("backoffice.view_customer", "backoffice.remove_two_factor")
+def two_factor_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _customer_or_404(pk)
+    form = TwoFactorRemoveForm(request.POST)
+    if not form.is_valid():
+        _refused(request, form)
+    elif services.customer_two_factor_remove(
+        customer=person, reason=form.cleaned_data["reason"], staff=_staff(request), request=request
+    ):
+        messages.success(request, _("Two-factor sign-in removed; the customer is told by email."))
+    else:
+        messages.error(request, _("This customer has no two-factor sign-in."))
+    return _back(person, "sign-in")
