@@ -35,6 +35,7 @@ _SUPPORT = (
     "backoffice.resend_receipt",
     "backoffice.reset_customer_sign_in",
     "backoffice.suspend_device",
+    "support.answer_ticket",
 )
 
 

@@ -25,6 +25,8 @@ from plugline.core.phones import normalize_phone_number
 from plugline.devices.models import Device
 from plugline.notifications.models import OutboxMessage
 from plugline.reup.models import ReupCard
+from plugline.support.models import Ticket
+from plugline.support.selectors import tickets_for_user
 from plugline.telephony.models import CallRecord
 
 QUERY_MAX_LENGTH = 254
@@ -170,8 +172,7 @@ class CustomerStory:
     outbox: list[OutboxMessage]
     calls: list[CallRecord]
     timeline: Page[AuditEvent]
-    # Live chats and support tickets join the page once those apps are merged.
-    conversations: list[object] = field(default_factory=list)
+    tickets: list[Ticket] = field(default_factory=list)
 
 
 def customer_get(*, pk: int) -> User | None:
@@ -213,6 +214,7 @@ def customer_story(*, customer: User, timeline_page: int | str | None = 1) -> Cu
     )
     timeline = Paginator(events, TIMELINE_PAGE_SIZE).get_page(timeline_page)
     has_two_factor = Authenticator.objects.filter(user=customer).exists()
+    tickets = list(tickets_for_user(user=customer).select_related("assignee")[:RECENT_LIMIT])
     return CustomerStory(
         customer=customer,
         emails=emails,
@@ -222,6 +224,7 @@ def customer_story(*, customer: User, timeline_page: int | str | None = 1) -> Cu
         outbox=outbox,
         calls=calls,
         timeline=timeline,
+        tickets=tickets,
     )
 
 

@@ -17,6 +17,7 @@ from plugline.core.models import AuditAction
 from plugline.core.services import audit_record
 from plugline.devices.services import device_assign
 from plugline.notifications.models import OutboxMessage
+from plugline.support.services import ticket_open
 from plugline.telephony.models import CallOutcome, CallRecord
 
 
@@ -77,6 +78,20 @@ def test_it_answers_404_for_no_such_customer(agent_client: Client) -> None:
     assert response.status_code == 404
 
 
+@pytest.mark.django_db
+def test_it_lists_the_customers_support_tickets_with_a_link_to_the_desk(
+    customer: Customer, agent_client: Client
+) -> None:
+    assert "No support tickets." in page_of(agent_client, customer.user)
+    ticket = ticket_open(
+        subject="My device does not start", body="Hello", language="en", user=customer.user
+    )
+    page = page_of(agent_client, customer.user)
+    assert f'href="/staff/tickets/{ticket.reference}/"' in page
+    assert "My device does not start" in page
+    assert "No support tickets." not in page
+
+
 def _queries(client: Client, user: User) -> int:
     with CaptureQueriesContext(connection) as queries:
         page_of(client, user)
@@ -101,6 +116,7 @@ def test_it_takes_as_many_queries_for_fifty_devices_and_payments_as_for_one(
         pay(bob.user, device, card, f"pay_bulk_{number}")
     for number in range(50):
         audit_record(action=AuditAction.PROFILE_CHANGED, user=bob.user, data={"n": number})
+        ticket_open(subject=f"Question {number}", body="Hello", language="en", user=bob.user)
     assert bob.user.devices.count() == 50
     assert bob.user.payments.count() == 50
     assert _queries(agent_client, bob.user) == small
