@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "plugline.upgrades",
     "plugline.portal",
     "plugline.api",
+    "plugline.reports",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
