@@ -43,6 +43,7 @@ from plugline.devices.importing import devices_import, orders_import
 from plugline.devices.models import Device, DeviceModel, DeviceStatus
 from plugline.devices.services import device_assign, device_model_default, device_release
 from plugline.rates.importing import demo_rates_import
+from plugline.reports.demo import HISTORY_CUSTOMERS, HISTORY_WEEKS, demo_history_seed
 from plugline.reup.models import RetailerApiKey, ReupBatch, ReupCardStatus
 from plugline.reup.pins import pin_hash, pin_normalize
 from plugline.reup.services import batch_create, card_activate
@@ -162,6 +163,8 @@ class Command(BaseCommand):
             stores = demo_stores_import()
             rates = demo_rates_import()
             till_key, cards = self._reup(resets=resets)
+            # History for the staff reports, on accounts of its own (plugline.reports.demo).
+            demo_history_seed(now=timezone.now())
         for line in resets:
             self.stdout.write(f"reset: {line}")
         self.stdout.write(
@@ -171,6 +174,8 @@ class Command(BaseCommand):
             f"Demo stores ({stores.rows}) at /stores/: search Montréal, Copenhagen or 10001\n"
             f"Demo calling rates ({rates.rows}) at /rates/: search France or +44 20 7946 0018\n"
             f"Demo upgrade offer: {DEMO_UPGRADE_OFFER[0]!r}, on each demo device's page\n"
+            f"Demo history for the reports at /staff/reports/: {HISTORY_CUSTOMERS} customers "
+            f"over the last {HISTORY_WEEKS} weeks\n"
             f"Demo Re-Up cards of {DEMO_REUP_CHAIN} (redeem at /account/reup/; "
             f"the till's API key: {till_key}):\n"
             + "".join(f"  {serial}: PIN {pin} ({status})\n" for serial, pin, status in cards)
