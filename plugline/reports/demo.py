@@ -140,7 +140,7 @@ def _history(*, anchor: dt.datetime, now: dt.datetime, note: str) -> _Rows:
         )
         rows.users.append(user)
         currency = {3: "CAD", 4: "DKK"}.get(index % 5, "USD")
-        for _second in range(1 + (index % 3 == 0)):
+        for _device in range(1 + index % 3):
             serials += 1
             device = Device(
                 serial=HISTORY_SERIAL.format(serials),
@@ -278,7 +278,7 @@ class _Story:
         attempt = RenewalAttempt(
             subscription=self.sub, period_end=ends, attempts=1, status="succeeded"
         )
-        if outcome < 0.15:  # declined for good: the service ends
+        if outcome < 0.25:  # declined for good: the service ends
             code = self.rng.choice(["card_declined", "expired_card"])
             self._payment(
                 PaymentKind.AUTORENEW,
@@ -289,7 +289,7 @@ class _Story:
             )
             attempt.status = "failed"
         else:
-            if outcome < 0.35:  # a soft decline, then paid on the retry a day later
+            if outcome < 0.45:  # a soft decline, then paid on the retry a day later
                 self._payment(
                     PaymentKind.AUTORENEW,
                     amount,

@@ -228,7 +228,7 @@ def autorenew_outcomes(period: DateRange) -> Table:
         Chart(
             labels=labels,
             datasets=[Dataset(_("Success rate"), rates)],
-            axis=_("Renewed, in percent of those decided"),
+            axis=_("Success rate, in percent"),
             kind="line",
             percent=True,
         )
@@ -422,6 +422,7 @@ def revenue(period: DateRange) -> Table:
                     )
                 ],
                 axis=_("Net revenue (%(currency)s)") % {"currency": currency},
+                whole=False,
             )
         )
     return table

@@ -35,6 +35,8 @@ class Chart:
     kind: str = "bar"
     stacked: bool = False
     percent: bool = False
+    # Counts have whole-number ticks; amounts of money do not.
+    whole: bool = True
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -44,6 +46,7 @@ class Chart:
             "axis": self.axis,
             "stacked": self.stacked,
             "percent": self.percent,
+            "whole": self.whole,
         }
 
 

@@ -37,6 +37,7 @@
             stacked: spec.stacked,
             beginAtZero: true,
             max: spec.percent ? 100 : undefined,
+            ticks: spec.whole ? { precision: 0 } : {},
             title: { display: true, text: spec.axis }
           }
         }
