@@ -409,11 +409,13 @@ class SubscriptionPeriod(models.Model):
 
     class Meta:
         ordering = ["starts_at"]
-        # For the staff reports (plugline.reports): periods added per week by source, and
-        # periods ending per week (churn).
+        # For the staff reports (plugline.reports): periods added per week by source,
+        # periods ending per week, and whether another period of the same subscription
+        # follows within the grace days (churn).
         indexes = [
             models.Index(fields=["source", "created_at"], name="period_source_created"),
             models.Index(fields=["ends_at"], name="period_ends_at"),
+            models.Index(fields=["subscription", "starts_at"], name="period_subscription_starts"),
         ]
         constraints = [
             models.CheckConstraint(

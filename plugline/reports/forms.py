@@ -24,12 +24,12 @@ def default_range(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
 class DateRangeForm(forms.Form):
     start = forms.DateField(
         label=_("From"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": _("Enter the first day as a date, for example 2026-01-31.")},
     )
     end = forms.DateField(
         label=_("To"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": _("Enter the last day as a date, for example 2026-03-31.")},
     )
 

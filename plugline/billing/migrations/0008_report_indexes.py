@@ -22,4 +22,8 @@ class Migration(migrations.Migration):
             model_name='subscriptionperiod',
             index=models.Index(fields=['ends_at'], name='period_ends_at'),
         ),
+        migrations.AddIndex(
+            model_name='subscriptionperiod',
+            index=models.Index(fields=['subscription', 'starts_at'], name='period_subscription_starts'),
+        ),
     ]
