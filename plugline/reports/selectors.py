@@ -6,9 +6,10 @@ range is whole days: from the first day's midnight to the end of the last.
 
 What each report counts:
 
-- renewals: periods of service added by a payment of an online checkout, by
-  an AutoRenew payment, or by a Re-Up card, in the week they were added
-  (one per device renewed);
+- renewals: periods of service paid for by an online checkout or an
+  AutoRenew charge (one per device, in the week of the payment; refunded
+  ones too, their period stays), or added by a Re-Up card (in the week it
+  was redeemed);
 - AutoRenew: renewals due (one claim per subscription and period end, by the
   week of the period end), how many were renewed or failed, and the declined
   AutoRenew charges of the week by decline code (retries included);
@@ -124,22 +125,39 @@ def _by_week(rows: Any) -> dict[dt.date, dict[str, Any]]:
 
 
 def renewals_by_channel(period: DateRange) -> Table:
-    counted = (
-        SubscriptionPeriod.objects.filter(
-            source__in=[PeriodSource.PAYMENT, PeriodSource.REUP],
-            created_at__gte=period.since,
-            created_at__lt=period.until,
+    # A paid item of a checkout or an AutoRenew charge is one device's period of service
+    # (applied once); counting the items by their payment's week reads one index and
+    # joins one row each, where starting from the periods would join two.
+    paid = (
+        PaymentItem.objects.filter(
+            payment__kind__in=[PaymentKind.CHECKOUT, PaymentKind.AUTORENEW],
+            payment__status__in=PAID_STATUSES,
+            payment__created_at__gte=period.since,
+            payment__created_at__lt=period.until,
         )
-        .annotate(week=_week("created_at"))
+        .annotate(week=_week("payment__created_at"))
         .values("week")
         .annotate(
-            online=Count("pk", filter=Q(payment_item__payment__kind=PaymentKind.CHECKOUT)),
-            autorenew=Count("pk", filter=Q(payment_item__payment__kind=PaymentKind.AUTORENEW)),
-            reup=Count("pk", filter=Q(source=PeriodSource.REUP)),
+            online=Count("pk", filter=Q(payment__kind=PaymentKind.CHECKOUT)),
+            autorenew=Count("pk", filter=Q(payment__kind=PaymentKind.AUTORENEW)),
         )
         .order_by("week")
     )
-    weeks = _by_week(counted)
+    cards = (
+        SubscriptionPeriod.objects.filter(
+            source=PeriodSource.REUP, created_at__gte=period.since, created_at__lt=period.until
+        )
+        .annotate(week=_week("created_at"))
+        .values("week")
+        .annotate(reup=Count("pk"))
+        .order_by("week")
+    )
+    counted: dict[dt.date, dict[str, int]] = defaultdict(dict)
+    for row in [*paid, *cards]:
+        counted[_monday(row["week"])].update(
+            {key: value for key, value in row.items() if key != "week"}
+        )
+    weeks = counted
     channels = [("online", _("Online")), ("autorenew", _("AutoRenew")), ("reup", _("Re-Up"))]
     table = Table(
         caption=_("Renewals per week by channel"),

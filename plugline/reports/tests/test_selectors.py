@@ -45,6 +45,8 @@ def test_it_counts_renewals_per_week_by_channel() -> None:
     h.period(h.subscription(), source=PeriodSource.TRIAL, starts=at(WEEK_1))
     h.period(h.subscription(), source=PeriodSource.PAYMENT, starts=at(WEEK_1, days=-1))
     h.period(h.subscription(), source=PeriodSource.REUP, starts=at(WEEK_2, days=7, hour=0))
+    declined = h.payment(created=at(WEEK_1), status=PaymentStatus.DECLINED)
+    h.item(declined, subscription=h.subscription(), plan=h.plan(), amount=declined.amount)
 
     table = selectors.renewals_by_channel(TWO_WEEKS)
 

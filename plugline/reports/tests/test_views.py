@@ -136,7 +136,7 @@ def test_it_shows_the_chart_data_and_the_table_together(console_client: Client) 
     assert found is not None
     data = json.loads(found[1])
     assert data["labels"] == ["Mar 3, 2025", "Mar 10, 2025"]
-    assert data["datasets"][0] == {"label": "Online", "data": [1, 0]}
+    assert data["datasets"][0] == {"label": "Online", "data": [1, 1]}
     assert table_of(page).rows[1] == ["Mar 3, 2025", "1", "1", "0", "2"]
     assert 'aria-hidden="true"' in page
     assert "<script>" not in page  # nothing inline: the CSP forbids it
