@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "plugline.portal",
     "plugline.backoffice",
     "plugline.api",
+    "plugline.reports",
     # The admin, for staff signed in with two-factor (plugline.accounts.admin_site).
     "plugline.accounts.admin_apps.StaffAdminConfig",
     "django.contrib.auth",

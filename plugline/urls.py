@@ -44,6 +44,8 @@ urlpatterns = [
     path("rates/", include("plugline.rates.urls")),
     # Renewing online, checkout, invoices, the renew link (billing).
     path("", include("plugline.billing.renew_urls")),
+    # The business reports for staff (reports), under the staff consoles.
+    path("staff/reports/", include("plugline.reports.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     # Refunding a payment (billing.refund_admin), in front of the admin's own pages.
     path(

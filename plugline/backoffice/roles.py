@@ -55,6 +55,7 @@ ROLES: dict[str, tuple[str, ...]] = {
         "backoffice.extend_service",
         "billing.view_payment",
         "billing.add_refund",
+        "reports.view_reports",
     ),
     INVENTORY: (
         *_model_permissions("devices", "device", "devicemodel", "weborder"),

@@ -420,6 +420,14 @@ class SubscriptionPeriod(models.Model):
 
     class Meta:
         ordering = ["starts_at"]
+        # For the staff reports (plugline.reports): periods added per week by source,
+        # periods ending per week, and whether another period of the same subscription
+        # follows within the grace days (churn).
+        indexes = [
+            models.Index(fields=["source", "created_at"], name="period_source_created"),
+            models.Index(fields=["ends_at"], name="period_ends_at"),
+            models.Index(fields=["subscription", "starts_at"], name="period_subscription_starts"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(ends_at__gt=models.F("starts_at")), name="period_forward"
@@ -511,7 +519,11 @@ class RenewalAttempt(models.Model):
                 fields=["subscription", "period_end"], name="one_renewal_per_period_end"
             )
         ]
-        indexes = [models.Index(fields=["status", "next_try_at"], name="renewal_status_next_try")]
+        indexes = [
+            models.Index(fields=["status", "next_try_at"], name="renewal_status_next_try"),
+            # The staff reports' AutoRenew outcomes per week of the period end.
+            models.Index(fields=["period_end"], name="renewal_period_end"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.subscription_id} {self.period_end:%Y-%m-%d} ({self.status})"

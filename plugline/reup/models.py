@@ -209,6 +209,8 @@ class ReupCard(models.Model):
         verbose_name = _("Re-Up card")
         verbose_name_plural = _("Re-Up cards")
         ordering = ["serial"]
+        # The staff reports' redemptions per week (plugline.reports).
+        indexes = [models.Index(fields=["status", "redeemed_at"], name="reup_card_redeemed")]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(status="redeemed")

@@ -122,7 +122,7 @@ def test_it_names_the_plans_in_the_customers_language_from_renew_to_receipt(
     assert expected in _text(done)
     _assert_no_english_plan(done.content.decode(), "the done page")
 
-    number = Payment.objects.get(status="succeeded").invoice_number
+    number = Payment.objects.get(user=demo, status="succeeded").invoice_number
     for name in ("checkout:invoices", "checkout:invoice"):
         kwargs = {"number": number} if name == "checkout:invoice" else {}
         page = _text(client.get(reverse(name, kwargs=kwargs)))

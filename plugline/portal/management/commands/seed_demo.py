@@ -48,6 +48,7 @@ from plugline.devices.models import Device, DeviceModel, DeviceStatus
 from plugline.devices.services import device_assign, device_model_default, device_release
 from plugline.helpcentre.seeding import help_articles_seed
 from plugline.rates.importing import demo_rates_import
+from plugline.reports.demo import HISTORY_CUSTOMERS, HISTORY_WEEKS, demo_history_seed
 from plugline.reup.models import RetailerApiKey, ReupBatch, ReupCardStatus
 from plugline.reup.pins import pin_hash, pin_normalize
 from plugline.reup.services import batch_create, card_activate
@@ -187,6 +188,8 @@ class Command(BaseCommand):
             till_key, cards = self._reup(resets=resets)
             help_seeded = help_articles_seed()
             resets += help_seeded.reset
+            # History for the staff reports, on accounts of its own (plugline.reports.demo).
+            demo_history_seed(now=timezone.now())
         for line in resets:
             self.stdout.write(f"reset: {line}")
         self.stdout.write(
@@ -201,6 +204,8 @@ class Command(BaseCommand):
             f"Demo upgrade offer: {DEMO_UPGRADE_OFFER[0]!r}, on each demo device's page\n"
             "Help centre at /help/: articles in English, French and Danish "
             "(search USB, téléphone or telefon)\n"
+            f"Demo history for the reports at /staff/reports/: {HISTORY_CUSTOMERS} customers "
+            f"over the last {HISTORY_WEEKS} weeks\n"
             f"Demo Re-Up cards of {DEMO_REUP_CHAIN} (redeem at /account/reup/; "
             f"the till's API key: {till_key}):\n"
             + "".join(f"  {serial}: PIN {pin} ({status})\n" for serial, pin, status in cards)

@@ -1,0 +1,99 @@
+"""A report's result: one table (what the page, its screen readers and its CSV show) and a chart.
+
+Cells are written for the reader's language (numbers, percentages, dates and
+money by locale, with babel's CLDR data), and the CSV download has exactly
+the table's cells. The chart gets raw numbers, drawn beside the table.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+from babel.dates import format_date
+from babel.numbers import format_decimal, format_percent
+from django.utils import translation
+
+from plugline.core.money import locale_for_language, money_amount, money_format
+
+
+@dataclass
+class Dataset:
+    label: str
+    data: list[float | int | None]
+
+
+@dataclass
+class Chart:
+    labels: list[str]
+    datasets: list[Dataset]
+    # The y axis's title, e.g. "Renewals" or "Net revenue (USD)".
+    axis: str
+    kind: str = "bar"
+    stacked: bool = False
+    percent: bool = False
+    # Counts have whole-number ticks; amounts of money do not.
+    whole: bool = True
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "labels": self.labels,
+            "datasets": [{"label": d.label, "data": d.data} for d in self.datasets],
+            "axis": self.axis,
+            "stacked": self.stacked,
+            "percent": self.percent,
+            "whole": self.whole,
+        }
+
+
+@dataclass
+class Table:
+    caption: str
+    columns: list[str]
+    # Each row's first cell names it (a header cell, scope="row").
+    rows: list[list[str]]
+    charts: list[Chart] = field(default_factory=list)
+
+    def csv(self) -> str:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(self.columns)
+        writer.writerows(self.rows)
+        return out.getvalue()
+
+
+def _locale() -> str:
+    return locale_for_language(translation.get_language())
+
+
+def number(value: int) -> str:
+    return format_decimal(value, locale=_locale())
+
+
+def percent(part: int, whole: int) -> str:
+    """part / whole as a percentage with one decimal, or a dash when there is nothing to divide."""
+    if not whole:
+        return "\N{EN DASH}"
+    return format_percent(part / whole, format="#,##0.0%", locale=_locale())
+
+
+def ratio(part: int, whole: int) -> float | None:
+    """part / whole in percent for a chart, or None (no point) when there is nothing to divide."""
+    return round(part * 100 / whole, 1) if whole else None
+
+
+def week_label(monday: dt.date) -> str:
+    return format_date(monday, format="medium", locale=_locale())
+
+
+def money(amount: int, currency: str) -> str:
+    return money_format(amount, currency)
+
+
+def money_value(amount: int, currency: str) -> float:
+    """Minor units as a number of the currency's units, for a chart."""
+    return float(money_amount(amount, currency))
