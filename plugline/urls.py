@@ -36,6 +36,8 @@ urlpatterns = [
     path("account/minutes/", include("plugline.minutes.urls")),
     path("account/", include("plugline.accounts.urls")),
     path("stores/", include("plugline.stores.urls")),
+    # Live chat: the widget's HTTP side and the agents' console (the rest is WebSockets).
+    path("", include("plugline.chat.urls")),
     # "Calling rates": the rate deck, searched by country or number (rates).
     path("rates/", include("plugline.rates.urls")),
     # Renewing online, checkout, invoices, the renew link (billing).

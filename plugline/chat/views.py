@@ -1,0 +1,77 @@
+"""Live chat's pages: starting a chat (the widget's POST), whether agents are online, and
+the agents' console. The conversation itself runs over the WebSocket (plugline.chat.consumers)."""
+
+from __future__ import annotations
+
+from allauth.core.internal.ratelimit import consume
+from asgiref.sync import async_to_sync
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from plugline.accounts.staff_access import staff_required
+from plugline.chat import events, selectors, services
+from plugline.chat.forms import VisitorForm
+
+
+@never_cache
+@require_GET
+def chat_status(request: HttpRequest) -> JsonResponse:
+    """Whether an agent can take a chat, and this browser's chat if it has one."""
+    user = request.user if request.user.is_authenticated else None
+    conversation = selectors.conversation_for_customer(user=user, session=request.session)
+    return JsonResponse(
+        {
+            "available": selectors.agents_available(),
+            "conversation": conversation.status if conversation is not None else None,
+        }
+    )
+
+
+@never_cache
+@require_POST
+def chat_start(request: HttpRequest) -> JsonResponse:
+    """Open a chat for this browser (signed in: the account's; else name and email first)."""
+    if not request.session.session_key:
+        request.session.save()
+    if (
+        consume(
+            request,
+            app="allauth.account",
+            action="chat_open",
+            key=request.session.session_key,
+        )
+        is None
+    ):
+        return JsonResponse(
+            {"error": _("Too many chats opened: wait a few minutes, then try again.")}, status=429
+        )
+    if not selectors.agents_available():
+        return JsonResponse(
+            {"error": _("No agent is online right now."), "offline": True}, status=409
+        )
+    language = get_language() or "en"
+    if request.user.is_authenticated:
+        conversation = services.conversation_open(user=request.user, language=language)
+    else:
+        form = VisitorForm(request.POST)
+        if not form.is_valid():
+            return JsonResponse({"errors": form.errors}, status=400)
+        conversation = services.conversation_open(
+            user=None,
+            name=form.cleaned_data["name"],
+            email=form.cleaned_data["email"],
+            language=language,
+        )
+    request.session[selectors.SESSION_KEY] = conversation.pk
+    async_to_sync(events.queue_announce)()
+    return JsonResponse({"conversation": conversation.status})
+
+
+@staff_required("chat.answer_chat")
+def console(request: HttpRequest) -> HttpResponse:
+    """The agents' console; its content comes over the WebSocket (static/chat/console.js)."""
+    return render(request, "chat/console.html", {"staff_section": "chat"})
