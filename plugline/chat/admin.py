@@ -1,6 +1,11 @@
-from django.contrib import admin
+"""Live chat in the admin: past chats (read only), who takes chats, canned responses."""
 
-from plugline.chat.models import AgentPresence, Conversation, Message
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from plugline.chat.models import AgentPresence, CannedResponse, Conversation, Message
 
 
 class MessageInline(admin.TabularInline):
@@ -10,7 +15,7 @@ class MessageInline(admin.TabularInline):
     extra = 0
     can_delete = False
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
@@ -32,7 +37,7 @@ class ConversationAdmin(admin.ModelAdmin):
     readonly_fields = [field.name for field in Conversation._meta.fields]
     inlines = [MessageInline]
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
 
@@ -43,5 +48,12 @@ class AgentPresenceAdmin(admin.ModelAdmin):
     list_display = ["user", "status", "capacity", "last_seen_at"]
     readonly_fields = ["user", "status", "capacity", "last_seen_at"]
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+@admin.register(CannedResponse)
+class CannedResponseAdmin(admin.ModelAdmin):
+    list_display = ["title", "language"]
+    list_filter = ["language"]
+    search_fields = ["title", "text"]

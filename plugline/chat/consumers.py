@@ -24,6 +24,7 @@ Agent, ``/ws/chat/agent/`` (staff signed in with two-factor holding chat.answer_
               {"type": "accept", "conversation": id}
               {"type": "resume", "conversation": id, "after": n}
               {"type": "message", "conversation": id, "text": "..."}
+              {"type": "canned", "conversation": id, "canned": <canned response id>}
               {"type": "typing", "conversation": id}
               {"type": "transfer", "conversation": id, "agent": <user id>}
               {"type": "close", "conversation": id}
@@ -57,6 +58,7 @@ from django.utils.translation import gettext as _
 
 from plugline.accounts.staff_access import staff_signed_in_with_two_factor
 from plugline.chat import events, selectors, services
+from plugline.chat.canned import canned_fill, canned_get
 from plugline.chat.models import AuthorKind, Conversation, ConversationStatus, Message
 
 T = TypeVar("T")
@@ -342,19 +344,25 @@ class AgentChatConsumer(ChatConsumer):
         elif kind == "resume":
             if conversation_id in self.joined:
                 await self.replay(conversation_id, _seq(content.get("after")))
-        elif kind == "message":
+        elif kind in ("message", "canned"):
             if await self.flooded():
                 return
             if conversation_id not in self.joined:
                 await self.error(self._not_yours())
                 return
+            if kind == "canned":
+                text = await database_sync_to_async(self._canned_text)(
+                    conversation_id, content.get("canned")
+                )
+            else:
+                text = str(content.get("text", ""))
             message = await self.run(
                 services.message_post,
                 conversation_id=conversation_id,
                 author_kind=AuthorKind.AGENT,
                 author=self.agent,
                 author_name=services.agent_first_name(self.agent),
-                text=str(content.get("text", "")),
+                text=text,
             )
             if message is not None:
                 await events.message_announce(message)
@@ -395,6 +403,16 @@ class AgentChatConsumer(ChatConsumer):
                 await events.message_announce(message)
                 await events.state_announce(conversation_id)
                 await events.queue_announce()
+
+    def _canned_text(self, conversation_id: int, canned_id: object) -> str:
+        """The canned response filled in for this chat's customer ("" if there is none)."""
+        canned = canned_get(canned_id=canned_id)
+        conversation = selectors.conversation_for_agent(
+            agent=self.agent, conversation_id=conversation_id
+        )
+        if canned is None or conversation is None:
+            return ""
+        return canned_fill(canned=canned, conversation=conversation)
 
     def _not_yours(self) -> str:
         with translation.override(self.language):

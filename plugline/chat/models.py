@@ -180,3 +180,32 @@ class AgentPresence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.status})"
+
+
+class CannedResponse(models.Model):
+    """A ready answer agents send in one click, written in the admin for one language.
+    {first_name} and {device_number} are filled in with the customer's when it is sent."""
+
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    title = models.CharField(_("title"), max_length=100)
+    text = models.TextField(
+        _("text"),
+        max_length=MESSAGE_MAX_LENGTH,
+        help_text=_(
+            "{first_name} becomes the customer's first name, {device_number} the phone "
+            "number of their device."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("canned response")
+        verbose_name_plural = _("canned responses")
+        ordering = ["language", "title"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["language", "title"], name="chat_canned_response_title_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title

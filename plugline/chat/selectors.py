@@ -140,6 +140,7 @@ def agent_get(*, agent_id: Any) -> User | None:
 def console_snapshot(*, agent: AbstractBaseUser) -> dict[str, Any]:
     """Everything the agent's console shows: availability, the queue, their chats, and
     the agents they could transfer to."""
+    from plugline.chat.canned import canned_for_language
     from plugline.chat.summary import customer_summary
 
     presence = agent_presence(agent=agent)
@@ -163,6 +164,10 @@ def console_snapshot(*, agent: AbstractBaseUser) -> dict[str, Any]:
                 "language": conversation.language,
                 "last_seq": conversation.last_seq,
                 "summary": customer_summary(conversation=conversation),
+                "canned": [
+                    {"id": canned.pk, "title": canned.title}
+                    for canned in canned_for_language(language=conversation.language)
+                ],
             }
             for conversation in agent_conversations(agent=agent)
         ],

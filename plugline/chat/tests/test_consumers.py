@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from asgiref.sync import async_to_sync
 from django.test import Client
 
 from conftest import Subscriber, make_subscriber
-from plugline.chat.models import Conversation, Message
+from plugline.chat.models import CannedResponse, Conversation, Message
 from plugline.chat.tests.helpers import (
     agent_client,
     connected,
@@ -236,3 +238,96 @@ def test_it_answers_in_the_customers_language(bob: Subscriber):
         return error["message"]
 
     assert async_to_sync(scenario)() == "Écrivez d\u2019abord un message."
+
+
+def test_it_moves_a_transferred_chat_to_the_other_agents_console(alice: Subscriber):
+    sam, kim = make_agent("sam@example.com"), make_agent("kim@example.com", first_name="Kim")
+    sams, kims = agent_client(sam), agent_client(kim)
+    customer = customer_client(alice.user)
+    conversation = start_chat(customer)
+
+    async def scenario() -> None:
+        tab = await connected(customer)
+        one = await connected(sams, "/ws/chat/agent/")
+        two = await connected(kims, "/ws/chat/agent/")
+        await one.send_json_to({"type": "accept", "conversation": conversation.pk})
+        await next_of(one, "message", event="joined")
+        assert (await next_of(tab, "state", status="active"))["agent"] == "Sam"
+        await one.send_json_to(
+            {"type": "transfer", "conversation": conversation.pk, "agent": kim.pk}
+        )
+        kims_console = await next_of(two, "console")
+        while not kims_console["chats"]:
+            kims_console = await next_of(two, "console")
+        assert [chat["name"] for chat in kims_console["chats"]] == ["Alice Archer"]
+        assert (await next_of(tab, "state", agent="Kim"))["status"] == "active"
+        sams_console = await next_of(one, "console")
+        while sams_console["chats"]:  # the consoles sent before the transfer
+            sams_console = await next_of(one, "console")
+        # Kim answers; Sam hears nothing more of it.
+        await two.send_json_to(
+            {"type": "message", "conversation": conversation.pk, "text": "Kim here"}
+        )
+        assert (await next_of(tab, "message", author="agent"))["name"] == "Kim"
+        await one.send_json_to(
+            {"type": "message", "conversation": conversation.pk, "text": "Sam again"}
+        )
+        assert (await next_of(one, "error"))["message"] == "This chat is not one of yours."
+        for socket in (tab, one, two):
+            await socket.disconnect()
+
+    async_to_sync(scenario)()
+
+
+def test_it_sends_a_canned_response_filled_in_for_the_customer(alice: Subscriber):
+    canned = CannedResponse.objects.create(
+        language="en", title="Greeting", text="Hello {first_name}, is {device_number} on?"
+    )
+    CannedResponse.objects.create(language="fr", title="Bonjour", text="Bonjour {first_name}")
+    agents = agent_client(make_agent("sam@example.com"))
+    customer = customer_client(alice.user)
+    conversation = start_chat(customer)
+
+    async def scenario() -> tuple[list[str], str]:
+        tab = await connected(customer)
+        console = await connected(agents, "/ws/chat/agent/")
+        await console.send_json_to({"type": "accept", "conversation": conversation.pk})
+        snapshot = await next_of(console, "console")
+        while not snapshot["chats"]:
+            snapshot = await next_of(console, "console")
+        titles = [item["title"] for item in snapshot["chats"][0]["canned"]]
+        await console.send_json_to(
+            {"type": "canned", "conversation": conversation.pk, "canned": canned.pk}
+        )
+        heard = await next_of(tab, "message", author="agent")
+        await tab.disconnect()
+        await console.disconnect()
+        return titles, heard["text"]
+
+    assert async_to_sync(scenario)() == (["Greeting"], "Hello Alice, is (212) 555-0147 on?")
+
+
+def test_it_never_writes_chat_text_in_the_logs(alice: Subscriber, caplog):
+    agents = agent_client(make_agent("sam@example.com"))
+    customer = customer_client(alice.user)
+    conversation = start_chat(customer)
+    secret = "my PIN is 4821 and <script>alert(1)</script>"
+
+    async def scenario() -> None:
+        tab = await connected(customer)
+        console = await connected(agents, "/ws/chat/agent/")
+        await console.send_json_to({"type": "accept", "conversation": conversation.pk})
+        await next_of(console, "message", event="joined")
+        await tab.send_json_to({"type": "message", "text": secret})
+        heard = await next_of(console, "message", author="customer")
+        # Carried as data, exactly as typed: the pages insert it as text (textContent).
+        assert heard["text"] == secret
+        await tab.send_json_to({"type": "message", "text": "x" * 2001})
+        await next_of(tab, "error")
+        await tab.disconnect()
+        await console.disconnect()
+
+    with caplog.at_level(logging.DEBUG):
+        async_to_sync(scenario)()
+    assert "4821" not in caplog.text
+    assert "x" * 100 not in caplog.text

@@ -159,6 +159,18 @@
       });
       summary.querySelector(".customer-link").href = info.summary.url;
     }
+    const cannedForm = element.querySelector(".canned");
+    info.canned.forEach(function (canned) {
+      const option = document.createElement("option");
+      option.value = String(canned.id);
+      option.textContent = canned.title;
+      cannedForm.elements.canned.append(option);
+    });
+    cannedForm.hidden = info.canned.length === 0;
+    cannedForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      send({ type: "canned", conversation: info.id, canned: Number(cannedForm.elements.canned.value) });
+    });
     const chat = { element: element, lastSeq: 0, ended: false, typingSentAt: 0 };
     const form = element.querySelector(".reply");
     const text = form.elements.text;
