@@ -5,12 +5,21 @@ emailed and the rating saved. And the "Chat with us" panel on a phone, by keyboa
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 
 import pytest
 from django.conf import settings
 from django.test import Client
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, expect
+from PIL import Image
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    FilePayload,
+    Page,
+    expect,
+)
 
 from conftest import Subscriber, sign_in_with_two_factor
 from e2e.conftest import ACTION_TIMEOUT_MS
@@ -90,7 +99,7 @@ def test_a_customer_and_an_agent_chat_and_a_reload_loses_nothing(
 
         chat.get_by_label("Reply").press_sequentially("Try another USB port")
         expect(panel.get_by_text("Sam is typing…")).to_be_visible()
-        chat.get_by_role("button", name="Send").click()
+        chat.get_by_role("button", name="Send", exact=True).click()
         log = panel.locator(".chat-log li")
         expected = [
             "Sam joined the chat.",
@@ -106,9 +115,20 @@ def test_a_customer_and_an_agent_chat_and_a_reload_loses_nothing(
         expect(panel.get_by_text("You are chatting with Sam.")).to_be_visible()
         panel.get_by_label("Your message").fill("It works now, thanks")
         panel.get_by_label("Your message").press("Enter")
-        expect(chat.locator(".chat-customer")).to_have_text(
-            ["Alice: My device is not detected", "Alice: It works now, thanks"]
+        expect(chat.locator(".chat-customer").first).to_have_text(
+            "Alice: My device is not detected"
         )
+        expect(chat.locator(".chat-customer").nth(1)).to_have_text("Alice: It works now, thanks")
+
+        # A screenshot: the agent sees it (served to the two of them only).
+        screenshot = io.BytesIO()
+        Image.new("RGB", (64, 48), (20, 120, 200)).save(screenshot, "PNG")
+        panel.get_by_label("Send an image (PNG, JPEG or WebP)").set_input_files(
+            files=FilePayload(name="screen.png", mimeType="image/png", buffer=screenshot.getvalue())
+        )
+        picture = chat.get_by_role("img", name="Image sent by Alice")
+        expect(picture).to_be_visible()
+        assert picture.evaluate("image => image.naturalWidth") == 64
 
         panel.get_by_role("button", name="Email me the transcript").first.click()
         expect(panel.get_by_text("The transcript will be emailed to you")).to_be_visible()

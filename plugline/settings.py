@@ -230,6 +230,8 @@ else:
 # How many messages one chat connection may send in CHAT_RATE_SECONDS (a flood is refused).
 CHAT_RATE_MESSAGES = env_int("CHAT_RATE_MESSAGES", 20, minimum=1)
 CHAT_RATE_SECONDS = env_int("CHAT_RATE_SECONDS", 10, minimum=1)
+# The largest image a chat accepts (PNG, JPEG or WebP), in bytes.
+CHAT_ATTACHMENT_MAX_BYTES = env_int("CHAT_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
 # An agent counts as online while their console has been heard from within this many seconds.
 CHAT_AGENT_SEEN_SECONDS = env_int("CHAT_AGENT_SEEN_SECONDS", 90, minimum=10)
 
@@ -338,6 +340,8 @@ ACCOUNT_RATE_LIMITS = {
     "reup_redeem": env_str("REUP_REDEEM_RATE_LIMITS", "10/h/user,20/h/ip"),
     # Opening a live chat (plugline.chat): per browser session and per client address.
     "chat_open": "10/h/key,30/h/ip",
+    # Images sent in a chat: per browser session (customers) or staff member.
+    "chat_attachment": "20/h/key,60/h/ip",
     "reup_redeem_global": env_str("REUP_REDEEM_GLOBAL_RATE_LIMITS", "1000/h/key"),
 }
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from channels.layers import get_channel_layer
+from django.urls import reverse
 
 from plugline.chat.models import Message
 
@@ -35,6 +36,7 @@ def message_payload(message: Message) -> dict[str, Any]:
         "name": message.author_name,
         "text": message.text,
         "event": message.event,
+        "image": (reverse("chat:attachment", args=[message.pk]) if message.attachment else ""),
         "at": message.created_at.isoformat(),
     }
 

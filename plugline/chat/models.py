@@ -131,6 +131,10 @@ class Message(models.Model):
     author_name = models.CharField(_("author's name"), max_length=150, blank=True)
     text = models.TextField(_("text"), blank=True)
     event = models.CharField(_("event"), max_length=20, choices=SystemEvent.choices, blank=True)
+    # An image (a screenshot, say), checked by decoding it (plugline.chat.attachments);
+    # served only to the conversation's customer and agent.
+    attachment = models.FileField(_("image"), upload_to="chat/%Y/%m/", blank=True, max_length=200)
+    attachment_type = models.CharField(_("image type"), max_length=20, blank=True)
     created_at = models.DateTimeField(_("sent"), auto_now_add=True)
 
     class Meta:

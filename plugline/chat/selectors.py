@@ -176,3 +176,21 @@ def console_snapshot(*, agent: AbstractBaseUser) -> dict[str, Any]:
             for presence in agents_to_transfer_to(agent=agent)
         ],
     }
+
+
+def attachment_for(*, user: Any, session: Mapping[str, Any], message_id: int) -> Message | None:
+    """A message with an image, if `user` (or this browser's session) may see it: the
+    conversation's customer, or the agent it is assigned to."""
+    message = (
+        Message.objects.select_related("conversation")
+        .filter(pk=message_id)
+        .exclude(attachment="")
+        .first()
+    )
+    if message is None:
+        return None
+    conversation = message.conversation
+    if user.is_authenticated and conversation.agent_id == user.pk:
+        return message
+    mine = conversation_for_customer(user=user if user.is_authenticated else None, session=session)
+    return message if mine is not None and mine.pk == conversation.pk else None

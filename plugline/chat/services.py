@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.files import File
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -65,13 +66,15 @@ def message_post(
     author_name: str = "",
     text: str = "",
     event: str = "",
+    image: tuple[File, str, str] | None = None,
 ) -> Message:
     """Save a message with the conversation's next sequence number.
 
     The conversation's row is locked while the number is taken, so two messages
-    sent at once get consecutive numbers; the unique constraint backs it."""
+    sent at once get consecutive numbers; the unique constraint backs it.
+    `image` is (file, file name, content type), already checked (plugline.chat.attachments)."""
     text = text.strip()
-    if author_kind != AuthorKind.SYSTEM:
+    if author_kind != AuthorKind.SYSTEM and image is None:
         if not text:
             raise ChatRefused(_("Write a message first."))
         if len(text) > MESSAGE_MAX_LENGTH:
@@ -83,7 +86,7 @@ def message_post(
     if conversation.status == ConversationStatus.CLOSED and author_kind != AuthorKind.SYSTEM:
         raise ChatRefused(_("This chat is closed."))
     Conversation.objects.filter(pk=conversation_id).update(last_seq=F("last_seq") + 1)
-    return Message.objects.create(
+    message = Message(
         conversation_id=conversation_id,
         seq=conversation.last_seq + 1,
         author_kind=author_kind,
@@ -92,6 +95,12 @@ def message_post(
         text=text,
         event=event,
     )
+    if image is not None:
+        upload, name, content_type = image
+        message.attachment_type = content_type
+        message.attachment.save(name, upload, save=False)
+    message.save()
+    return message
 
 
 def _presence(user: AbstractBaseUser) -> AgentPresence:

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import http.client
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
@@ -39,6 +41,7 @@ def test_database_url() -> str:
 def daphne_serving(env: Mapping[str, str] | None = None, *, timeout: float = 60) -> Iterator[str]:
     """`daphne plugline.asgi:application` on a free port; yields its http:// address."""
     port = free_port()
+    media = tempfile.mkdtemp(prefix="plugline-chat-media-")
     server = subprocess.Popen(
         [
             sys.executable,
@@ -55,6 +58,8 @@ def daphne_serving(env: Mapping[str, str] | None = None, *, timeout: float = 60)
             "DEBUG": "1",
             "DJANGO_SETTINGS_MODULE": "plugline.settings",
             "DATABASE_URL": test_database_url(),
+            # Images sent in the chats go to a folder of this server's own.
+            "MEDIA_ROOT": media,
             **(env or {}),
         },
         cwd=ROOT,
@@ -86,6 +91,7 @@ def daphne_serving(env: Mapping[str, str] | None = None, *, timeout: float = 60)
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+        shutil.rmtree(media, ignore_errors=True)
 
 
 @contextmanager

@@ -19,6 +19,7 @@
   let socket = null;
   let retries = 0;
   let agents = [];
+  let presenceChanging = false;
 
   function phrase(name, values) {
     let result = root.dataset["t" + name] || "";
@@ -42,7 +43,6 @@
     stateLine.textContent = phrase(retries ? "Reconnecting" : "Connecting");
     socket.addEventListener("open", function () {
       retries = 0;
-      stateLine.textContent = phrase("Connected");
       chats.forEach(function (chat, id) {
         send({ type: "resume", conversation: id, after: chat.lastSeq });
       });
@@ -88,9 +88,13 @@
   }
 
   function showConsole(data) {
+    stateLine.textContent = phrase("Connected");
     errorLine.textContent = "";
-    presenceForm.elements.status.value = data.presence.status;
-    presenceForm.elements.capacity.value = data.presence.capacity;
+    // The queue changes all the time: what the agent is choosing is not undone meanwhile.
+    if (!presenceChanging) {
+      presenceForm.elements.status.value = data.presence.status;
+      presenceForm.elements.capacity.value = data.presence.capacity;
+    }
     agents = data.agents;
     queueList.replaceChildren();
     data.queue.forEach(function (waiting) {
@@ -171,6 +175,23 @@
       event.preventDefault();
       send({ type: "canned", conversation: info.id, canned: Number(cannedForm.elements.canned.value) });
     });
+    const imageForm = element.querySelector(".image");
+    imageForm.elements.image.addEventListener("change", function () {
+      if (!imageForm.elements.image.files.length) {
+        return;
+      }
+      const url = root.dataset.imageUrl.replace("/0/", "/" + info.id + "/");
+      fetch(url, { method: "POST", credentials: "same-origin", headers: { Accept: "application/json" }, body: new FormData(imageForm) })
+        .then(function (response) {
+          return response.json().then(function (data) {
+            return { ok: response.ok, data: data };
+          });
+        })
+        .then(function (result) {
+          imageForm.reset();
+          errorLine.textContent = result.ok ? "" : result.data.error || "";
+        });
+    });
     const chat = { element: element, lastSeq: 0, ended: false, typingSentAt: 0 };
     const form = element.querySelector(".reply");
     const text = form.elements.text;
@@ -223,14 +244,25 @@
       body.className = "chat-text";
       body.textContent = data.text;
       item.append(who, body);
+      if (data.image) {
+        const picture = document.createElement("img");
+        picture.src = data.image;
+        picture.alt = phrase("Image", { name: data.name });
+        picture.className = "chat-picture";
+        item.append(picture);
+      }
     }
     const log = chat.element.querySelector(".chat-log");
     log.append(item);
     log.scrollTop = log.scrollHeight;
   }
 
+  presenceForm.addEventListener("input", function () {
+    presenceChanging = true;
+  });
   presenceForm.addEventListener("submit", function (event) {
     event.preventDefault();
+    presenceChanging = false;
     send({
       type: "presence",
       status: presenceForm.elements.status.value,

@@ -19,6 +19,7 @@
   const typingLine = panel.querySelector(".chat-typing");
   const sendForm = panel.querySelector(".chat-send");
   const text = sendForm.querySelector("textarea");
+  const imageInput = sendForm.querySelector(".chat-image");
   const rateForm = panel.querySelector(".chat-rate");
   const offlineForm = panel.querySelector(".chat-offline");
 
@@ -200,6 +201,13 @@
       body.className = "chat-text";
       body.textContent = data.text;
       item.append(who, body);
+      if (data.image) {
+        const picture = document.createElement("img");
+        picture.src = data.image;
+        picture.alt = phrase("Image", { name: data.author === "customer" ? phrase("You") : data.name });
+        picture.className = "chat-picture";
+        item.append(picture);
+      }
       if (data.author === "agent") {
         typingLine.textContent = "";
       }
@@ -273,6 +281,27 @@
       typingSentAt = now;
       send({ type: "typing" });
     }
+  });
+  imageInput.addEventListener("change", function () {
+    if (!imageInput.files.length) {
+      return;
+    }
+    const body = new FormData();
+    body.append("csrfmiddlewaretoken", startForm.elements.csrfmiddlewaretoken.value);
+    body.append("image", imageInput.files[0]);
+    fetch(root.dataset.imageUrl, { method: "POST", credentials: "same-origin", headers: jsonHeaders, body: body })
+      .then(function (response) {
+        return response.json().then(function (data) {
+          return { ok: response.ok, data: data };
+        });
+      })
+      .then(function (result) {
+        imageInput.value = "";
+        errorLine.textContent = result.ok ? "" : result.data.error || phrase("Failed");
+      })
+      .catch(function () {
+        errorLine.textContent = phrase("Failed");
+      });
   });
   panel.querySelectorAll(".chat-transcript").forEach(function (button) {
     button.addEventListener("click", function () {
