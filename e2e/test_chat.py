@@ -20,10 +20,12 @@ from playwright.sync_api import (
     Page,
     expect,
 )
+from pytest_django.live_server_helper import LiveServer
 
 from conftest import Subscriber, sign_in_with_two_factor
 from e2e.conftest import ACTION_TIMEOUT_MS
 from e2e.helpers import OpenPage, fits, tab_to
+from e2e.test_staff_accessibility import violations
 from plugline.chat.models import Conversation
 from plugline.chat.tests.asgi_servers import daphne_serving
 from plugline.chat.tests.helpers import make_agent
@@ -107,6 +109,8 @@ def test_a_customer_and_an_agent_chat_and_a_reload_loses_nothing(
             "Sam: Try another USB port",
         ]
         expect(log).to_have_text(expected)
+        assert violations(console, "chat console") == []
+        assert violations(customer, "chat panel") == []
 
         # Mid-chat, the customer reloads: the panel comes back with every message, once.
         customer.reload()
@@ -152,21 +156,47 @@ def test_a_customer_and_an_agent_chat_and_a_reload_loses_nothing(
     assert "You: It works now, thanks" in transcript.body_text
 
 
+@pytest.mark.parametrize(
+    ("language", "title", "offline", "question"),
+    [
+        ("en", "Chat with us", "No agent is online right now.", "How can we help?"),
+        (
+            "fr",
+            "Discuter avec nous",
+            "Aucun conseiller n\u2019est en ligne pour le moment.",
+            "Comment pouvons-nous vous aider ?",
+        ),
+        (
+            "da",
+            "Chat med os",
+            "Ingen medarbejder er online lige nu.",
+            "Hvordan kan vi hj\u00e6lpe?",
+        ),
+    ],
+)
 def test_the_chat_panel_opens_by_keyboard_on_a_phone_and_offers_a_message_when_nobody_is_online(
     open_page: OpenPage,
+    live_server: LiveServer,
+    language: str,
+    title: str,
+    offline: str,
+    question: str,
 ) -> None:
     page = open_page(width=360, height=780)
+    page.context.add_cookies(
+        [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}]
+    )
     page.goto("/accounts/login/")
-    button = page.get_by_role("button", name="Chat with us")
+    button = page.get_by_role("button", name=title)
     tab_to(page, button, limit=60)
     page.keyboard.press("Enter")
-    panel = page.get_by_role("dialog", name="Chat with us")
+    panel = page.get_by_role("dialog", name=title)
     expect(panel).to_be_visible()
-    expect(panel.get_by_role("heading", name="Chat with us")).to_be_focused()
-    expect(panel.get_by_text("No agent is online right now.")).to_be_visible()
-    expect(panel.get_by_label("How can we help?")).to_be_visible()
-    expect(panel.get_by_label("Subject (optional)")).to_be_visible()
+    expect(panel.get_by_role("heading", name=title)).to_be_focused()
+    expect(panel.get_by_text(offline, exact=False).first).to_be_visible()
+    expect(panel.get_by_label(question)).to_be_visible()
     assert fits(page)
+    assert violations(page, f"chat panel, nobody online (360 px, {language})") == []
     page.keyboard.press("Escape")
     expect(panel).to_be_hidden()
     expect(button).to_be_focused()
