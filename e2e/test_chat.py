@@ -26,7 +26,8 @@ from conftest import Subscriber, sign_in_with_two_factor
 from e2e.conftest import ACTION_TIMEOUT_MS
 from e2e.helpers import OpenPage, fits, tab_to
 from e2e.test_staff_accessibility import violations
-from plugline.chat.models import Conversation
+from plugline.chat import services
+from plugline.chat.models import Conversation, PresenceStatus
 from plugline.chat.tests.asgi_servers import daphne_serving
 from plugline.chat.tests.helpers import make_agent
 from plugline.notifications.models import OutboxMessage
@@ -200,3 +201,37 @@ def test_the_chat_panel_opens_by_keyboard_on_a_phone_and_offers_a_message_when_n
     page.keyboard.press("Escape")
     expect(panel).to_be_hidden()
     expect(button).to_be_focused()
+
+
+def test_a_signed_out_visitor_gives_a_name_and_a_valid_email_then_waits_in_the_queue(
+    browser: Browser, asgi_server: str
+) -> None:
+    agent = make_agent("sam@example.com", first_name="Sam")
+    services.presence_set(agent=agent, status=PresenceStatus.ONLINE)
+    context = browser.new_context(base_url=asgi_server, viewport={"width": 360, "height": 780})
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
+    try:
+        page = context.new_page()
+        page.goto("/accounts/login/")
+        page.get_by_role("button", name="Chat with us").click()
+        panel = page.get_by_role("dialog", name="Chat with us")
+        start = panel.locator("form.chat-start")
+        start.get_by_label("Your name").fill("Dana Doe")
+        start.get_by_label("Your email").fill("dana@example")
+        start.get_by_role("button", name="Start the chat").click()
+        expect(start.get_by_text("Enter a valid email address.")).to_be_visible()
+        expect(start.get_by_label("Your email")).to_be_focused()
+        start.get_by_label("Your email").fill("dana@example.com")
+        start.get_by_role("button", name="Start the chat").click()
+        expect(panel.get_by_text("You are number 1 in the queue.")).to_be_visible()
+        panel.get_by_label("Your message").fill("Hello <b>there</b>")
+        panel.get_by_label("Your message").press("Enter")
+        expect(panel.locator(".chat-customer")).to_have_text(["You: Hello <b>there</b>"])
+        assert panel.locator(".chat-customer b").count() == 0  # text, never HTML
+    finally:
+        context.close()
+    conversation = Conversation.objects.get()
+    assert (conversation.visitor_name, conversation.visitor_email) == (
+        "Dana Doe",
+        "dana@example.com",
+    )
