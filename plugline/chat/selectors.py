@@ -194,3 +194,36 @@ def attachment_for(*, user: Any, session: Mapping[str, Any], message_id: int) ->
         return message
     mine = conversation_for_customer(user=user if user.is_authenticated else None, session=session)
     return message if mine is not None and mine.pk == conversation.pk else None
+
+
+def chat_export(user: AbstractBaseUser) -> list[dict[str, Any]]:
+    """The account's chats for "Download my data": each with its messages (two queries)."""
+    conversations = (
+        Conversation.objects.filter(customer_id=user.pk)
+        .select_related("agent")
+        .prefetch_related("messages")
+        .order_by("created_at")
+    )
+    return [
+        {
+            "started_at": conversation.created_at,
+            "closed_at": conversation.closed_at,
+            "status": conversation.status,
+            "language": conversation.language,
+            "rating": conversation.rating,
+            "transcript_wanted": conversation.transcript_wanted,
+            "messages": [
+                {
+                    "number": message.seq,
+                    "author": message.author_kind,
+                    "name": message.author_name,
+                    "text": message.text,
+                    "event": message.event,
+                    "image": bool(message.attachment),
+                    "sent_at": message.created_at,
+                }
+                for message in conversation.messages.all()
+            ],
+        }
+        for conversation in conversations
+    ]

@@ -140,3 +140,24 @@ def test_it_saves_a_rating_from_1_to_5_once_the_chat_is_closed(alice: Subscriber
         services.conversation_rate(conversation_id=conversation.pk, rating=6)
     services.conversation_rate(conversation_id=conversation.pk, rating=4)
     assert Conversation.objects.get().rating == 4
+
+
+def test_it_puts_the_customers_chats_in_their_data_export(alice: Subscriber, bob: Subscriber):
+    from plugline.accounts.data_export import data_export_build
+
+    agent = online_agent("sam@example.com")
+    conversation = services.conversation_open(user=alice.user, language="en")
+    services.conversation_accept(conversation_id=conversation.pk, agent=agent)
+    services.message_post(
+        conversation_id=conversation.pk,
+        author_kind=AuthorKind.CUSTOMER,
+        author=alice.user,
+        author_name="Alice",
+        text="Where is my device?",
+    )
+    services.conversation_open(user=bob.user, language="fr")
+
+    chats = data_export_build(user=alice.user)["chats"]
+    assert [
+        [(message["author"], message["text"]) for message in chat["messages"]] for chat in chats
+    ] == [[("system", ""), ("customer", "Where is my device?")]]
