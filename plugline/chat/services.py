@@ -255,3 +255,26 @@ def transcript_send(*, conversation: Conversation) -> None:
         language=conversation.language,
         user=conversation.customer,
     )
+
+
+@transaction.atomic
+def chat_account_forget(user: AbstractBaseUser) -> None:
+    """ "Close my account": the account's chats go, with their images (deleted from storage
+    once the closing commits); an agent's chats still open go back to the queue."""
+    from django.core.files.storage import default_storage
+
+    images = list(
+        Message.objects.filter(conversation__customer_id=user.pk)
+        .exclude(attachment="")
+        .values_list("attachment", flat=True)
+    )
+    Conversation.objects.filter(customer_id=user.pk).delete()
+    Conversation.objects.filter(agent_id=user.pk, status=ConversationStatus.ACTIVE).update(
+        status=ConversationStatus.QUEUED, agent=None, accepted_at=None
+    )
+
+    def delete_images() -> None:
+        for name in images:
+            default_storage.delete(name)
+
+    transaction.on_commit(delete_images)

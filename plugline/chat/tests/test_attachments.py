@@ -92,5 +92,22 @@ def test_it_refuses_what_is_not_a_small_png_jpeg_or_webp(chat, settings, upload,
     assert not Message.objects.filter(conversation=conversation, author_kind="customer").exists()
 
 
+def test_it_deletes_the_chats_and_their_images_when_the_account_closes(
+    chat, alice: Subscriber, django_capture_on_commit_callbacks
+):
+    from django.core.files.storage import default_storage
+
+    from plugline.accounts.services import account_close
+
+    customer, _agents, conversation = chat
+    customer.post("/chat/image/", {"image": image()})
+    name = Message.objects.get(author_kind="customer").attachment.name
+    assert default_storage.exists(name)
+    with django_capture_on_commit_callbacks(execute=True):
+        account_close(user=alice.user)
+    assert not Message.objects.filter(conversation_id=conversation.pk).exists()
+    assert not default_storage.exists(name)
+
+
 def test_it_refuses_an_image_from_a_browser_without_a_chat(alice: Subscriber):
     assert Client().post("/chat/image/", {"image": image()}).status_code == 404

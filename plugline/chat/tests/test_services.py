@@ -161,3 +161,16 @@ def test_it_puts_the_customers_chats_in_their_data_export(alice: Subscriber, bob
     assert [
         [(message["author"], message["text"]) for message in chat["messages"]] for chat in chats
     ] == [[("system", ""), ("customer", "Where is my device?")]]
+
+
+def test_it_puts_an_agents_open_chats_back_in_the_queue_when_their_account_closes(
+    alice: Subscriber,
+):
+    from plugline.accounts.services import account_close
+
+    agent = online_agent("sam@example.com")
+    conversation = services.conversation_open(user=alice.user, language="en")
+    services.conversation_accept(conversation_id=conversation.pk, agent=agent)
+    account_close(user=agent)
+    conversation.refresh_from_db()
+    assert (conversation.status, conversation.agent) == (ConversationStatus.QUEUED, None)
