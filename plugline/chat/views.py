@@ -18,7 +18,7 @@ from plugline.accounts.staff_access import staff_required
 from plugline.chat import events, selectors, services
 from plugline.chat.attachments import attachment_post
 from plugline.chat.forms import VisitorForm
-from plugline.chat.models import Conversation
+from plugline.chat.models import Conversation, ConversationStatus
 
 
 @never_cache
@@ -58,6 +58,12 @@ def chat_start(request: HttpRequest) -> JsonResponse:
             {"error": _("No agent is online right now."), "offline": True}, status=409
         )
     language = get_language() or "en"
+    current = selectors.conversation_for_customer(
+        user=request.user if request.user.is_authenticated else None, session=request.session
+    )
+    if current is not None and current.status != ConversationStatus.CLOSED:
+        # Asked twice (a double click, a second tab): still the one chat.
+        return JsonResponse({"conversation": current.status})
     if request.user.is_authenticated:
         conversation = services.conversation_open(user=request.user, language=language)
     else:
