@@ -193,7 +193,10 @@ def test_it_runs_the_commands_make_run_runs() -> None:
     assert "server 127.0.0.1:8000;" in (DEPLOY / "nginx" / "plugline.conf").read_text()
     assert "daphne --bind 127.0.0.1 --port 8001" in units["plugline-asgi.service"]
     assert "plugline.asgi:application" in units["plugline-asgi.service"]
-    assert "server 127.0.0.1:8001;" in (DEPLOY / "nginx" / "plugline.conf").read_text()
+    site = (DEPLOY / "nginx" / "plugline.conf").read_text()
+    assert "server 127.0.0.1:8001;" in site
+    websockets = site[site.index("location /ws/ {") :]
+    assert websockets[: websockets.index("}")].count("proxy_pass http://plugline_asgi;") == 1
 
 
 def unit_command(unit: Path, environment: dict[str, str]) -> list[str]:
