@@ -7,7 +7,7 @@ PORT ?= 8000
 # here: the port `make run` serves on, unless SITE_URL is set.
 SITE_URL ?= http://127.0.0.1:$(PORT)
 RUN_ENV := DEBUG=1 PORT='$(PORT)' SITE_URL='$(SITE_URL)'
-APPS := core accounts api telephony devices billing notifications portal sandbox_gateway stores reup voicemail rates minutes upgrades support helpcentre backoffice reports
+APPS := core accounts api telephony devices billing notifications portal sandbox_gateway stores reup voicemail rates minutes upgrades support helpcentre backoffice reports chat
 
 .PHONY: install run sip serve test check lint fmt messages browsers clean
 

@@ -60,6 +60,11 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 
 INSTALLED_APPS = [
+    # `runserver` (and so `make run`) is daphne's, serving WebSockets too, wrapped by
+    # WhiteNoise's so that static files come from WhiteNoise, as in production (Django's
+    # own static handler answers "/static/..%2F..." with a 500).
+    "whitenoise.runserver_nostatic",
+    "daphne",
     "plugline.core",
     "plugline.notifications",
     "plugline.accounts",
@@ -76,6 +81,7 @@ INSTALLED_APPS = [
     "plugline.support",
     # The help centre: articles in each language, searched, rated (/help/).
     "plugline.helpcentre",
+    "plugline.chat",
     "plugline.portal",
     "plugline.backoffice",
     "plugline.api",
@@ -86,9 +92,6 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    # The development server leaves static files to WhiteNoise, as in production
-    # (Django's own runserver handler answers "/static/..%2F..." with a 500).
-    "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "allauth",
     "allauth.account",
@@ -218,6 +221,26 @@ else:
         "LOCATION": str(VAR_DIR / "page_cache"),
     }
 
+# Live chat's fan-out between ASGI processes (plugline.chat): Redis in production, so that
+# a customer on one process and an agent on another hear each other; in `make run`, one
+# process, the in-memory layer.
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": "plugline-chat"},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# How many messages one chat connection may send in CHAT_RATE_SECONDS (a flood is refused).
+CHAT_RATE_MESSAGES = env_int("CHAT_RATE_MESSAGES", 20, minimum=1)
+CHAT_RATE_SECONDS = env_int("CHAT_RATE_SECONDS", 10, minimum=1)
+# The largest image a chat accepts (PNG, JPEG or WebP), in bytes.
+CHAT_ATTACHMENT_MAX_BYTES = env_int("CHAT_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
+# An agent counts as online while their console has been heard from within this many seconds.
+CHAT_AGENT_SEEN_SECONDS = env_int("CHAT_AGENT_SEEN_SECONDS", 90, minimum=10)
+
 # Background tasks: Django's task API, database backend, any number of workers.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
@@ -321,6 +344,10 @@ ACCOUNT_RATE_LIMITS = {
     # Redeeming a Re-Up card: PIN tries per account and per client address,
     # and for the whole site (plugline.reup.guarding says why guessing fails).
     "reup_redeem": env_str("REUP_REDEEM_RATE_LIMITS", "10/h/user,20/h/ip"),
+    # Opening a live chat (plugline.chat): per browser session and per client address.
+    "chat_open": "10/h/key,30/h/ip",
+    # Images sent in a chat: per browser session (customers) or staff member.
+    "chat_attachment": "20/h/key,60/h/ip",
     "reup_redeem_global": env_str("REUP_REDEEM_GLOBAL_RATE_LIMITS", "1000/h/key"),
     # "Was this helpful?" on help articles: public, one answer per article and
     # browser session; a script cannot fill the staff's figures from one address.

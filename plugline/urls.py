@@ -40,6 +40,8 @@ urlpatterns = [
     path("stores/", include("plugline.stores.urls")),
     # The help centre: articles, search, "Was this helpful?" (helpcentre).
     path("help/", include("plugline.helpcentre.urls")),
+    # Live chat: the widget's HTTP side and the agents' console (the rest is WebSockets).
+    path("", include("plugline.chat.urls")),
     # "Calling rates": the rate deck, searched by country or number (rates).
     path("rates/", include("plugline.rates.urls")),
     # Renewing online, checkout, invoices, the renew link (billing).

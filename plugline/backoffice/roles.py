@@ -36,6 +36,7 @@ _SUPPORT = (
     "backoffice.reset_customer_sign_in",
     "backoffice.suspend_device",
     "support.answer_ticket",
+    "chat.answer_chat",
 )
 
 

@@ -160,6 +160,7 @@ def test_it_ships_systemd_units_that_systemd_accepts(tmp_path: Path) -> None:
     units = installed_units(tmp_path)
     names = sorted(unit.name for unit in units.iterdir())
     assert names == [
+        "plugline-asgi.service",
         "plugline-kamailio.service",
         "plugline-rtpengine.service",
         "plugline-scheduler.service",
@@ -190,6 +191,12 @@ def test_it_runs_the_commands_make_run_runs() -> None:
     assert "gunicorn plugline.wsgi" in units["plugline-web.service"]
     assert "--bind 127.0.0.1:8000" in units["plugline-web.service"]
     assert "server 127.0.0.1:8000;" in (DEPLOY / "nginx" / "plugline.conf").read_text()
+    assert "daphne --bind 127.0.0.1 --port 8001" in units["plugline-asgi.service"]
+    assert "plugline.asgi:application" in units["plugline-asgi.service"]
+    site = (DEPLOY / "nginx" / "plugline.conf").read_text()
+    assert "server 127.0.0.1:8001;" in site
+    websockets = site[site.index("location /ws/ {") :]
+    assert websockets[: websockets.index("}")].count("proxy_pass http://plugline_asgi;") == 1
 
 
 def unit_command(unit: Path, environment: dict[str, str]) -> list[str]:

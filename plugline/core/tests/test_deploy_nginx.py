@@ -147,6 +147,8 @@ def nginx_site(tmp_path: Path, upstreams: list[int]) -> Iterator[Site]:
         ("listen 80;", f"listen 127.0.0.1:{ports.http_port};"),
         ("listen 443 ssl http2;", f"listen 127.0.0.1:{ports.https_port} ssl http2;"),
         ("    server 127.0.0.1:8000;\n", servers),
+        # The live chat's ASGI upstream (/ws/): the same stand-in servers.
+        ("    server 127.0.0.1:8001;\n", servers),
         ("/var/lib/plugline/static/", f"{static}/"),
         (CERTIFICATE, str(cert_path)),
         (CERTIFICATE_KEY, str(key_path)),
