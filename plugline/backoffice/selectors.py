@@ -20,6 +20,8 @@ from django.utils.translation import gettext_lazy as _
 
 from plugline.accounts.models import User
 from plugline.billing.models import Payment, PaymentMethod, Refund, Subscription
+from plugline.chat.models import Conversation
+from plugline.chat.selectors import conversations_of_customer
 from plugline.core.models import AuditEvent
 from plugline.core.phones import normalize_phone_number
 from plugline.devices.models import Device
@@ -173,6 +175,7 @@ class CustomerStory:
     calls: list[CallRecord]
     timeline: Page[AuditEvent]
     tickets: list[Ticket] = field(default_factory=list)
+    chats: list[Conversation] = field(default_factory=list)
 
 
 def customer_get(*, pk: int) -> User | None:
@@ -215,6 +218,7 @@ def customer_story(*, customer: User, timeline_page: int | str | None = 1) -> Cu
     timeline = Paginator(events, TIMELINE_PAGE_SIZE).get_page(timeline_page)
     has_two_factor = Authenticator.objects.filter(user=customer).exists()
     tickets = list(tickets_for_user(user=customer).select_related("assignee")[:RECENT_LIMIT])
+    chats = conversations_of_customer(customer=customer, limit=RECENT_LIMIT)
     return CustomerStory(
         customer=customer,
         emails=emails,
@@ -225,6 +229,7 @@ def customer_story(*, customer: User, timeline_page: int | str | None = 1) -> Cu
         calls=calls,
         timeline=timeline,
         tickets=tickets,
+        chats=chats,
     )
 
 

@@ -234,3 +234,12 @@ def chat_export(user: AbstractBaseUser) -> list[dict[str, Any]]:
         }
         for conversation in conversations
     ]
+
+
+def conversations_of_customer(*, customer: AbstractBaseUser, limit: int) -> list[Conversation]:
+    """A customer's chats, newest first, for the staff console's customer page."""
+    return list(
+        Conversation.objects.filter(customer_id=customer.pk)
+        .select_related("agent")
+        .order_by("-created_at", "-pk")[:limit]
+    )

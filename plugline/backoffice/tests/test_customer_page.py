@@ -13,6 +13,7 @@ from conftest import make_subscriber
 from plugline.accounts.models import User
 from plugline.backoffice.tests.conftest import Customer, pay
 from plugline.billing.tests.factories import card_on_file
+from plugline.chat.services import conversation_open
 from plugline.core.models import AuditAction
 from plugline.core.services import audit_record
 from plugline.devices.services import device_assign
@@ -92,6 +93,15 @@ def test_it_lists_the_customers_support_tickets_with_a_link_to_the_desk(
     assert "No support tickets." not in page
 
 
+@pytest.mark.django_db
+def test_it_lists_the_customers_live_chats(customer: Customer, agent_client: Client) -> None:
+    assert "No live chats." in page_of(agent_client, customer.user)
+    conversation_open(user=customer.user, language="en")
+    page = page_of(agent_client, customer.user)
+    assert "No live chats." not in page
+    assert "<td>Waiting for an agent</td>" in page
+
+
 def _queries(client: Client, user: User) -> int:
     with CaptureQueriesContext(connection) as queries:
         page_of(client, user)
@@ -117,6 +127,7 @@ def test_it_takes_as_many_queries_for_fifty_devices_and_payments_as_for_one(
     for number in range(50):
         audit_record(action=AuditAction.PROFILE_CHANGED, user=bob.user, data={"n": number})
         ticket_open(subject=f"Question {number}", body="Hello", language="en", user=bob.user)
+        conversation_open(user=bob.user, language="en")
     assert bob.user.devices.count() == 50
     assert bob.user.payments.count() == 50
     assert _queries(agent_client, bob.user) == small

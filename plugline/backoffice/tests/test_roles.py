@@ -132,8 +132,8 @@ def test_refreshing_the_roles_again_changes_nothing_and_restores_a_removed_permi
 def test_it_refuses_a_role_that_names_a_permission_that_does_not_exist(
     db: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(roles.ROLES, roles.SUPPORT_AGENT, ("chat.answer_chat",))
-    with pytest.raises(LookupError, match=r"chat\.answer_chat"):
+    monkeypatch.setitem(roles.ROLES, roles.SUPPORT_AGENT, ("chat.fly_to_the_moon",))
+    with pytest.raises(LookupError, match=r"chat\.fly_to_the_moon"):
         roles.roles_refresh()
 
 
