@@ -185,3 +185,15 @@ def test_the_admin_lists_the_roles_in_the_staff_members_language(
     staff.save(update_fields=["language"])
     page = staff_client.get(reverse("admin:auth_group_changelist")).content.decode()
     assert "Supportmedarbejder" in page and "Afregning" in page and "Lager" in page
+
+
+@pytest.mark.django_db
+def test_the_top_bar_leads_staff_and_only_staff_to_the_console(client: Client) -> None:
+    from conftest import make_subscriber
+
+    subscriber = make_subscriber("sue@example.com", numbers=())
+    client.force_login(subscriber.user)
+    assert 'href="/staff/"' not in client.get("/account/").content.decode()
+    subscriber.user.is_staff = True
+    subscriber.user.save()
+    assert '<a href="/staff/">Staff</a>' in client.get("/account/").content.decode()
