@@ -1,4 +1,5 @@
-"""axe-core finds no WCAG 2.1 A/AA or 2.2 target-size violation on the sign-in pages."""
+"""axe-core finds no WCAG 2.1 A/AA or 2.2 target-size violation on the sign-in pages, the
+help centre, the contact form and the customer's requests."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from playwright.sync_api import Page, expect
 
 from conftest import Subscriber
 from e2e.helpers import OpenPage, expect_my_account, sign_in
+from plugline.helpcentre.seeding import help_articles_seed
 from plugline.rates.tests.factories import make_rate
+from plugline.support.tests.factories import open_ticket
 
 AXE_OPTIONS = {
     "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]},
@@ -70,6 +73,43 @@ def _my_account(page: Page, alice: Subscriber) -> None:
     expect_my_account(page)
 
 
+def _help_centre(page: Page, alice: Subscriber) -> None:
+    help_articles_seed()
+    page.goto("/help/")
+    expect(page.get_by_role("heading", name="Help centre", level=1)).to_be_visible()
+
+
+def _help_article(page: Page, alice: Subscriber) -> None:
+    help_articles_seed()
+    page.goto("/help/troubleshooting/device-does-not-start/")
+    expect(page.get_by_role("button", name="No", exact=True)).to_be_visible()
+
+
+def _help_search(page: Page, alice: Subscriber) -> None:
+    help_articles_seed()
+    page.goto("/help/search/?q=usb")
+    expect(page.get_by_role("heading", name="Search the help centre")).to_be_visible()
+
+
+def _contact(page: Page, alice: Subscriber) -> None:
+    page.goto("/contact/")
+    expect(page.get_by_role("button", name="Send my request")).to_be_visible()
+
+
+def _my_requests(page: Page, alice: Subscriber) -> None:
+    open_ticket(alice.user, subject="No dial tone")
+    sign_in(page, alice.email, alice.password)
+    page.goto("/account/requests/")
+    expect(page.get_by_role("link", name="No dial tone")).to_be_visible()
+
+
+def _my_request(page: Page, alice: Subscriber) -> None:
+    ticket = open_ticket(alice.user, subject="No dial tone")
+    sign_in(page, alice.email, alice.password)
+    page.goto(f"/account/requests/{ticket.reference}/")
+    expect(page.get_by_role("button", name="Send my answer")).to_be_visible()
+
+
 PAGES: dict[str, Callable[[Page, Subscriber], None]] = {
     "sign-in": _sign_in_page,
     "sign-in-refused": _sign_in_refused,
@@ -80,6 +120,12 @@ PAGES: dict[str, Callable[[Page, Subscriber], None]] = {
     "password-changed": _password_changed,
     "my-account": _my_account,
     "calling-rates": _calling_rates,
+    "help-centre": _help_centre,
+    "help-article": _help_article,
+    "help-search": _help_search,
+    "contact": _contact,
+    "my-requests": _my_requests,
+    "my-request": _my_request,
 }
 
 
