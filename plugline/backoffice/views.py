@@ -31,7 +31,7 @@ from plugline.backoffice.forms import (
     TwoFactorRemoveForm,
 )
 from plugline.backoffice.roles import role_label
-from plugline.billing.models import Payment
+from plugline.billing.models import Payment, Subscription
 from plugline.billing.payments import (
     REFUND_FAILED,
     REFUND_PENDING,
@@ -107,6 +107,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @dataclass
 class DeviceRow:
     device: Device
+    subscription: Subscription | None
     service: ServiceSummary
 
 
@@ -115,10 +116,14 @@ class DeviceRow:
 def customer(request: HttpRequest, pk: int) -> HttpResponse:
     person = _customer_or_404(pk)
     story = selectors.customer_story(customer=person, timeline_page=request.GET.get("page"))
-    devices = [
-        DeviceRow(device=device, service=service_summary(selectors.subscription_of(device)))
-        for device in story.devices
-    ]
+    devices = []
+    for device in story.devices:
+        subscription = selectors.subscription_of(device)
+        devices.append(
+            DeviceRow(
+                device=device, subscription=subscription, service=service_summary(subscription)
+            )
+        )
     payments = [
         {
             "payment": payment,
@@ -134,6 +139,8 @@ def customer(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 for refund in payment.refunds.all()
             ],
+            # The plans paid for, by their names in the staff member's language.
+            "plans": ", ".join(sorted({item.plan.display_name() for item in payment.items.all()})),
             "decline_reason": DECLINE_REASONS.get(payment.decline_code, payment.decline_code),
             # What is left to refund, from the refunds already read (no query per payment).
             "left": _left_to_refund(payment),

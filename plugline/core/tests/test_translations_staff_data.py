@@ -23,7 +23,13 @@ from plugline.billing.models import PaymentStatus, Plan, Refund, Subscription
 from plugline.billing.tests.factories import make_paid_item
 from plugline.chat.selectors import console_snapshot
 from plugline.chat.services import conversation_open
-from plugline.core.tests.test_translations_data import _demo_mode, _signed_in, _text, demo
+from plugline.core.tests.test_translations_data import (
+    _assert_no_english_plan,
+    _demo_mode,
+    _signed_in,
+    _text,
+    demo,
+)
 from plugline.portal.management.commands.seed_demo import AGENT_EMAIL, DEMO_DEVICES, STAFF_EMAIL
 from plugline.reports.catalog import REPORTS
 from plugline.reports.forms import default_range
@@ -55,6 +61,9 @@ def _customer_story(demo: User) -> None:
     device = demo.devices.get(serial=DEMO_DEVICES[0][0])
     subscription = Subscription.objects.get(device=device)
     plan = Plan.objects.get(code="1-year")
+    Subscription.objects.filter(pk=subscription.pk).update(
+        plan=plan, autorenew=True, autorenew_plan=plan
+    )
     paid = make_paid_item(user=demo, subscription=subscription, plan=plan).payment
     Refund.objects.create(
         payment=paid,
@@ -105,6 +114,10 @@ def test_it_shows_a_customers_story_to_staff_without_english_data(
     # Codes as stored are never shown: the refund's status, the gateway's decline code.
     for code in ("(succeeded)", "insufficient_funds"):
         assert code not in page, code
+    # The plans (the device's, its AutoRenew's, each payment's) by their names in the language.
+    plan = Plan.objects.get(code="1-year").display_name(language)
+    assert page.count(plan) >= 4, plan  # the device's plan, AutoRenew's, two payments'
+    _assert_no_english_plan(page, "the customer's page")
     with translation.override("en"):
         english_statuses = [str(choice.label) for choice in TicketStatus]
     for status in english_statuses:
