@@ -2,7 +2,8 @@
 sign-in form, the profile, Renew, a Re-Up card's PIN and the payment provider's card
 page; the contact form, a ticket's answer (the customer's and the desk's), the staff
 console's actions without a reason, a refund or goodwill days with bad input, a report's
-impossible date range and a help article's "No" without a reason; on a phone."""
+impossible date range, a help article's "No" without a reason and a help search without a
+word to look for; on a phone."""
 
 from __future__ import annotations
 
@@ -121,6 +122,13 @@ def _help_no_without_a_reason(page: Page, alice: Subscriber) -> None:
     page.get_by_role("button", name="Send").click()
 
 
+def _help_search_without_words(page: Page, alice: Subscriber) -> None:
+    help_articles_seed()
+    page.goto("/help/")
+    page.get_by_label("Search the help centre").fill("?!")
+    page.get_by_role("button", name="Search", exact=True).click()
+
+
 REFUSALS: dict[str, Callable[[Page, Subscriber], None]] = {
     "sign-in": _sign_in_refused,
     "profile": _profile_refused,
@@ -134,6 +142,7 @@ REFUSALS: dict[str, Callable[[Page, Subscriber], None]] = {
     "staff-goodwill-out-of-bounds": _goodwill_days_out_of_bounds,
     "report-range": _report_range_backwards,
     "help-no-reason": _help_no_without_a_reason,
+    "help-search": _help_search_without_words,
 }
 
 
