@@ -168,6 +168,11 @@ def test_it_shows_the_ticket_desk_without_english_statuses_or_sources(
             assert words not in page, (url, words)
     with translation.override(language):
         assert str(TicketStatus.OPEN.label) in page
+    # The ticket's language (English) named in the agent's language.
+    facts = re.search(r'<dl class="facts card">.*?</dl>', _text(client.get(url)), re.S)
+    assert facts is not None
+    assert {"fr": "anglais", "da": "engelsk"}[language] in _words(facts.group(0)).lower()
+    assert not _shows("English", _words(facts.group(0)))
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
