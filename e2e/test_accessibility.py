@@ -1,5 +1,6 @@
 """axe-core finds no WCAG 2.1 A/AA or 2.2 target-size violation on the sign-in pages, the
-help centre, the contact form and the customer's requests."""
+help centre, the contact form and the customer's requests; those also fit a phone and show a
+focus ring of at least 3:1 on every control Tab reaches, in English, French and Danish."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from conftest import Subscriber
-from e2e.helpers import OpenPage, expect_my_account, sign_in
+from e2e.helpers import OpenPage, expect_my_account, fits, sign_in
+from e2e.test_staff_accessibility import focus_ring_failures
 from plugline.helpcentre.seeding import help_articles_seed
 from plugline.rates.tests.factories import make_rate
 from plugline.support.tests.factories import open_ticket
@@ -147,3 +149,32 @@ def test_it_has_no_accessibility_violations(
     violations = Axe().run(page, options=AXE_OPTIONS).response["violations"]
 
     assert not violations, f"{name} at {width} px:\n{describe(violations)}"
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "da"])
+def test_the_help_and_support_pages_ring_every_control_and_fit_a_phone(
+    alice: Subscriber, open_page: OpenPage, language: str
+) -> None:
+    help_articles_seed()
+    ticket = open_ticket(alice.user, subject="No dial tone")
+    alice.user.language = language
+    alice.user.save(update_fields=["language"])
+    page = open_page(width=360, height=780)
+    sign_in(page, alice.email, alice.password)
+    found: list[str] = []
+    for url in (
+        "/help/",
+        "/help/troubleshooting/",
+        "/help/troubleshooting/device-does-not-start/",
+        "/help/search/?q=usb",
+        "/contact/",
+        "/account/requests/",
+        f"/account/requests/{ticket.reference}/",
+    ):
+        page.goto(url)
+        expect(page.locator("html")).to_have_attribute("lang", language)
+        where = f"{url} ({language}, 360 px)"
+        if not fits(page):
+            found.append(f"{where}: scrolls sideways")
+        found += focus_ring_failures(page, where)
+    assert not found, "\n".join(found)
