@@ -4,7 +4,8 @@
 On the demo data (`seed_demo`) with a refund, a declined payment, a ticket and a chat
 added: the console's search page (the staff's roles), a customer's page (statuses,
 refunds, decline reasons, tickets, chats, the audit timeline, a goodwill action's
-date), the ticket desk, the chat console and every report with its chart and CSV.
+date), the ticket desk, the chat console and every report with its chart and CSV; and the
+transcript of a chat, emailed to the customer.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from plugline.accounts.models import User
 from plugline.backoffice.roles import SUPPORT_AGENT
 from plugline.billing.models import PaymentStatus, Plan, Refund, Subscription
 from plugline.billing.tests.factories import make_paid_item
+from plugline.chat import services as chat
+from plugline.chat.models import SystemEvent
 from plugline.chat.selectors import console_snapshot
 from plugline.chat.services import conversation_open
 from plugline.core.tests.test_translations_data import (
@@ -30,6 +33,7 @@ from plugline.core.tests.test_translations_data import (
     _text,
     demo,
 )
+from plugline.notifications.models import OutboxMessage
 from plugline.portal.management.commands.seed_demo import AGENT_EMAIL, DEMO_DEVICES, STAFF_EMAIL
 from plugline.reports.catalog import REPORTS
 from plugline.reports.forms import default_range
@@ -233,3 +237,25 @@ def test_it_shows_every_report_its_chart_and_its_csv_without_english(
             if english_words != words:
                 assert english_words not in home, english_words
         assert translated[0] in page and translated[1] in csv_text.splitlines()[0]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_it_emails_the_transcript_of_a_chat_the_customer_ended_in_their_language(
+    demo: User, language: str
+) -> None:
+    agent = User.objects.get(email=AGENT_EMAIL)
+    chat.presence_set(agent=agent, status="online", capacity=3)
+    conversation = chat.conversation_open(user=demo, language=language)
+    chat.conversation_accept(conversation_id=conversation.pk, agent=agent)
+    chat.message_post(
+        conversation_id=conversation.pk, author_kind="customer", author=demo, text="Hej"
+    )
+    chat.transcript_request(conversation_id=conversation.pk)
+    chat.conversation_close(conversation_id=conversation.pk, by=None)  # the customer ends it
+
+    body = OutboxMessage.objects.get(template="chat/email/transcript").body_text
+    lines = [line.strip() for line in body.splitlines() if line.startswith("—")]
+    with translation.override(language):
+        joined = str(SystemEvent.JOINED.label)
+        closed = translation.gettext("The chat was closed.")
+    assert lines == [f"— {chat.agent_first_name(agent)} {joined}", f"— {closed}"], lines
