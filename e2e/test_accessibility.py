@@ -1,4 +1,6 @@
-"""axe-core finds no WCAG 2.1 A/AA or 2.2 target-size violation on the sign-in pages."""
+"""axe-core finds no WCAG 2.1 A/AA or 2.2 target-size violation on the sign-in pages, the
+help centre, the contact form and the customer's requests; those also fit a phone and show a
+focus ring of at least 3:1 on every control Tab reaches, in English, French and Danish."""
 
 from __future__ import annotations
 
@@ -12,8 +14,11 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from conftest import Subscriber
-from e2e.helpers import OpenPage, expect_my_account, sign_in
+from e2e.helpers import OpenPage, expect_my_account, fits, sign_in
+from e2e.test_staff_accessibility import focus_ring_failures
+from plugline.helpcentre.seeding import help_articles_seed
 from plugline.rates.tests.factories import make_rate
+from plugline.support.tests.factories import open_ticket
 
 AXE_OPTIONS = {
     "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]},
@@ -70,6 +75,43 @@ def _my_account(page: Page, alice: Subscriber) -> None:
     expect_my_account(page)
 
 
+def _help_centre(page: Page, alice: Subscriber) -> None:
+    help_articles_seed()
+    page.goto("/help/")
+    expect(page.get_by_role("heading", name="Help centre", level=1)).to_be_visible()
+
+
+def _help_article(page: Page, alice: Subscriber) -> None:
+    help_articles_seed()
+    page.goto("/help/troubleshooting/device-does-not-start/")
+    expect(page.get_by_role("button", name="No", exact=True)).to_be_visible()
+
+
+def _help_search(page: Page, alice: Subscriber) -> None:
+    help_articles_seed()
+    page.goto("/help/search/?q=usb")
+    expect(page.get_by_role("heading", name="Search the help centre")).to_be_visible()
+
+
+def _contact(page: Page, alice: Subscriber) -> None:
+    page.goto("/contact/")
+    expect(page.get_by_role("button", name="Send my request")).to_be_visible()
+
+
+def _my_requests(page: Page, alice: Subscriber) -> None:
+    open_ticket(alice.user, subject="No dial tone")
+    sign_in(page, alice.email, alice.password)
+    page.goto("/account/requests/")
+    expect(page.get_by_role("link", name="No dial tone")).to_be_visible()
+
+
+def _my_request(page: Page, alice: Subscriber) -> None:
+    ticket = open_ticket(alice.user, subject="No dial tone")
+    sign_in(page, alice.email, alice.password)
+    page.goto(f"/account/requests/{ticket.reference}/")
+    expect(page.get_by_role("button", name="Send my answer")).to_be_visible()
+
+
 PAGES: dict[str, Callable[[Page, Subscriber], None]] = {
     "sign-in": _sign_in_page,
     "sign-in-refused": _sign_in_refused,
@@ -80,6 +122,12 @@ PAGES: dict[str, Callable[[Page, Subscriber], None]] = {
     "password-changed": _password_changed,
     "my-account": _my_account,
     "calling-rates": _calling_rates,
+    "help-centre": _help_centre,
+    "help-article": _help_article,
+    "help-search": _help_search,
+    "contact": _contact,
+    "my-requests": _my_requests,
+    "my-request": _my_request,
 }
 
 
@@ -101,3 +149,32 @@ def test_it_has_no_accessibility_violations(
     violations = Axe().run(page, options=AXE_OPTIONS).response["violations"]
 
     assert not violations, f"{name} at {width} px:\n{describe(violations)}"
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "da"])
+def test_the_help_and_support_pages_ring_every_control_and_fit_a_phone(
+    alice: Subscriber, open_page: OpenPage, language: str
+) -> None:
+    help_articles_seed()
+    ticket = open_ticket(alice.user, subject="No dial tone")
+    alice.user.language = language
+    alice.user.save(update_fields=["language"])
+    page = open_page(width=360, height=780)
+    sign_in(page, alice.email, alice.password)
+    found: list[str] = []
+    for url in (
+        "/help/",
+        "/help/troubleshooting/",
+        "/help/troubleshooting/device-does-not-start/",
+        "/help/search/?q=usb",
+        "/contact/",
+        "/account/requests/",
+        f"/account/requests/{ticket.reference}/",
+    ):
+        page.goto(url)
+        expect(page.locator("html")).to_have_attribute("lang", language)
+        where = f"{url} ({language}, 360 px)"
+        if not fits(page):
+            found.append(f"{where}: scrolls sideways")
+        found += focus_ring_failures(page, where)
+    assert not found, "\n".join(found)

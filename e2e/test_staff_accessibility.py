@@ -1,13 +1,18 @@
 """The staff pages (the admin) pass axe-core too: every list and add form of Plugline's
 models, a payment with its refund form, in English on a desktop, and a staff member's
-daily pages on a phone in French and Danish, where they also fit the screen."""
+daily pages on a phone in French and Danish, where they also fit the screen. The consoles
+(customers, tickets, chats, reports) on a phone in English, French and Danish: no
+violation, nothing wider than the screen, and a focus ring of at least 3:1 on every
+control Tab reaches."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from coloraide import Color
 from django.conf import settings
 from django.contrib import admin
 from django.urls import reverse
@@ -18,6 +23,8 @@ from e2e.helpers import OpenPage, fits, staff_sign_in
 from plugline.accounts.models import User
 from plugline.billing.models import Payment, Plan, PlanPrice, Subscription
 from plugline.billing.tests.factories import card_on_file
+from plugline.chat.services import conversation_open
+from plugline.support.tests.factories import open_ticket
 
 AXE_OPTIONS = {
     "runOnly": {
@@ -160,4 +167,92 @@ def test_a_staff_members_daily_pages_fit_a_phone_in_french_and_danish(
         found += violations(page, f"{url} ({language}, 360 px)")
         if not fits(page):
             found.append(f"{url} ({language}, 360 px): scrolls sideways")
+    assert not found, "\n".join(found)
+
+
+# The focused element's ring (outline, box-shadow) and the first opaque background behind it.
+FOCUSED_RING = """() => {
+    const e = document.activeElement;
+    if (!e || e === document.body) return null;
+    const s = getComputedStyle(e);
+    let background = "rgb(255, 255, 255)";
+    for (let p = e.parentElement; p; p = p.parentElement) {
+        const c = getComputedStyle(p).backgroundColor;
+        if (c !== "rgba(0, 0, 0, 0)" && c !== "transparent") { background = c; break; }
+    }
+    if (!e.dataset.ringWalk) {  // each control marked once: met again, the walk went round
+        window.ringWalked = (window.ringWalked || 0) + 1;
+        e.dataset.ringWalk = String(window.ringWalked);
+    }
+    const label = (e.getAttribute("aria-label") || e.textContent || e.name || e.id || "").trim();
+    return {
+        key: e.dataset.ringWalk,
+        what: e.tagName.toLowerCase() + " " + label.slice(0, 40),
+        outline: s.outlineStyle === "none" || parseFloat(s.outlineWidth) === 0
+            ? "" : s.outlineColor,
+        shadow: s.boxShadow,
+        background: background,
+    };
+}"""
+
+
+def focus_ring_failures(page: Page, name: str, limit: int = 120) -> list[str]:
+    """Tab through the whole page: every control it reaches shows a ring of at least 3:1."""
+    page.evaluate("() => { document.activeElement && document.activeElement.blur(); }")
+    failures: list[str] = []
+    seen: set[str] = set()
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUSED_RING)
+        if focused is None or focused["key"] in seen:
+            break
+        seen.add(focused["key"])
+        colours = [Color(focused["outline"])] if focused["outline"] else []
+        colours += [Color(c) for c in re.findall(r"rgba?\([^)]*\)", focused["shadow"])]
+        best = max(
+            (c.contrast(Color(focused["background"]), method="wcag21") for c in colours),
+            default=0.0,
+        )
+        if best < 3:
+            failures.append(f"{name}: {focused['what']!r} focus ring {best:.2f}:1")
+    return failures
+
+
+@pytest.fixture
+def consoles(staff: User, paid: Payment) -> dict[str, str]:
+    """A ticket, a waiting chat and the paid payment's customer: the consoles' pages."""
+    customer = paid.user
+    assert customer is not None
+    ticket = open_ticket(customer, subject="No dial tone")
+    conversation_open(user=customer, language="en")
+    return {
+        "search": reverse("backoffice:home"),
+        "customer": reverse("backoffice:customer", kwargs={"pk": customer.pk}),
+        "desk": reverse("support:desk"),
+        "desk ticket": reverse("support:desk_ticket", kwargs={"reference": ticket.reference}),
+        "chat console": reverse("chat:console"),
+        "reports": reverse("reports:home"),
+        "report": reverse("reports:report", args=["revenue"]),
+        "report (devices)": reverse("reports:report", args=["devices"]),
+    }
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "da"])
+def test_the_consoles_pass_axe_fit_a_phone_and_ring_every_control_they_focus(
+    staff: User, consoles: dict[str, str], open_page: OpenPage, language: str
+) -> None:
+    staff.language = language
+    staff.save(update_fields=["language"])
+    page = open_page(width=360, height=780)
+    staff_sign_in(page, staff, PASSWORD)
+    found: list[str] = []
+    for name, url in consoles.items():
+        response = page.goto(url)
+        assert response is not None and response.status == 200, (url, response)
+        expect(page.locator("html")).to_have_attribute("lang", language)
+        where = f"{name} ({language}, 360 px)"
+        found += violations(page, where)
+        if not fits(page):
+            found.append(f"{where}: scrolls sideways")
+        found += focus_ring_failures(page, where)
     assert not found, "\n".join(found)

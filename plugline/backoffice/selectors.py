@@ -19,7 +19,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from plugline.accounts.models import User
-from plugline.billing.models import Payment, PaymentMethod, Refund, Subscription
+from plugline.billing.models import Payment, PaymentItem, PaymentMethod, Refund, Subscription
 from plugline.chat.models import Conversation
 from plugline.chat.selectors import conversations_of_customer
 from plugline.core.models import AuditEvent
@@ -196,7 +196,8 @@ def customer_story(*, customer: User, timeline_page: int | str | None = 1) -> Cu
         .prefetch_related(
             Prefetch(
                 "refunds", queryset=Refund.objects.select_related("staff").order_by("created_at")
-            )
+            ),
+            Prefetch("items", queryset=PaymentItem.objects.select_related("plan")),
         )
         .order_by("-created_at")[:RECENT_LIMIT]
     )

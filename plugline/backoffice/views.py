@@ -15,7 +15,9 @@ from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from plugline.accounts.models import User
@@ -29,14 +31,42 @@ from plugline.backoffice.forms import (
     TwoFactorRemoveForm,
 )
 from plugline.backoffice.roles import role_label
-from plugline.billing.models import Payment
-from plugline.billing.payments import PaymentRefused, payment_refund, payment_refundable
+from plugline.billing.models import Payment, Subscription
+from plugline.billing.payments import (
+    REFUND_FAILED,
+    REFUND_PENDING,
+    REFUND_SUCCEEDED,
+    REFUND_UNKNOWN,
+    PaymentRefused,
+    payment_refund,
+    payment_refundable,
+)
 from plugline.billing.refund_admin import _refused_message
 from plugline.billing.selectors import ServiceSummary, service_summary
 from plugline.billing.services import subscription_add_goodwill_days
 from plugline.core.money import money_format
 from plugline.devices.models import Device
 from plugline.devices.services import device_resume, device_suspend
+
+# The refunds' statuses and the gateways' decline codes are stored as codes; staff read
+# them in their language (a code not listed here is shown as it is).
+REFUND_STATUSES = {
+    REFUND_PENDING: pgettext_lazy("refund status", "pending"),
+    REFUND_SUCCEEDED: pgettext_lazy("refund status", "done"),
+    REFUND_FAILED: pgettext_lazy("refund status", "failed"),
+    REFUND_UNKNOWN: pgettext_lazy("refund status", "awaiting the gateway's answer"),
+}
+DECLINE_REASONS = {
+    "card_declined": gettext_lazy("card declined"),
+    "insufficient_funds": gettext_lazy("insufficient funds"),
+    "expired_card": gettext_lazy("card expired"),
+    "processing_error": gettext_lazy("processing error"),
+    "try_again_later": gettext_lazy("try again later"),
+    "issuer_not_available": gettext_lazy("bank not reachable"),
+    "not_sent": gettext_lazy("not sent"),
+    "authentication_abandoned": gettext_lazy("authentication abandoned"),
+    "authentication_failed": gettext_lazy("authentication failed"),
+}
 
 
 def _staff(request: HttpRequest) -> AbstractBaseUser:
@@ -77,6 +107,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @dataclass
 class DeviceRow:
     device: Device
+    subscription: Subscription | None
     service: ServiceSummary
 
 
@@ -85,10 +116,14 @@ class DeviceRow:
 def customer(request: HttpRequest, pk: int) -> HttpResponse:
     person = _customer_or_404(pk)
     story = selectors.customer_story(customer=person, timeline_page=request.GET.get("page"))
-    devices = [
-        DeviceRow(device=device, service=service_summary(selectors.subscription_of(device)))
-        for device in story.devices
-    ]
+    devices = []
+    for device in story.devices:
+        subscription = selectors.subscription_of(device)
+        devices.append(
+            DeviceRow(
+                device=device, subscription=subscription, service=service_summary(subscription)
+            )
+        )
     payments = [
         {
             "payment": payment,
@@ -97,9 +132,16 @@ def customer(request: HttpRequest, pk: int) -> HttpResponse:
             if payment.refunded_amount
             else "",
             "refunds": [
-                (refund, money_format(refund.amount, payment.currency))
+                (
+                    refund,
+                    money_format(refund.amount, payment.currency),
+                    REFUND_STATUSES.get(refund.status, refund.status),
+                )
                 for refund in payment.refunds.all()
             ],
+            # The plans paid for, by their names in the staff member's language.
+            "plans": ", ".join(sorted({item.plan.display_name() for item in payment.items.all()})),
+            "decline_reason": DECLINE_REASONS.get(payment.decline_code, payment.decline_code),
             # What is left to refund, from the refunds already read (no query per payment).
             "left": _left_to_refund(payment),
         }
@@ -150,10 +192,24 @@ def _payment_or_404(person: User, payment_id: str) -> Payment:
     return payment
 
 
-def _refused(request: HttpRequest, form: Form) -> None:
-    for errors in form.errors.values():
+def _refused(
+    request: HttpRequest, person: User, form: Form, fields: dict[str, str]
+) -> HttpResponse:
+    """Back to the customer's page with what to change at its top, focused (see
+    staff_base.html): each error names its field and links to it, by the id the page
+    gives that field (`fields`). No #anchor: a page opened at one is not autofocused."""
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else None
         for error in errors:
-            messages.error(request, str(error))
+            text = f"{label}: {error}" if label else str(error)
+            messages.error(request, text, extra_tags=fields.get(name, ""))
+    return redirect(person_url(person))
+
+
+def _failed(request: HttpRequest, person: User, text: str) -> HttpResponse:
+    """An action the services refused: said at the top of the customer's page, focused."""
+    messages.error(request, text)
+    return redirect(person_url(person))
 
 
 def _back(person: User, anchor: str) -> HttpResponse:
@@ -171,8 +227,12 @@ def refund(request: HttpRequest, pk: int, payment_id: str) -> HttpResponse:
     payment = _payment_or_404(person, payment_id)
     form = ConsoleRefundForm(request.POST, payment=payment, left=payment_refundable(payment))
     if not form.is_valid():
-        _refused(request, form)
-        return _back(person, "payments")
+        return _refused(
+            request,
+            person,
+            form,
+            {"amount": f"amount-{payment.pk}", "reason": f"reason-refund-{payment.pk}"},
+        )
     try:
         payment_refund(
             payment=payment,
@@ -181,13 +241,12 @@ def refund(request: HttpRequest, pk: int, payment_id: str) -> HttpResponse:
             staff=_staff(request),
         )
     except PaymentRefused as refused:
-        messages.error(request, _refused_message(refused.reason))
-    else:
-        messages.success(
-            request,
-            _("Refunded %(amount)s.")
-            % {"amount": money_format(form.cleaned_data["amount"], payment.currency)},
-        )
+        return _failed(request, person, _refused_message(refused.reason))
+    messages.success(
+        request,
+        _("Refunded %(amount)s.")
+        % {"amount": money_format(form.cleaned_data["amount"], payment.currency)},
+    )
     return _back(person, "payments")
 
 
@@ -198,15 +257,14 @@ def receipt_resend(request: HttpRequest, pk: int, payment_id: str) -> HttpRespon
     payment = _payment_or_404(person, payment_id)
     form = ReasonForm(request.POST)
     if not form.is_valid():
-        _refused(request, form)
-    elif services.receipt_resend(
+        return _refused(request, person, form, {"reason": f"reason-receipt-{payment.pk}"})
+    if not services.receipt_resend(
         payment=payment, reason=form.cleaned_data["reason"], staff=_staff(request), request=request
     ):
-        messages.success(
-            request, _("The receipt is on its way to %(email)s.") % {"email": person.email}
-        )
-    else:
-        messages.error(request, _("Only a payment that went through has a receipt."))
+        return _failed(request, person, _("Only a payment that went through has a receipt."))
+    messages.success(
+        request, _("The receipt is on its way to %(email)s.") % {"email": person.email}
+    )
     return _back(person, "payments")
 
 
@@ -217,8 +275,12 @@ def goodwill(request: HttpRequest, pk: int, device_id: int) -> HttpResponse:
     device = _device_or_404(person, device_id)
     form = GoodwillForm(request.POST)
     if not form.is_valid():
-        _refused(request, form)
-        return _back(person, "devices")
+        return _refused(
+            request,
+            person,
+            form,
+            {"days": f"days-{device.pk}", "reason": f"reason-goodwill-{device.pk}"},
+        )
     period = subscription_add_goodwill_days(
         device=device,
         days=form.cleaned_data["days"],
@@ -229,7 +291,10 @@ def goodwill(request: HttpRequest, pk: int, device_id: int) -> HttpResponse:
     messages.success(
         request,
         _("Service extended: %(serial)s now runs until %(date)s.")
-        % {"serial": device.serial, "date": period.ends_at.date().isoformat()},
+        % {
+            "serial": device.serial,
+            "date": formats.date_format(timezone.localtime(period.ends_at), "DATE_FORMAT"),
+        },
     )
     return _back(person, "devices")
 
@@ -241,8 +306,7 @@ def line(request: HttpRequest, pk: int, device_id: int, action: str) -> HttpResp
     device = _device_or_404(person, device_id)
     form = ReasonForm(request.POST)
     if not form.is_valid():
-        _refused(request, form)
-        return _back(person, "devices")
+        return _refused(request, person, form, {"reason": f"reason-line-{device.pk}"})
     service = device_suspend if action == "suspend" else device_resume
     try:
         changed = service(
@@ -252,9 +316,7 @@ def line(request: HttpRequest, pk: int, device_id: int, action: str) -> HttpResp
             request=request,
         )
     except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-        return _back(person, "devices")
+        return _failed(request, person, " ".join(error.messages))
     if action == "suspend":
         text = _("Line suspended.") if changed else _("The line was already suspended.")
     else:
@@ -269,18 +331,17 @@ def password_reset(request: HttpRequest, pk: int) -> HttpResponse:
     person = _customer_or_404(pk)
     form = ReasonForm(request.POST)
     if not form.is_valid():
-        _refused(request, form)
-    else:
-        services.customer_password_reset_send(
-            customer=person,
-            reason=form.cleaned_data["reason"],
-            staff=_staff(request),
-            request=request,
-        )
-        messages.success(
-            request,
-            _("A password reset link is on its way to %(email)s.") % {"email": person.email},
-        )
+        return _refused(request, person, form, {"reason": "reason-password-reset"})
+    services.customer_password_reset_send(
+        customer=person,
+        reason=form.cleaned_data["reason"],
+        staff=_staff(request),
+        request=request,
+    )
+    messages.success(
+        request,
+        _("A password reset link is on its way to %(email)s.") % {"email": person.email},
+    )
     return _back(person, "sign-in")
 
 
@@ -290,11 +351,15 @@ def two_factor_remove(request: HttpRequest, pk: int) -> HttpResponse:
     person = _customer_or_404(pk)
     form = TwoFactorRemoveForm(request.POST)
     if not form.is_valid():
-        _refused(request, form)
-    elif services.customer_two_factor_remove(
+        return _refused(
+            request,
+            person,
+            form,
+            {"identity_checked": "identity-checked", "reason": "reason-two-factor"},
+        )
+    if not services.customer_two_factor_remove(
         customer=person, reason=form.cleaned_data["reason"], staff=_staff(request), request=request
     ):
-        messages.success(request, _("Two-factor sign-in removed; the customer is told by email."))
-    else:
-        messages.error(request, _("This customer has no two-factor sign-in."))
+        return _failed(request, person, _("This customer has no two-factor sign-in."))
+    messages.success(request, _("Two-factor sign-in removed; the customer is told by email."))
     return _back(person, "sign-in")

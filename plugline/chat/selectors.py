@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import get_language_info
 
 from plugline.accounts.models import User
 from plugline.chat.models import (
@@ -144,6 +145,14 @@ def agent_get(*, agent_id: Any) -> User | None:
     return user
 
 
+def _language_name(code: str) -> str:
+    """A chat's language named in the active language ("anglais" to a French agent)."""
+    try:
+        return str(get_language_info(code)["name_translated"])
+    except KeyError:
+        return code
+
+
 def console_snapshot(*, agent: AbstractBaseUser) -> dict[str, Any]:
     """Everything the agent's console shows: availability, the queue, their chats, and
     the agents they could transfer to."""
@@ -159,6 +168,7 @@ def console_snapshot(*, agent: AbstractBaseUser) -> dict[str, Any]:
                 "id": conversation.pk,
                 "name": conversation.customer_name,
                 "language": conversation.language,
+                "language_name": _language_name(conversation.language),
                 "since": conversation.created_at.isoformat(),
             }
             for conversation in queue_list()

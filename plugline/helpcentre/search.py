@@ -78,6 +78,9 @@ def _search_sqlite(*, language: str, terms: list[str]) -> list[SearchHit]:
             "SELECT rowid, snippet(helpcentre_search, 1, %s, %s, '…', 24)"
             " FROM helpcentre_search"
             " WHERE helpcentre_search MATCH %s AND language = %s"
+            # Rows of translations deleted without the services (a flush, a cascade) are
+            # left out here, or enough of them would take every place under the LIMIT.
+            " AND rowid IN (SELECT id FROM helpcentre_articletranslation WHERE is_published)"
             " ORDER BY bm25(helpcentre_search, 5.0, 1.0) LIMIT %s",
             [_MARK_START, _MARK_END, match, language, RESULTS_MAX],
         )

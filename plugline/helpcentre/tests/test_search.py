@@ -7,8 +7,10 @@ Run on both: `DATABASE_URL=postgres://... pytest plugline/helpcentre` for the se
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from django.test import Client
 
+from plugline.helpcentre.search import RESULTS_MAX
 from plugline.helpcentre.seeding import help_articles_seed
 from plugline.helpcentre.services import article_translation_save
 from plugline.helpcentre.tests.factories import make_article
@@ -123,3 +125,24 @@ def test_it_finds_an_article_again_after_staff_change_its_text(db: None, client:
 def test_it_does_not_find_drafts(db: None, client: Client):
     make_article(texts={"en": ("Secret plans", "Not yet")}, published=False)
     assert _titles(_search(client, "secret")) == []
+
+
+@pytest.mark.skipif(
+    connection.vendor != "sqlite", reason="SQLite's index only: PostgreSQL's goes with the row"
+)
+def test_it_finds_the_articles_past_the_index_rows_of_deleted_translations(
+    seeded: None, client: Client
+) -> None:
+    """Translations deleted without the services (a database flush, a cascade) leave their
+    rows in SQLite's index: however many, they never take the places of real results."""
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            "INSERT INTO helpcentre_search (rowid, title, body, language) VALUES (%s, %s, %s, %s)",
+            [
+                [1_000_000 + n, "USB power", "Try another USB port.", "en"]
+                for n in range(RESULTS_MAX + 5)
+            ],
+        )
+    assert _titles(_search(client, "USB power"))[:1] == [
+        "The device does not start with the computer"
+    ]

@@ -100,7 +100,7 @@
     data.queue.forEach(function (waiting) {
       const item = queueTemplate.content.firstElementChild.cloneNode(true);
       item.querySelector(".name").textContent = waiting.name;
-      item.querySelector(".language").textContent = "(" + waiting.language + ")";
+      item.querySelector(".language").textContent = "(" + (waiting.language_name || waiting.language) + ")";
       item.querySelector(".accept").addEventListener("click", function () {
         send({ type: "accept", conversation: waiting.id });
       });
