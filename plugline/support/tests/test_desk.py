@@ -186,3 +186,17 @@ def test_the_desk_costs_the_same_queries_for_many_tickets_and_long_threads(
 
     assert queries(client, DESK) == few
     assert queries(client, f"{DESK}{ticket.reference}/") == short
+
+
+@pytest.mark.parametrize("reference", ["%00", "T-1%00", "T-%EF%BC%91%EF%BC%92", "x" * 10_000])
+def test_a_reference_that_is_not_one_is_not_found_at_the_desk(
+    client: Client, agent: User, alice: Subscriber, reference: str
+) -> None:
+    # PostgreSQL refuses a NUL byte in a query: the address itself must not reach it.
+    ticket = open_ticket(alice.user)
+
+    assert client.get(f"{DESK}{reference}/").status_code == 404
+    for action in ("reply", "assign", "status"):
+        posted = client.post(f"{DESK}{reference}/{action}/", {"body": "hi", "status": "solved"})
+        assert posted.status_code == 404
+    assert ticket.messages.count() == 1

@@ -169,3 +169,17 @@ def test_my_requests_and_a_thread_cost_the_same_queries_however_long(
 
     assert queries(client, "/account/requests/") == few_tickets
     assert queries(client, f"/account/requests/{ticket.reference}/") == short_thread
+
+
+@pytest.mark.parametrize(
+    "reference", ["%00", "T-1%00", "T-%EF%BC%91%EF%BC%92", "-1", "1e999999999", "x" * 10_000]
+)
+def test_a_reference_that_is_not_one_is_not_found_on_either_database(
+    client: Client, alice: Subscriber, reference: str
+) -> None:
+    # PostgreSQL refuses a NUL byte in a query: the address itself must not reach it.
+    open_ticket(alice.user)
+    client.force_login(alice.user)
+
+    assert client.get(f"/account/requests/{reference}/").status_code == 404
+    assert client.post(f"/account/requests/{reference}/", {"body": "hi"}).status_code == 404
