@@ -183,3 +183,26 @@ def test_a_reference_that_is_not_one_is_not_found_on_either_database(
 
     assert client.get(f"/account/requests/{reference}/").status_code == 404
     assert client.post(f"/account/requests/{reference}/", {"body": "hi"}).status_code == 404
+
+
+def test_it_stops_an_address_trying_many_wrong_links_and_never_logs_a_token(
+    client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    ticket = open_ticket(email="gus@example.com")
+    link = link_in_last_email()
+    for number in range(20):
+        wrong = client.get(f"/requests/guess-{number:04d}/")
+        assert "This link does not work" in wrong.content.decode()
+
+    refused = client.get(link)
+    refused_answer = client.post(link, {"body": "Still there?"})
+
+    assert refused.status_code == refused_answer.status_code == 429
+    assert "Too many attempts" in refused.content.decode()
+    assert "no dial tone" not in refused.content.decode()
+    assert ticket.messages.count() == 1
+    assert link.split("/")[-2] not in caplog.text
+    # Another address, with the right link, still opens it; a right link counts for nothing.
+    elsewhere = Client(REMOTE_ADDR="203.0.113.9")
+    for _ in range(25):
+        assert "no dial tone" in elsewhere.get(link).content.decode()
