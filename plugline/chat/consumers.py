@@ -84,10 +84,28 @@ def _seq(value: Any) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
 
 
+def _text(value: Any) -> str:
+    """A message's text: a JSON string, or nothing (never the repr of a list or object)."""
+    return value if isinstance(value, str) else ""
+
+
 class ChatConsumer(AsyncJsonWebsocketConsumer):
     """What both sides share: running services in the user's language, errors, floods."""
 
     language = settings.LANGUAGE_CODE
+
+    async def receive(
+        self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any
+    ) -> None:
+        """A frame that is not JSON text (binary, broken, nested past the recursion limit) is
+        ignored like a message of no known type: the connection and its chat go on."""
+        if text_data is None:
+            return
+        try:
+            content = await self.decode_json(text_data)
+        except (ValueError, RecursionError):
+            return
+        await self.receive_json(content, **kwargs)
 
     async def run(self, function: Callable[..., T], **kwargs: Any) -> T | None:
         """`function(**kwargs)` in a database thread; a refusal is sent back as an error."""
@@ -199,7 +217,7 @@ class CustomerChatConsumer(ChatConsumer):
         elif kind == "message":
             if await self.flooded():
                 return
-            message = await self.run(self._post, text=str(content.get("text", "")))
+            message = await self.run(self._post, text=_text(content.get("text")))
             if message is not None:
                 await events.message_announce(message)
         elif kind == "typing":
@@ -355,7 +373,7 @@ class AgentChatConsumer(ChatConsumer):
                     conversation_id, content.get("canned")
                 )
             else:
-                text = str(content.get("text", ""))
+                text = _text(content.get("text"))
             message = await self.run(
                 services.message_post,
                 conversation_id=conversation_id,
