@@ -46,6 +46,9 @@ def _too_many() -> str:
     )
 
 
+# The answer shows the ticket's reference and the email typed, to a visitor who may
+# have no session (which would make the page private): it is never stored.
+@never_cache
 @require_http_methods(["GET", "POST"])
 def contact(request: HttpRequest) -> HttpResponse:
     signed_in = request.user.is_authenticated
