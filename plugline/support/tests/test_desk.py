@@ -200,3 +200,29 @@ def test_a_reference_that_is_not_one_is_not_found_at_the_desk(
         posted = client.post(f"{DESK}{reference}/{action}/", {"body": "hi", "status": "solved"})
         assert posted.status_code == 404
     assert ticket.messages.count() == 1
+
+
+DESK_NASTY = ["sNaN", "1e999999999", "-1", "0x10", "\uff11\uff12", "\x00", "9" * 10_000, " "]
+
+
+@pytest.mark.parametrize("value", DESK_NASTY, ids=lambda value: repr(value[:12]))
+def test_the_desk_answers_nasty_values_with_a_message_and_changes_nothing(
+    client: Client, agent: User, alice: Subscriber, value: str
+) -> None:
+    ticket = open_ticket(alice.user)
+    url = f"{DESK}{ticket.reference}/"
+    for query in ({"page": value}, {"status": value}, {"mine": value, "unassigned": value}):
+        listed = client.get(DESK, query)
+        assert listed.status_code == 200, query
+        assert ticket.reference in listed.content.decode(), query
+
+    assigned = client.post(url + "assign/", {"assignee": value}, follow=True)
+    status = client.post(url + "status/", {"status": value}, follow=True)
+
+    assert "Choose someone who may answer tickets." in assigned.content.decode()
+    assert "Choose one of the statuses shown." in status.content.decode()
+    ticket.refresh_from_db()
+    assert (ticket.assignee, ticket.status) == (None, TicketStatus.OPEN)
+    assert not AuditEvent.objects.filter(
+        action__in=[AuditAction.TICKET_ASSIGNED, AuditAction.TICKET_STATUS_CHANGED]
+    ).exists()

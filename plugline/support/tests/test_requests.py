@@ -206,3 +206,21 @@ def test_it_stops_an_address_trying_many_wrong_links_and_never_logs_a_token(
     elsewhere = Client(REMOTE_ADDR="203.0.113.9")
     for _ in range(25):
         assert "no dial tone" in elsewhere.get(link).content.decode()
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["%00", "abc%00def", "x" * 10_000, "%EF%BC%91%EF%BC%92", "-1", "1e999999999", "%E2%80%AE"],
+    ids=lambda token: token[:12],
+)
+def test_an_odd_secret_link_says_it_does_not_work_on_either_database(
+    client: Client, token: str
+) -> None:
+    open_ticket(email="gus@example.com")
+
+    shown = client.get(f"/requests/{token}/")
+    answered = client.post(f"/requests/{token}/", {"body": "hi"})
+
+    assert shown.status_code == answered.status_code == 200
+    assert "This link does not work" in shown.content.decode()
+    assert Ticket.objects.get().messages.count() == 1
