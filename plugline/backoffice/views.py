@@ -65,7 +65,7 @@ def home(request: HttpRequest) -> HttpResponse:
             _("That is too long to be an identifier (%(limit)d characters at most).")
             % {"limit": selectors.QUERY_MAX_LENGTH}
             if form.has_error("q", "max_length")
-            else " ".join(form.errors["q"])
+            else " ".join(str(message) for message in form.errors["q"])
         )
         outcome = selectors.SearchOutcome([], [], error)
     roles = sorted(role_label(group.name) for group in request.user.groups.all())
