@@ -84,6 +84,11 @@ def _seq(value: Any) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
 
 
+def _whole(value: Any) -> int:
+    """A whole number sent in JSON, or 0, which no range allows (JSON's true is not 1)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
 def _text(value: Any) -> str:
     """A message's text: a JSON string, or nothing (never the repr of a list or object)."""
     return value if isinstance(value, str) else ""
@@ -239,7 +244,7 @@ class CustomerChatConsumer(ChatConsumer):
             await self.run(
                 services.conversation_rate,
                 conversation_id=self.conversation_id,
-                rating=rating if isinstance(rating, int) else 0,
+                rating=_whole(rating),
             )
             await self.send_state()
         elif kind == "transcript":
@@ -342,7 +347,7 @@ class AgentChatConsumer(ChatConsumer):
                 services.presence_set,
                 agent=self.agent,
                 status=status if isinstance(status, str) else None,
-                capacity=capacity if isinstance(capacity, int) else None,
+                capacity=_whole(capacity) if capacity is not None else None,
             )
             await self.send_console()
         elif kind == "accept":

@@ -9,7 +9,7 @@ from asgiref.sync import async_to_sync
 from django.test import Client
 
 from conftest import Subscriber, make_subscriber
-from plugline.chat.models import CannedResponse, Conversation, Message
+from plugline.chat.models import AgentPresence, CannedResponse, Conversation, Message
 from plugline.chat.tests.helpers import (
     agent_client,
     connected,
@@ -414,3 +414,45 @@ def test_it_refuses_a_message_with_a_nul_byte_in_the_customers_language(bob: Sub
 
     assert async_to_sync(scenario)() == "Le caractère nul n\u2019est pas autorisé."
     assert not Message.objects.filter(conversation=conversation, author_kind="customer").exists()
+
+
+@pytest.mark.parametrize("rating", [True, 4.0, "4", -1, 0, 6, None, [4]], ids=repr)
+def test_it_refuses_a_rating_that_is_not_a_whole_number_from_1_to_5(
+    alice: Subscriber, rating: object
+):
+    agent_client(make_agent("sam@example.com"))
+    customer = customer_client(alice.user)
+    conversation = start_chat(customer)
+
+    async def scenario() -> tuple[str, dict]:
+        tab = await connected(customer)
+        await tab.send_json_to({"type": "close"})
+        await next_of(tab, "state", status="closed")
+        await tab.send_json_to({"type": "rate", "rating": rating})
+        error = await next_of(tab, "error")
+        state = await next_of(tab, "state")
+        await tab.disconnect()
+        return error["message"], state
+
+    message, state = async_to_sync(scenario)()
+    assert message == "Choose a rating from 1 to 5."
+    assert state["rating"] is None
+    assert Conversation.objects.get(pk=conversation.pk).rating is None
+
+
+def test_an_agent_capacity_must_be_a_whole_number(alice: Subscriber):
+    agent = make_agent("sam@example.com")
+    agents = agent_client(agent)
+
+    async def scenario() -> list[str]:
+        console = await connected(agents, "/ws/chat/agent/")
+        await next_of(console, "console")
+        errors = []
+        for capacity in (True, 0, 21, 99999999999999999999999):
+            await console.send_json_to({"type": "presence", "capacity": capacity})
+            errors.append((await next_of(console, "error"))["message"])
+        await console.disconnect()
+        return errors
+
+    assert async_to_sync(scenario)() == ["Take between 1 and 20 chats at once."] * 4
+    assert AgentPresence.objects.get(user=agent).capacity == 3  # as it was
