@@ -32,6 +32,7 @@ from plugline.devices.tests.presence_factory import (
     running_agent,
 )
 from plugline.helpcentre.tests.factories import make_article
+from plugline.notifications.models import OutboxMessage
 from plugline.sandbox_gateway.tests.helpers import card_saved
 from plugline.stores.tests.factories import make_chain, make_store
 from plugline.support.tests.factories import open_ticket
@@ -327,6 +328,14 @@ def test_a_visitor_reads_the_help_centre_and_writes_to_support_with_nothing_refu
     page.get_by_label("How can we help?").fill("The light stays off when I plug it in.")
     page.get_by_role("button", name="Send my request").click()
     expect(page.get_by_role("heading", name="We received your request")).to_be_visible()
+    # The ticket's secret link from the email, and an answer there.
+    body = OutboxMessage.objects.latest("pk").body_text
+    link = re.search(r"https?://[^/\s]+(/requests/\S+/)", body)
+    assert link, body
+    visit(page, link[1])
+    page.get_by_label("Your answer").fill("It is a blue light, in fact.")
+    page.get_by_role("button", name="Send my answer").click()
+    expect(page.get_by_text("Your answer is sent.")).to_be_visible()
     assert violations == []
 
 
