@@ -2,7 +2,9 @@
 Permissions-Policy: Chromium reports nothing refused ("Refused to ...", a
 `securitypolicyviolation` event, a permissions-policy violation) while a
 subscriber signs in, renews on the sandbox gateway's card page, finds a store
-(map, tiles, "Use my location"), a device is detected, and staff use the admin.
+(map, tiles, "Use my location"), a device is detected, staff use the admin, a
+visitor reads the help centre and writes to support, and staff use their consoles
+(customers, tickets, chats, reports with their charts).
 """
 
 from __future__ import annotations
@@ -29,8 +31,11 @@ from plugline.devices.tests.presence_factory import (
     make_boxed_device,
     running_agent,
 )
+from plugline.helpcentre.tests.factories import make_article
+from plugline.notifications.models import OutboxMessage
 from plugline.sandbox_gateway.tests.helpers import card_saved
 from plugline.stores.tests.factories import make_chain, make_store
+from plugline.support.tests.factories import open_ticket
 
 NEAR_MONTREAL: Geolocation = {"latitude": 45.5080, "longitude": -73.5540}
 TILE_HOST = "tiles.example.test"
@@ -292,4 +297,67 @@ def test_the_api_documentation_shows_with_nothing_refused(
     watched.goto("/api/v1/docs")
     expect(watched.get_by_role("heading", name="Plugline API", level=1, exact=True)).to_be_visible()
     expect(watched.locator(".opblock").first).to_be_visible()
+    assert violations == []
+
+
+CANVAS_HAS_PIXELS = """canvas => {
+    const { width, height } = canvas;
+    if (!width || !height) return false;
+    const pixels = canvas.getContext("2d").getImageData(0, 0, width, height).data;
+    for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) return true;
+    return false;
+}"""
+
+
+def test_a_visitor_reads_the_help_centre_and_writes_to_support_with_nothing_refused(
+    watched: Page, violations: Violations, transactional_db: None
+) -> None:
+    page = watched
+    make_article(texts={"en": ("Try another USB port", "The port may lack **power**.")})
+    visit(page, "/help/")
+    page.get_by_role("link", name="Try another USB port").first.click()
+    expect(page.get_by_role("heading", name="Try another USB port", level=1)).to_be_visible()
+    page.get_by_role("button", name="No").click()
+    expect(page.get_by_text("What was wrong with it?")).to_be_visible()
+    page.get_by_label("Search the help centre").first.fill("usb")
+    page.get_by_role("button", name="Search").first.click()
+    expect(page.get_by_role("heading", name="Search the help centre", level=1)).to_be_visible()
+    visit(page, "/contact/")
+    page.get_by_label("Your name").fill("Gus Guest")
+    page.get_by_label("Your email").fill("gus@example.com")
+    page.get_by_label("How can we help?").fill("The light stays off when I plug it in.")
+    page.get_by_role("button", name="Send my request").click()
+    expect(page.get_by_role("heading", name="We received your request")).to_be_visible()
+    # The ticket's secret link from the email, and an answer there.
+    body = OutboxMessage.objects.latest("pk").body_text
+    link = re.search(r"https?://[^/\s]+(/requests/\S+/)", body)
+    assert link, body
+    visit(page, link[1])
+    page.get_by_label("Your answer").fill("It is a blue light, in fact.")
+    page.get_by_role("button", name="Send my answer").click()
+    expect(page.get_by_text("Your answer is sent.")).to_be_visible()
+    assert violations == []
+
+
+def test_staff_use_the_customer_ticket_chat_and_report_consoles_with_nothing_refused(
+    watched: Page, violations: Violations, staff: User, transactional_db: None
+) -> None:
+    page = watched
+    customer = make_subscriber("carla@example.com", numbers=("+13125550100",))
+    ticket = open_ticket(customer.user, subject="No dial tone")
+    staff_sign_in(page, staff, PASSWORD)
+
+    visit(page, "/staff/")
+    page.get_by_label("Email, phone number, serial").fill(customer.email)
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_role("heading", name="Alice Archer", level=1)).to_be_visible()
+    visit(page, "/staff/tickets/")
+    page.get_by_role("link", name=f"{ticket.reference}: No dial tone").click()
+    expect(page.get_by_text("The phone gives no dial tone since this morning.")).to_be_visible()
+    visit(page, "/staff/chat/")
+    visit(page, "/staff/reports/")
+    for report in ("renewals", "trials", "churn", "devices"):
+        visit(page, f"/staff/reports/{report}/")
+        canvas = page.locator("canvas").first
+        page.wait_for_function(CANVAS_HAS_PIXELS, arg=canvas.element_handle())
     assert violations == []

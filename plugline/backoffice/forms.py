@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from plugline.billing.refund_admin import RefundForm
 from plugline.billing.services import GOODWILL_DAYS_MAX
+from plugline.core.admin_numbers import StaffIntegerField
 
 REASON_MAX_LENGTH = 200
 
@@ -44,7 +45,8 @@ class ConsoleRefundForm(RefundForm):
 
 
 class GoodwillForm(ReasonForm):
-    days = forms.IntegerField(
+    # ASCII digits only, as in the admin: full-width "12" is refused, not read as 12.
+    days = StaffIntegerField(
         label=_("Days of service to give"),
         min_value=1,
         max_value=GOODWILL_DAYS_MAX,

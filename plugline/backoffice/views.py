@@ -90,12 +90,14 @@ def home(request: HttpRequest) -> HttpResponse:
             if len(found) == 1:
                 return redirect("backoffice:customer", pk=found[0].pk)
     elif form.is_bound and not form.is_valid():
-        outcome = selectors.SearchOutcome(
-            [],
-            [],
+        # Too long, or what no identifier holds (a NUL byte): each says which.
+        error = (
             _("That is too long to be an identifier (%(limit)d characters at most).")
-            % {"limit": selectors.QUERY_MAX_LENGTH},
+            % {"limit": selectors.QUERY_MAX_LENGTH}
+            if form.has_error("q", "max_length")
+            else " ".join(str(message) for message in form.errors["q"])
         )
+        outcome = selectors.SearchOutcome([], [], error)
     roles = sorted(role_label(group.name) for group in request.user.groups.all())
     return render(
         request,

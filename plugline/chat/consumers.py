@@ -84,10 +84,33 @@ def _seq(value: Any) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
 
 
+def _whole(value: Any) -> int:
+    """A whole number sent in JSON, or 0, which no range allows (JSON's true is not 1)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _text(value: Any) -> str:
+    """A message's text: a JSON string, or nothing (never the repr of a list or object)."""
+    return value if isinstance(value, str) else ""
+
+
 class ChatConsumer(AsyncJsonWebsocketConsumer):
     """What both sides share: running services in the user's language, errors, floods."""
 
     language = settings.LANGUAGE_CODE
+
+    async def receive(
+        self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any
+    ) -> None:
+        """A frame that is not JSON text (binary, broken, nested past the recursion limit) is
+        ignored like a message of no known type: the connection and its chat go on."""
+        if text_data is None:
+            return
+        try:
+            content = await self.decode_json(text_data)
+        except (ValueError, RecursionError):
+            return
+        await self.receive_json(content, **kwargs)
 
     async def run(self, function: Callable[..., T], **kwargs: Any) -> T | None:
         """`function(**kwargs)` in a database thread; a refusal is sent back as an error."""
@@ -199,7 +222,7 @@ class CustomerChatConsumer(ChatConsumer):
         elif kind == "message":
             if await self.flooded():
                 return
-            message = await self.run(self._post, text=str(content.get("text", "")))
+            message = await self.run(self._post, text=_text(content.get("text")))
             if message is not None:
                 await events.message_announce(message)
         elif kind == "typing":
@@ -221,7 +244,7 @@ class CustomerChatConsumer(ChatConsumer):
             await self.run(
                 services.conversation_rate,
                 conversation_id=self.conversation_id,
-                rating=rating if isinstance(rating, int) else 0,
+                rating=_whole(rating),
             )
             await self.send_state()
         elif kind == "transcript":
@@ -324,7 +347,7 @@ class AgentChatConsumer(ChatConsumer):
                 services.presence_set,
                 agent=self.agent,
                 status=status if isinstance(status, str) else None,
-                capacity=capacity if isinstance(capacity, int) else None,
+                capacity=_whole(capacity) if capacity is not None else None,
             )
             await self.send_console()
         elif kind == "accept":
@@ -355,7 +378,7 @@ class AgentChatConsumer(ChatConsumer):
                     conversation_id, content.get("canned")
                 )
             else:
-                text = str(content.get("text", ""))
+                text = _text(content.get("text"))
             message = await self.run(
                 services.message_post,
                 conversation_id=conversation_id,

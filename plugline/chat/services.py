@@ -6,7 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.core.files import File
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -77,6 +79,11 @@ def message_post(
     if author_kind != AuthorKind.SYSTEM and image is None:
         if not text:
             raise ChatRefused(_("Write a message first."))
+        try:
+            # PostgreSQL cannot keep a NUL byte in text; Django's forms refuse it this way too.
+            ProhibitNullCharactersValidator()(text)
+        except ValidationError as refused:
+            raise ChatRefused(refused.messages[0]) from refused
         if len(text) > MESSAGE_MAX_LENGTH:
             raise ChatRefused(
                 _("A message may be at most %(count)d characters long.")

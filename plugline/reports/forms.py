@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -12,6 +13,11 @@ from django.utils.translation import gettext_lazy as _
 DEFAULT_WEEKS = 12
 # The longest range a report is read for (a little over two years of weeks).
 MAX_SPAN_DAYS = 744
+# The days a report may be read for. A day at either end of the calendar (year 1 or 9999)
+# has no day after it or no grace days before it, which the reports' arithmetic needs.
+FIRST_DAY = dt.date(2000, 1, 1)
+LAST_DAY = dt.date(2099, 12, 31)
+DAY_BOUNDS = [MinValueValidator(FIRST_DAY), MaxValueValidator(LAST_DAY)]
 
 
 def default_range(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
@@ -25,11 +31,13 @@ class DateRangeForm(forms.Form):
     start = forms.DateField(
         label=_("From"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        validators=DAY_BOUNDS,
         error_messages={"invalid": _("Enter the first day as a date, for example 2026-01-31.")},
     )
     end = forms.DateField(
         label=_("To"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        validators=DAY_BOUNDS,
         error_messages={"invalid": _("Enter the last day as a date, for example 2026-03-31.")},
     )
 

@@ -6,6 +6,7 @@ the one an emailed secret link opens; the views stay thin (plugline.support.serv
 
 from __future__ import annotations
 
+from allauth.core.ratelimit import respond_429
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -45,6 +46,9 @@ def _too_many() -> str:
     )
 
 
+# The answer shows the ticket's reference and the email typed, to a visitor who may
+# have no session (which would make the page private): it is never stored.
+@never_cache
 @require_http_methods(["GET", "POST"])
 def contact(request: HttpRequest) -> HttpResponse:
     signed_in = request.user.is_authenticated
@@ -134,11 +138,23 @@ def request_detail(request: HttpRequest, reference: str) -> HttpResponse:
     return _thread(request, ticket, reply_url=url, user=user)
 
 
+def _link_tries_refused(request: HttpRequest) -> HttpResponse:
+    """The answer once an address has tried too many wrong links: a 429 kept out of Django's
+    request log, which would write the path, and the path holds the token."""
+    response = respond_429(request)
+    response._has_been_logged = True  # read by django.utils.log.log_response
+    return response
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def request_link(request: HttpRequest, token: str) -> HttpResponse:
+    # Tokens cannot be guessed; an address trying many anyway is stopped, the right one too.
+    if not rate_limit_consume(request, action="support_link_failed", dry_run=True):
+        return _link_tries_refused(request)
     ticket = ticket_get_for_token(token=token)
     if ticket is None:
+        rate_limit_consume(request, action="support_link_failed")
         # A 200: Django logs the path of every 4xx answer, and the path holds the token.
         return render(request, "support/request_link_over.html")
     url = reverse("support:request_link", kwargs={"token": token})

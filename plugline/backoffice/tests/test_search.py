@@ -108,3 +108,45 @@ def test_it_answers_in_the_staff_members_language(
     support_agent.save(update_fields=["language"])
     page = search(agent_client, "nobody@example.com").content.decode()
     assert text in page
+
+
+SEARCH_NASTY = [
+    "\x00",
+    "alice@example.com\x00",
+    "x" * 10_000,
+    "sNaN",
+    "1e999999999",
+    "-1",
+    "0x10",
+    "\uff12\uff11\uff12\uff15\uff15\uff15\uff10\uff11\uff14\uff17",  # full-width digits
+    "99999999999999999999999",
+    "4242 99/9999",
+    "\u202e@\u202e",
+    "' OR 1=1 --",
+    "%",
+    "_",
+]
+
+
+@pytest.mark.parametrize("query", SEARCH_NASTY, ids=lambda query: repr(query[:12]))
+def test_it_answers_any_search_with_results_or_a_message_never_a_500(
+    customer: Customer, agent_client: Client, query: str
+) -> None:
+    response = search(agent_client, query)
+
+    assert response.status_code in (200, 302)
+    if response.status_code == 200:
+        outcome = response.context["outcome"]
+        assert outcome is not None and (outcome.error or outcome.matches is not None)
+
+
+def test_it_says_a_nul_byte_cannot_be_searched_for_not_that_it_is_too_long(
+    customer: Customer, agent_client: Client, support_agent: User
+) -> None:
+    support_agent.language = "fr"
+    support_agent.save(update_fields=["language"])
+
+    page = search(agent_client, "alice@example.com\x00").content.decode()
+
+    assert "Le caractère nul n\u2019est pas autorisé." in page
+    assert "trop long" not in page

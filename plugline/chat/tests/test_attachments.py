@@ -111,3 +111,40 @@ def test_it_deletes_the_chats_and_their_images_when_the_account_closes(
 
 def test_it_refuses_an_image_from_a_browser_without_a_chat(alice: Subscriber):
     assert Client().post("/chat/image/", {"image": image()}).status_code == 404
+
+
+def _bomb() -> SimpleUploadedFile:
+    """A PNG of 30,000 x 30,000 pixels in a few kilobytes."""
+    buffer = io.BytesIO()
+    Image.new("1", (30_000, 30_000)).save(buffer, "PNG")
+    return SimpleUploadedFile("bomb.png", buffer.getvalue(), content_type="image/png")
+
+
+def _cut(upload: SimpleUploadedFile, keep: int) -> SimpleUploadedFile:
+    return SimpleUploadedFile("cut.png", upload.read()[:keep], content_type="image/png")
+
+
+@pytest.mark.parametrize(
+    "posted",
+    [
+        {"image": SimpleUploadedFile("empty.png", b"", content_type="image/png")},
+        {"image": _cut(image(), 60)},
+        {"image": _cut(image("JPEG"), 300)},
+        {"image": SimpleUploadedFile("x.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 200)},
+        {"image": SimpleUploadedFile("x.svg", b'<svg xmlns="http://www.w3.org/2000/svg"/>')},
+        {"image": SimpleUploadedFile("x.pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")},
+        {"image": _bomb()},
+        {"image": image("TIFF", "photo.jpg")},
+        {"image": "not a file"},
+        {"picture": image()},
+    ],
+    ids=lambda posted: str(getattr(next(iter(posted.values())), "name", next(iter(posted)))),
+)
+def test_it_refuses_uploads_that_are_not_an_image_it_takes_with_a_message(chat, posted):
+    customer, _agents, conversation = chat
+
+    response = customer.post("/chat/image/", posted)
+
+    assert response.status_code == 400
+    assert response.json()["error"] == "Send a PNG, JPEG or WebP image."
+    assert not Message.objects.filter(conversation=conversation, author_kind="customer").exists()

@@ -9,7 +9,7 @@ from asgiref.sync import async_to_sync
 from django.test import Client
 
 from conftest import Subscriber, make_subscriber
-from plugline.chat.models import CannedResponse, Conversation, Message
+from plugline.chat.models import AgentPresence, CannedResponse, Conversation, Message
 from plugline.chat.tests.helpers import (
     agent_client,
     connected,
@@ -331,3 +331,128 @@ def test_it_never_writes_chat_text_in_the_logs(alice: Subscriber, caplog):
         async_to_sync(scenario)()
     assert "4821" not in caplog.text
     assert "x" * 100 not in caplog.text
+
+
+# Frames a browser's script never sends: not JSON, binary, JSON nested beyond Python's
+# recursion limit, numbers beyond any column, values of the wrong type.
+NASTY_FRAMES: list[dict[str, str | bytes]] = [
+    {"text_data": "not json"},
+    {"text_data": '{"type": "message", "text": "unfinished'},
+    {"bytes_data": b"\x00\xff binary"},
+    {"text_data": "[" * 100_000 + "]" * 100_000},
+    {"text_data": '{"type": "resume", "after": 99999999999999999999999}'},
+    {"text_data": '{"type": "resume", "after": 1e999999999}'},
+    {"text_data": '{"type": "resume", "after": "sNaN"}'},
+    {"text_data": '{"type": "rate", "rating": 99999999999999999999999}'},
+    {"text_data": '{"type": "message", "text": {"nested": true}}'},
+    {"text_data": "null"},
+]
+
+
+def test_a_customer_socket_survives_frames_no_browser_sends_and_keeps_the_chat(alice: Subscriber):
+    agent_client(make_agent("sam@example.com"))
+    customer = customer_client(alice.user)
+    conversation = start_chat(customer)
+
+    async def scenario() -> list[tuple[int, str]]:
+        tab = await connected(customer)
+        await next_of(tab, "state")
+        for frame in NASTY_FRAMES:
+            await tab.send_to(**frame)
+        await tab.send_json_to({"type": "message", "text": "Still here"})
+        heard = await next_of(tab, "message", text="Still here")
+        await tab.send_json_to({"type": "resume", "after": 0})
+        replayed = await texts_until_quiet(tab)
+        await tab.disconnect()
+        return [(heard["seq"], heard["text"]), *replayed]
+
+    heard = async_to_sync(scenario)()
+    assert heard[0][1] == "Still here"
+    # Nothing else was saved: the replay holds that one message.
+    assert heard[1:] == [heard[0]]
+    assert list(conversation.messages.values_list("text", flat=True)) == ["Still here"]
+
+
+def test_an_agent_socket_survives_frames_no_console_sends(alice: Subscriber):
+    agent = make_agent("sam@example.com")
+    agents = agent_client(agent)
+    conversation = start_chat(customer_client(alice.user))
+
+    async def scenario() -> dict:
+        console = await connected(agents, "/ws/chat/agent/")
+        await next_of(console, "console")
+        for frame in [
+            *NASTY_FRAMES,
+            {"text_data": '{"type": "accept", "conversation": 99999999999999999999999}'},
+            {"text_data": '{"type": "canned", "conversation": 1, "canned": 1e999}'},
+            {"text_data": '{"type": "transfer", "conversation": 1, "agent": -1}'},
+            {"text_data": '{"type": "presence", "capacity": 99999999999999999999999}'},
+        ]:
+            await console.send_to(**frame)
+        await console.send_json_to({"type": "accept", "conversation": conversation.pk})
+        joined = await next_of(console, "message", conversation=conversation.pk)
+        await console.disconnect()
+        return joined
+
+    assert async_to_sync(scenario)()["event"] == "joined"
+
+
+@pytest.mark.parametrize("text", ["\x00", "PIN\x00 1234", "\x00" * 100])
+def test_it_refuses_a_message_with_a_nul_byte_in_the_customers_language(bob: Subscriber, text: str):
+    # PostgreSQL cannot keep a NUL byte in text: the message is refused, not a crash.
+    agent_client(make_agent("sam@example.com"))
+    customer = customer_client(bob.user)
+    customer.cookies["plugline_language"] = "fr"
+    conversation = start_chat(customer)
+
+    async def scenario() -> str:
+        tab = await connected(customer)
+        await tab.send_json_to({"type": "message", "text": text})
+        error = await next_of(tab, "error")
+        await tab.disconnect()
+        return error["message"]
+
+    assert async_to_sync(scenario)() == "Le caractère nul n\u2019est pas autorisé."
+    assert not Message.objects.filter(conversation=conversation, author_kind="customer").exists()
+
+
+@pytest.mark.parametrize("rating", [True, 4.0, "4", -1, 0, 6, None, [4]], ids=repr)
+def test_it_refuses_a_rating_that_is_not_a_whole_number_from_1_to_5(
+    alice: Subscriber, rating: object
+):
+    agent_client(make_agent("sam@example.com"))
+    customer = customer_client(alice.user)
+    conversation = start_chat(customer)
+
+    async def scenario() -> tuple[str, dict]:
+        tab = await connected(customer)
+        await tab.send_json_to({"type": "close"})
+        await next_of(tab, "state", status="closed")
+        await tab.send_json_to({"type": "rate", "rating": rating})
+        error = await next_of(tab, "error")
+        state = await next_of(tab, "state")
+        await tab.disconnect()
+        return error["message"], state
+
+    message, state = async_to_sync(scenario)()
+    assert message == "Choose a rating from 1 to 5."
+    assert state["rating"] is None
+    assert Conversation.objects.get(pk=conversation.pk).rating is None
+
+
+def test_an_agent_capacity_must_be_a_whole_number(alice: Subscriber):
+    agent = make_agent("sam@example.com")
+    agents = agent_client(agent)
+
+    async def scenario() -> list[str]:
+        console = await connected(agents, "/ws/chat/agent/")
+        await next_of(console, "console")
+        errors = []
+        for capacity in (True, 0, 21, 99999999999999999999999):
+            await console.send_json_to({"type": "presence", "capacity": capacity})
+            errors.append((await next_of(console, "error"))["message"])
+        await console.disconnect()
+        return errors
+
+    assert async_to_sync(scenario)() == ["Take between 1 and 20 chats at once."] * 4
+    assert AgentPresence.objects.get(user=agent).capacity == 3  # as it was

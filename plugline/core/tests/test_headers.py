@@ -400,3 +400,138 @@ def test_it_builds_the_policy_once_for_the_pages_that_change_nothing_of_it(
         ["'self'", "http://127.0.0.1:7447"]
     ] * 3
     assert len(built) <= 2  # the policy and the report-only one, once
+
+
+# The pages added with support: the help centre, tickets, live chat, the staff consoles.
+
+
+def _help_article_url() -> str:
+    from plugline.helpcentre.tests.factories import make_article
+
+    article = make_article()
+    return f"/help/{article.category.slug}/{article.slug}/"
+
+
+def _ticket_link(email: str = "gus@example.com") -> str:
+    from plugline.support.tests.factories import open_ticket
+
+    open_ticket(email=email)
+    body = OutboxMessage.objects.latest("pk").body_text
+    found = re.search(r"https?://[^/\s]+(/requests/\S+/)", body)
+    assert found, body
+    return found[1]
+
+
+def test_it_sends_the_policy_on_the_help_centre_and_contact_pages_and_they_pass_it(db: None):
+    article = _help_article_url()
+    link = _ticket_link()
+    client = Client()
+    for url in [
+        "/help/",
+        article.rsplit("/", 2)[0] + "/",
+        article,
+        "/help/search/?q=usb",
+        "/help/search/?q=%F0%9F%93%9E",
+        "/contact/",
+        link,
+        "/requests/not-a-real-token/",
+    ]:
+        assert_page_passes_the_policy(client.get(url), url)
+
+
+def test_it_sends_the_policy_on_my_requests_and_keeps_them_out_of_caches(alice: Subscriber):
+    from plugline.support.tests.factories import open_ticket
+
+    ticket = open_ticket(alice.user)
+    client = signed_in(alice.user)
+    for url in ["/account/requests/", f"/account/requests/{ticket.reference}/"]:
+        response = client.get(url)
+        assert_page_passes_the_policy(response, url)
+        assert_private(response, url)
+
+
+def test_it_keeps_a_tickets_secret_link_out_of_caches_for_a_visitor_without_a_session(
+    db: None,
+):
+    link = _ticket_link()
+    visitor = Client()
+    response = visitor.get(link)
+    assert "No dial tone" in response.content.decode()
+    assert_private(response, "the ticket's secret link")
+    assert_private(visitor.post(link, {"body": ""}), "a refused answer on the secret link")
+
+
+def test_it_keeps_the_contact_forms_answer_out_of_caches_for_a_visitor(db: None):
+    posted = {
+        "name": "Gus Guest",
+        "email": "gus@example.com",
+        "subject": "Device not detected",
+        "message": "The light stays off.",
+    }
+    answer = Client().post("/contact/", posted)
+    assert "gus@example.com" in answer.content.decode()
+    assert_private(answer, "the contact form's answer")
+    as_json = Client().post("/contact/", posted, HTTP_ACCEPT="application/json")
+    assert as_json.json()["reference"]
+    assert_private(as_json, "the contact form's answer in JSON")
+
+
+def test_it_sends_the_policy_on_every_staff_console_and_keeps_them_out_of_caches(
+    console_client: Client, alice: Subscriber, settings
+):
+    from plugline.chat.tests.asgi_servers import ALWAYS_OPEN
+    from plugline.support.tests.factories import open_ticket
+
+    settings.SUPPORT_HOURS = ALWAYS_OPEN
+    ticket = open_ticket(alice.user)
+    customer = f"/staff/customers/{alice.user.pk}/"
+    for url in [
+        "/staff/",
+        "/staff/?q=nobody%40example.com",
+        customer,
+        "/staff/tickets/",
+        f"/staff/tickets/{ticket.reference}/",
+        "/staff/chat/",
+        "/staff/reports/",
+        "/staff/reports/renewals/",
+        "/staff/reports/revenue/?start=2026-01-05&end=2026-03-29",
+        "/staff/reports/devices/",
+    ]:
+        response = console_client.get(url)
+        assert_page_passes_the_policy(response, url)
+        assert_private(response, url)
+    for url in ["/staff/reports/revenue.csv", "/staff/reports/devices.csv"]:
+        download = console_client.get(url)
+        assert download.status_code == 200, url
+        assert_private(download, url)
+
+
+def test_it_keeps_a_chats_images_out_of_caches(alice: Subscriber, settings, tmp_path):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from plugline.chat import services
+    from plugline.chat.models import Conversation, Message
+    from plugline.chat.tests.asgi_servers import ALWAYS_OPEN
+    from plugline.chat.tests.helpers import agent_client, make_agent
+
+    settings.SUPPORT_HOURS = ALWAYS_OPEN
+    settings.MEDIA_ROOT = tmp_path
+    agent = make_agent("sam@example.com")
+    agents = agent_client(agent)
+    visitor = Client()
+    started = visitor.post("/chat/start/", {"name": "Gus", "email": "gus@example.com"})
+    assert started.status_code == 200, started.content
+    conversation = Conversation.objects.get()
+    services.conversation_accept(conversation_id=conversation.pk, agent=agent)
+    picture = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(picture, "PNG")
+    sent = visitor.post("/chat/image/", {"image": SimpleUploadedFile("a.png", picture.getvalue())})
+    assert sent.status_code == 200, sent.content
+    url = f"/chat/images/{Message.objects.exclude(attachment='').get().pk}/"
+    for client in (visitor, agents):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert_private(response, url)

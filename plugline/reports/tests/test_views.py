@@ -171,6 +171,45 @@ def test_it_refuses_a_date_range_it_cannot_show(console_client: Client, given, m
     assert message in download.content.decode()
 
 
+# Dates that break naive date arithmetic or parsing: the ends of the calendar, numbers,
+# a NUL byte, a very long string.
+NASTY_DAYS = [
+    {"start": "9999-12-25", "end": "9999-12-31"},
+    {"start": "0001-01-01", "end": "0001-01-10"},
+    {"start": "1999-12-31", "end": "2000-01-06"},
+    {"start": "2099-12-28", "end": "2100-01-03"},
+    {"start": "sNaN", "end": "2025-03-01"},
+    {"start": "2025-03-01", "end": "1e999999999"},
+    {"start": "-1", "end": "0x10"},
+    {"start": "2025-03-01\x00", "end": "2025-03-07"},
+    {"start": "9" * 10_000, "end": "2025-03-07"},
+]
+
+
+@pytest.mark.parametrize("report", [r for r in REPORTS if r.dated], ids=lambda r: r.slug)
+def test_it_answers_a_form_error_never_a_500_for_days_it_cannot_read(
+    console_client: Client, report
+) -> None:
+    for given in NASTY_DAYS:
+        label = f"{report.slug} {given['start'][:12]!r}..{given['end'][:12]!r}"
+        page = console_client.get(reverse("reports:report", args=[report.slug]), given)
+        download = console_client.get(reverse("reports:csv", args=[report.slug]), given)
+
+        assert page.status_code == 200, label
+        assert page.context["form"].errors, label
+        assert "<table" not in page.content.decode(), label
+        assert download.status_code == 400, label
+        assert download.content.decode().startswith("This date range cannot be downloaded"), label
+
+
+def test_it_says_which_days_a_report_can_be_read_for(console_client: Client) -> None:
+    page = console_client.get(
+        reverse("reports:report", args=["renewals"]), {"start": "9999-12-25", "end": "9999-12-31"}
+    ).content.decode()
+
+    assert "Ensure this value is less than or equal to 2099-12-31." in page
+
+
 def test_it_shows_the_report_in_french(console_client: Client, staff) -> None:
     staff.language = "fr"
     staff.save()

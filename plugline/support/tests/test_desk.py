@@ -186,3 +186,43 @@ def test_the_desk_costs_the_same_queries_for_many_tickets_and_long_threads(
 
     assert queries(client, DESK) == few
     assert queries(client, f"{DESK}{ticket.reference}/") == short
+
+
+@pytest.mark.parametrize("reference", ["%00", "T-1%00", "T-%EF%BC%91%EF%BC%92", "x" * 10_000])
+def test_a_reference_that_is_not_one_is_not_found_at_the_desk(
+    client: Client, agent: User, alice: Subscriber, reference: str
+) -> None:
+    # PostgreSQL refuses a NUL byte in a query: the address itself must not reach it.
+    ticket = open_ticket(alice.user)
+
+    assert client.get(f"{DESK}{reference}/").status_code == 404
+    for action in ("reply", "assign", "status"):
+        posted = client.post(f"{DESK}{reference}/{action}/", {"body": "hi", "status": "solved"})
+        assert posted.status_code == 404
+    assert ticket.messages.count() == 1
+
+
+DESK_NASTY = ["sNaN", "1e999999999", "-1", "0x10", "\uff11\uff12", "\x00", "9" * 10_000, " "]
+
+
+@pytest.mark.parametrize("value", DESK_NASTY, ids=lambda value: repr(value[:12]))
+def test_the_desk_answers_nasty_values_with_a_message_and_changes_nothing(
+    client: Client, agent: User, alice: Subscriber, value: str
+) -> None:
+    ticket = open_ticket(alice.user)
+    url = f"{DESK}{ticket.reference}/"
+    for query in ({"page": value}, {"status": value}, {"mine": value, "unassigned": value}):
+        listed = client.get(DESK, query)
+        assert listed.status_code == 200, query
+        assert ticket.reference in listed.content.decode(), query
+
+    assigned = client.post(url + "assign/", {"assignee": value}, follow=True)
+    status = client.post(url + "status/", {"status": value}, follow=True)
+
+    assert "Choose someone who may answer tickets." in assigned.content.decode()
+    assert "Choose one of the statuses shown." in status.content.decode()
+    ticket.refresh_from_db()
+    assert (ticket.assignee, ticket.status) == (None, TicketStatus.OPEN)
+    assert not AuditEvent.objects.filter(
+        action__in=[AuditAction.TICKET_ASSIGNED, AuditAction.TICKET_STATUS_CHANGED]
+    ).exists()

@@ -169,3 +169,58 @@ def test_my_requests_and_a_thread_cost_the_same_queries_however_long(
 
     assert queries(client, "/account/requests/") == few_tickets
     assert queries(client, f"/account/requests/{ticket.reference}/") == short_thread
+
+
+@pytest.mark.parametrize(
+    "reference", ["%00", "T-1%00", "T-%EF%BC%91%EF%BC%92", "-1", "1e999999999", "x" * 10_000]
+)
+def test_a_reference_that_is_not_one_is_not_found_on_either_database(
+    client: Client, alice: Subscriber, reference: str
+) -> None:
+    # PostgreSQL refuses a NUL byte in a query: the address itself must not reach it.
+    open_ticket(alice.user)
+    client.force_login(alice.user)
+
+    assert client.get(f"/account/requests/{reference}/").status_code == 404
+    assert client.post(f"/account/requests/{reference}/", {"body": "hi"}).status_code == 404
+
+
+def test_it_stops_an_address_trying_many_wrong_links_and_never_logs_a_token(
+    client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    ticket = open_ticket(email="gus@example.com")
+    link = link_in_last_email()
+    for number in range(20):
+        wrong = client.get(f"/requests/guess-{number:04d}/")
+        assert "This link does not work" in wrong.content.decode()
+
+    refused = client.get(link)
+    refused_answer = client.post(link, {"body": "Still there?"})
+
+    assert refused.status_code == refused_answer.status_code == 429
+    assert "Too many attempts" in refused.content.decode()
+    assert "no dial tone" not in refused.content.decode()
+    assert ticket.messages.count() == 1
+    assert link.split("/")[-2] not in caplog.text
+    # Another address, with the right link, still opens it; a right link counts for nothing.
+    elsewhere = Client(REMOTE_ADDR="203.0.113.9")
+    for _ in range(25):
+        assert "no dial tone" in elsewhere.get(link).content.decode()
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["%00", "abc%00def", "x" * 10_000, "%EF%BC%91%EF%BC%92", "-1", "1e999999999", "%E2%80%AE"],
+    ids=lambda token: token[:12],
+)
+def test_an_odd_secret_link_says_it_does_not_work_on_either_database(
+    client: Client, token: str
+) -> None:
+    open_ticket(email="gus@example.com")
+
+    shown = client.get(f"/requests/{token}/")
+    answered = client.post(f"/requests/{token}/", {"body": "hi"})
+
+    assert shown.status_code == answered.status_code == 200
+    assert "This link does not work" in shown.content.decode()
+    assert Ticket.objects.get().messages.count() == 1
