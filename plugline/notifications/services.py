@@ -21,7 +21,7 @@ from django.db.models.functions import Lower
 from django.template import Context, Engine, TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.utils.html import escape, urlize
+from django.utils.html import escape
 
 from plugline.notifications.models import OutboxAttachment, OutboxMessage, OutboxStatus
 
@@ -198,7 +198,7 @@ def emails_render(emails: Iterable[EmailToSend]) -> list[OutboxMessage]:
         else:
             alike.setdefault(key, []).append(index)
     for indexes in alike.values():
-        model = _Model(_rendered(emails[indexes[0]], emails[indexes[0]].context))
+        model = _rendered(emails[indexes[0]], emails[indexes[0]].context)
         for index in indexes:
             parts[index] = _filled(emails[index], model)
     messages = []
@@ -280,39 +280,10 @@ def _filled_context(value: Any, own: Mapping[str, str]) -> Any:
     return value
 
 
-class _Model:
-    """A message rendered with stand-ins, for the emails alike to be filled from."""
-
-    def __init__(self, parts: tuple[str, str, str]) -> None:
-        self.parts = parts
-        # Its text body's words that hold a stand-in (between separators as `urlize` splits
-        # words), each as the HTML sets it: the only words a value can make a link of.
-        text = parts[1]
-        words = set()
-        for found in _STAND_IN.finditer(text):
-            start, end = found.start(), found.end()
-            while start > 0 and not _WORD_SEPARATOR.match(text[start - 1]):
-                start -= 1
-            while end < len(text) and not _WORD_SEPARATOR.match(text[end]):
-                end += 1
-            words.add(text[start:end])
-        self.words = words
-        # Whether a text body set as HTML is the model's with those words linked (checked
-        # against the first message rendered whole; None until then). Not if a word holds
-        # another (it could be linked inside it).
-        self.linked_as_rendered: bool | None = None
-        if any(word != other and word in other for word in words for other in words):
-            self.linked_as_rendered = False
-
-
-# What `urlize` splits a text into words at.
-_WORD_SEPARATOR = re.compile(r"""[\s<>"']""")
-
-
-def _filled(email: EmailToSend, model: _Model) -> tuple[str, str, str]:
+def _filled(email: EmailToSend, model: tuple[str, str, str]) -> tuple[str, str, str]:
     """The message of `email` from the one rendered with stand-ins for its group."""
     own = email.own
-    subject, body_text, body_html = model.parts
+    subject, body_text, body_html = model
     try:
         subject = _STAND_IN.sub(lambda found: own[found.group(0)], subject)
         body_text = _STAND_IN.sub(lambda found: own[found.group(0)], body_text)
@@ -321,35 +292,17 @@ def _filled(email: EmailToSend, model: _Model) -> tuple[str, str, str]:
         ):
             body_html = _STAND_IN.sub(lambda found: escape(own[found.group(0)]), body_html)
         else:
-            body_html = _linked(email, model, body_text)
+            with (
+                timezone.override(email.time_zone or timezone.get_current_timezone()),
+                translation.override(email.language),
+            ):
+                body_html = _text_as_html(_filled_context(email.context, own), body_text)
     except KeyError:  # a stand-in of another's: rendered alone
         return _rendered(email, _filled_context(email.context, own))
     if any(mark in part for part in (subject, body_text, body_html) for mark in _MARKS):
         # A stand-in changed by a template (filtered): rendered alone.
         return _rendered(email, _filled_context(email.context, own))
     return subject, body_text, body_html
-
-
-def _linked(email: EmailToSend, model: _Model, body_text: str) -> str:
-    """The HTML of a text body with own values that may be links: the model's, each word
-    holding a stand-in made again by `urlize` with its values (urlize takes each word on its
-    own), or, if the first message so made is not as rendered whole, each rendered whole."""
-    linked = None
-    if model.linked_as_rendered is not False:
-        linked = model.parts[2]
-        for word in model.words:
-            filled = _STAND_IN.sub(lambda found: email.own[found.group(0)], word)
-            linked = linked.replace(escape(word), urlize(filled, nofollow=True, autoescape=True))
-        if model.linked_as_rendered:
-            return linked
-    with (
-        timezone.override(email.time_zone or timezone.get_current_timezone()),
-        translation.override(email.language),
-    ):
-        whole = _text_as_html(_filled_context(email.context, email.own), body_text)
-    if model.linked_as_rendered is None:
-        model.linked_as_rendered = linked == whole
-    return whole
 
 
 def outbox_queue(messages: list[OutboxMessage]) -> list[OutboxMessage]:

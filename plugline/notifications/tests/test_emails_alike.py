@@ -143,29 +143,3 @@ def test_it_renders_a_batch_of_emails_alike_but_for_their_own_values_once(
         f"Bonjour {name}," for name in names
     ]
     assert all(f"PL{index:05d}" in notice.body_html for index, notice in enumerate(notices))
-
-
-def test_it_sets_the_text_of_emails_alike_as_html_once_when_their_names_are_links(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    set_as_html: list[str] = []
-    real = services._text_as_html
-
-    def counted(context: dict[str, Any], body_text: str) -> str:
-        set_as_html.append(body_text)
-        return real(context, body_text)
-
-    monkeypatch.setattr(services, "_text_as_html", counted)
-    # Customers without a first name are greeted by their email address: a mailto: link.
-    names = [f"customer{index}@example.com" for index in range(30)]
-    notices = emails_render(
-        alike(TEXT_ONLY, name, f"PL{index:05d}", "en", "UTC") for index, name in enumerate(names)
-    )
-    # Rendered with the stand-ins, then the first one whole to check the others against.
-    assert len(set_as_html) == 2
-    for index, (name, notice) in enumerate(zip(names, notices, strict=True)):
-        with timezone.override(zoneinfo.ZoneInfo("UTC")):
-            context = contexts(name, f"PL{index:05d}")[TEXT_ONLY]
-            whole = email_render(template=TEXT_ONLY, context=context, language="en")
-        assert (notice.subject, notice.body_text, notice.body_html) == whole
-        assert f'href="mailto:{name}"' in notice.body_html
