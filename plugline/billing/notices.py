@@ -35,7 +35,7 @@ from plugline.billing.models import (
 from plugline.billing.payments import plan_price
 from plugline.billing.periods import card_expires_at
 from plugline.core.money import money_format
-from plugline.notifications.services import EmailToSend, emails_send, own_values
+from plugline.notifications.services import EmailToSend, emails_send
 
 logger = logging.getLogger(__name__)
 
@@ -190,8 +190,7 @@ def _notice_email(
         amount = plan_price(plan=plan)
     if card is _UNREAD:
         card = default_card(user.pk)
-    zone = _time_zone(user)
-    with translation.override(language), timezone.override(zone):
+    with translation.override(language), timezone.override(_time_zone(user)):
         context: dict[str, Any] = {
             "name": user.get_short_name(),
             "device": device.nickname or device.phone_number_display or device.serial,
@@ -209,30 +208,14 @@ def _notice_email(
             "final": kind == RenewalNoticeKind.FAILED_FINAL,
             **(extra or {}),
         }
-    # The recipient's own values (see EmailToSend.own), and the dates as the days they are
-    # in the account's zone (the templates write a date alone): notices alike but for them
-    # are rendered once.
-    stand_ins, own = own_values(
-        **{name: context[name] for name in _OWN if isinstance(context.get(name), str)}
-    )
-    context |= stand_ins
-    for name in _DATES:
-        if isinstance(context.get(name), dt.datetime):
-            context[name] = timezone.localtime(context[name], zone).date()
     return EmailToSend(
         template=_TEMPLATES[kind],
         to=user.email,
         context=context,
         language=language,
         user=user,
-        time_zone=zone,
-        own=own,
+        time_zone=_time_zone(user),
     )
-
-
-# A notice's values that are the recipient's own, and its dates (written as dates alone).
-_OWN = ("name", "device", "serial", "card_brand", "card_last4", "paid_brand", "paid_last4")
-_DATES = ("period_end", "renewal_date", "retry_at", "new_end")
 
 
 def _time_zone(user: Any) -> zoneinfo.ZoneInfo:

@@ -637,14 +637,13 @@ def _payments_succeeded(payments: list[Payment]) -> None:
     for item, period in zip(items, periods, strict=True):
         serials[item.payment_id].append(item.subscription.device.serial)
         paid_for[item.payment_id].append((item, period))
-    # The receipts are rendered before the numbers are given, with a stand-in number that
-    # is replaced by each one's own once known: numbering is the last thing done, and from
+    # The receipts are rendered before the numbers are given, each with a stand-in number
+    # that is replaced by its own once known: numbering is the last thing done, and from
     # there to the commit (other payments wait for their numbers) only a few statements.
-    # (The same stand-in for all: receipts alike but for their own values render once.)
     ordered = sorted(payments, key=lambda payment: payment.created_at)
     drafts: list[tuple[Payment, int, Any]] = []
-    for payment in ordered:
-        stand_in = payment.invoice_number = _STAND_IN_NUMBER
+    for index, payment in enumerate(ordered):
+        stand_in = payment.invoice_number = _STAND_IN_NUMBER + index
         language = getattr(payment.user, "language", "") or settings.LANGUAGE_CODE
         email = receipt_email(
             payment=payment,
@@ -689,7 +688,7 @@ def _payments_succeeded(payments: list[Payment]) -> None:
     outbox_queue(receipts)
 
 
-# Receipts are rendered with this number standing in for theirs.
+# Receipts are rendered with this number (and the next ones) standing in for theirs.
 _STAND_IN_NUMBER = 9_876_543_210_000
 
 

@@ -6,9 +6,8 @@ delivered once that commits), in the account's language and time zone.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -20,7 +19,7 @@ from plugline.billing.fees import fee_kind
 from plugline.billing.models import NumberChange, Payment, PaymentItem, SubscriptionPeriod
 from plugline.core.money import money_format
 from plugline.core.phones import format_phone_number
-from plugline.notifications.services import EmailToSend, emails_send, own_values
+from plugline.notifications.services import EmailToSend, emails_send
 
 
 @dataclass(frozen=True)
@@ -29,7 +28,7 @@ class InvoiceLine:
     serial: str
     plan: str
     amount: str
-    ends_at: datetime | date | None
+    ends_at: datetime | None
 
 
 def invoice_lines(payment: Payment, language: str | None = None) -> list[InvoiceLine]:
@@ -109,37 +108,15 @@ def receipt_email(
     if user is None:
         return None
     language = getattr(user, "language", "") or settings.LANGUAGE_CODE
-    zone = _time_zone(user)
-    with translation.override(language), timezone.override(zone):
-        lines = lines if lines is not None else invoice_lines(payment, language)
-        # The recipient's own values (see EmailToSend.own), and each line's end as the date it
-        # is in the account's zone (the templates write the date alone): receipts alike but
-        # for them are rendered once.
-        values = {
-            "name": user.get_short_name() if hasattr(user, "get_short_name") else "",
-            "card_brand": payment.card_brand,
-            "card_last4": payment.card_last4,
-        }
-        for index, line in enumerate(lines):
-            values[f"line{index}_device"] = line.device
-            values[f"line{index}_serial"] = line.serial
-        stand_ins, own = own_values(**values)
+    with translation.override(language), timezone.override(_time_zone(user)):
         context = {
-            "name": stand_ins["name"],
+            "name": user.get_short_name() if hasattr(user, "get_short_name") else "",
             "invoice_number": payment.invoice_number,
             "amount": money_format(payment.amount, payment.currency, language),
-            "card_brand": stand_ins["card_brand"],
-            "card_last4": stand_ins["card_last4"],
+            "card_brand": payment.card_brand,
+            "card_last4": payment.card_last4,
             "paid_at": payment.settled_at,
-            "lines": [
-                dataclasses.replace(
-                    line,
-                    device=stand_ins[f"line{index}_device"],
-                    serial=stand_ins[f"line{index}_serial"],
-                    ends_at=_local_date(line.ends_at, zone),
-                )
-                for index, line in enumerate(lines)
-            ],
+            "lines": lines if lines is not None else invoice_lines(payment, language),
             "invoice_url": settings.SITE_URL
             + reverse("checkout:invoice", kwargs={"number": payment.invoice_number}),
         }
@@ -149,15 +126,8 @@ def receipt_email(
         context=context,
         language=language,
         user=user,
-        time_zone=zone,
-        own=own,
+        time_zone=_time_zone(user),
     )
-
-
-def _local_date(moment: datetime | date | None, zone: Any) -> date | None:
-    if isinstance(moment, datetime):
-        return timezone.localtime(moment, zone).date()
-    return moment
 
 
 def _time_zone(user: Any) -> Any:

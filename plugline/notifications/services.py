@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
 import logging
-import re
-from collections.abc import Hashable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
-from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -21,7 +17,6 @@ from django.db.models.functions import Lower
 from django.template import Context, Engine, TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.utils.html import escape
 
 from plugline.notifications.models import OutboxAttachment, OutboxMessage, OutboxStatus
 
@@ -47,35 +42,18 @@ def email_render(*, template: str, context: dict[str, Any], language: str) -> tu
     a designed message, `<template>_message.html`; without one, the text is
     set in the standard HTML layout.
     """
+    context = {"BRAND_NAME": settings.BRAND_NAME, "SITE_URL": settings.SITE_URL, **context}
     with translation.override(language):
-        subject_text = _render_plain_text(f"{template}_subject.txt", _with_site(context))
-        body_text = _render_plain_text(f"{template}_message.txt", _with_site(context)).strip()
-        if _html_designed(template):
-            body_html = render_to_string(f"{template}_message.html", _with_site(context)).strip()
-        else:
-            body_html = _text_as_html(context, body_text)
+        subject_text = _render_plain_text(f"{template}_subject.txt", context)
+        body_text = _render_plain_text(f"{template}_message.txt", context).strip()
+        try:
+            body_html = render_to_string(f"{template}_message.html", context).strip()
+        except TemplateDoesNotExist:
+            body_html = render_to_string(
+                "notifications/email/text_as_html.html", {**context, "body_text": body_text}
+            ).strip()
     subject = " ".join(subject_text.split())
     return subject, body_text, body_html
-
-
-def _with_site(context: dict[str, Any]) -> dict[str, Any]:
-    return {"BRAND_NAME": settings.BRAND_NAME, "SITE_URL": settings.SITE_URL, **context}
-
-
-def _text_as_html(context: dict[str, Any], body_text: str) -> str:
-    """A text body set in the standard HTML layout (in the active language)."""
-    return render_to_string(
-        "notifications/email/text_as_html.html", {**_with_site(context), "body_text": body_text}
-    ).strip()
-
-
-def _html_designed(template: str) -> bool:
-    """Whether `template` has an HTML body of its own (`<template>_message.html`)."""
-    try:
-        Engine.get_default().get_template(f"{template}_message.html")
-    except TemplateDoesNotExist:
-        return False
-    return True
 
 
 def _render_plain_text(template_name: str, context: dict[str, Any]) -> str:
@@ -133,14 +111,7 @@ def email_send(
 
 @dataclass(frozen=True)
 class EmailToSend:
-    """One message for `emails_send`: what `email_send` takes.
-
-    `own`: the recipient's own values (a name, a device's serial), each written in
-    `context` as its stand-in (see `own_values`) and filled in once rendered. Emails
-    alike but for their own values (the same template, language, zone and context) are
-    rendered once. An own value is written by the templates as it is (`{{ name }}`),
-    never tested beyond being there, filtered, or followed by a domain name.
-    """
+    """One message for `emails_send`: what `email_send` takes."""
 
     template: str
     to: str
@@ -149,29 +120,6 @@ class EmailToSend:
     user: AbstractBaseUser | None = None
     # Dates are written in this zone (the recipient's); the current one if None.
     time_zone: tzinfo | None = None
-    own: Mapping[str, str] = field(default_factory=dict)
-
-
-# A stand-in: the value's name between two private-use characters, which neither a
-# template nor a value filled in holds.
-_STAND_IN = re.compile("\ue000[0-9A-Za-z_]+\ue001")
-_MARKS = ("\ue000", "\ue001")
-# Own values filled into a message rendered for another recipient: not empty (a template
-# may test it), on one line, with no space at either end nor two together (a subject's
-# spaces are collapsed, a body is stripped). Any other value is rendered in its message.
-_FILLABLE = re.compile(r"[^\s\ue000\ue001]+(?: [^\s\ue000\ue001]+)*")
-# ... and into a text body set as HTML (its links made by `urlize`), only values of which
-# no word may be a link: no ".", "@", ":" or "/", nor ending in what a "." or ":" after
-# it in the text would make the start of one. The others are set as HTML in each message.
-_NO_LINK = re.compile(r"[^.@:/\\]*")
-_LINK_START = re.compile(r"(?:www|https?)$", re.IGNORECASE)
-
-
-def own_values(**values: str) -> tuple[dict[str, str], dict[str, str]]:
-    """A recipient's own values for an email: the context's entries (each value's stand-in
-    under its name) and the `own` of EmailToSend (each stand-in's value)."""
-    stand_ins = {name: f"\ue000{name}\ue001" for name in values}
-    return stand_ins, {stand_ins[name]: value for name, value in values.items()}
 
 
 def emails_send(emails: Iterable[EmailToSend]) -> list[OutboxMessage]:
@@ -181,30 +129,13 @@ def emails_send(emails: Iterable[EmailToSend]) -> list[OutboxMessage]:
 
 
 def emails_render(emails: Iterable[EmailToSend]) -> list[OutboxMessage]:
-    """The messages rendered, not saved yet (see `outbox_queue`).
-
-    Emails alike but for their own values are rendered once, with the stand-ins, and
-    each filled in with its own (HTML-escaped in the HTML body, as the template would).
-    An email with an own value that cannot be filled in so is rendered on its own (a
-    text body set as HTML is, for its own values that could make a link).
-    """
-    emails = list(emails)
-    parts: list[tuple[str, str, str] | None] = [None] * len(emails)
-    alike: dict[Hashable, list[int]] = {}
-    for index, email in enumerate(emails):
-        key = _alike_key(email)
-        if key is None:
-            parts[index] = _rendered(email, _filled_context(email.context, email.own))
-        else:
-            alike.setdefault(key, []).append(index)
-    for indexes in alike.values():
-        model = _rendered(emails[indexes[0]], emails[indexes[0]].context)
-        for index in indexes:
-            parts[index] = _filled(emails[index], model)
+    """The messages rendered, not saved yet (see `outbox_queue`)."""
     messages = []
-    for email, rendered in zip(emails, parts, strict=True):
-        assert rendered is not None
-        subject, body_text, body_html = rendered
+    for email in emails:
+        with timezone.override(email.time_zone or timezone.get_current_timezone()):
+            subject, body_text, body_html = email_render(
+                template=email.template, context=email.context, language=email.language
+            )
         messages.append(
             OutboxMessage(
                 user_id=email.user.pk if email.user is not None else None,
@@ -217,92 +148,6 @@ def emails_render(emails: Iterable[EmailToSend]) -> list[OutboxMessage]:
             )
         )
     return messages
-
-
-def _rendered(email: EmailToSend, context: dict[str, Any]) -> tuple[str, str, str]:
-    with timezone.override(email.time_zone or timezone.get_current_timezone()):
-        return email_render(template=email.template, context=context, language=email.language)
-
-
-def _alike_key(email: EmailToSend) -> Hashable | None:
-    """What emails rendered once for all share; None: render it on its own."""
-    if not email.own or not all(
-        type(value) is str and _FILLABLE.fullmatch(value) for value in email.own.values()
-    ):
-        return None
-    try:
-        context = _frozen(email.context)
-    except TypeError:
-        return None
-    zone = email.time_zone
-    return (email.template, email.language, str(zone) if zone is not None else None, context)
-
-
-def _frozen(value: Any) -> Hashable:
-    """`value` as a key equal for values rendered alike (types kept: 1, 1.0 and True differ)."""
-    if value is None or isinstance(value, str | int | float | Decimal | dt.date | dt.time):
-        return (type(value), value)
-    if isinstance(value, Mapping):
-        return (dict, tuple((key, _frozen(item)) for key, item in value.items()))
-    if isinstance(value, list | tuple):
-        return (type(value), tuple(_frozen(item) for item in value))
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return (
-            type(value),
-            tuple(_frozen(getattr(value, item.name)) for item in dataclasses.fields(value)),
-        )
-    raise TypeError(f"{type(value).__name__} is not compared")
-
-
-def _filled_context(value: Any, own: Mapping[str, str]) -> Any:
-    """The context with each stand-in replaced by its value (to render an email alone)."""
-    if not own:
-        return value
-    if isinstance(value, str):
-        if value in own:
-            return own[value]  # the value itself (a string marked safe stays so)
-        if _MARKS[0] not in value:
-            return value
-        return _STAND_IN.sub(lambda found: own.get(found.group(0), found.group(0)), value)
-    if isinstance(value, Mapping):
-        return {key: _filled_context(item, own) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return type(value)(_filled_context(item, own) for item in value)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.replace(
-            value,
-            **{
-                item.name: _filled_context(getattr(value, item.name), own)
-                for item in dataclasses.fields(value)
-                if item.init
-            },
-        )
-    return value
-
-
-def _filled(email: EmailToSend, model: tuple[str, str, str]) -> tuple[str, str, str]:
-    """The message of `email` from the one rendered with stand-ins for its group."""
-    own = email.own
-    subject, body_text, body_html = model
-    try:
-        subject = _STAND_IN.sub(lambda found: own[found.group(0)], subject)
-        body_text = _STAND_IN.sub(lambda found: own[found.group(0)], body_text)
-        if _html_designed(email.template) or all(
-            _NO_LINK.fullmatch(value) and not _LINK_START.search(value) for value in own.values()
-        ):
-            body_html = _STAND_IN.sub(lambda found: escape(own[found.group(0)]), body_html)
-        else:
-            with (
-                timezone.override(email.time_zone or timezone.get_current_timezone()),
-                translation.override(email.language),
-            ):
-                body_html = _text_as_html(_filled_context(email.context, own), body_text)
-    except KeyError:  # a stand-in of another's: rendered alone
-        return _rendered(email, _filled_context(email.context, own))
-    if any(mark in part for part in (subject, body_text, body_html) for mark in _MARKS):
-        # A stand-in changed by a template (filtered): rendered alone.
-        return _rendered(email, _filled_context(email.context, own))
-    return subject, body_text, body_html
 
 
 def outbox_queue(messages: list[OutboxMessage]) -> list[OutboxMessage]:
