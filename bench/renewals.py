@@ -1,6 +1,7 @@
 """Benchmark of AutoRenew's renewal run on PostgreSQL (a script, not a test).
 
-    DATABASE_URL=postgres://user:pass@host:5432/db .venv/bin/python bench/renewals.py [--n 2000]
+    DATABASE_URL=postgres://user:pass@host:5432/db REDIS_URL=redis://host:6379/0 \\
+        .venv/bin/python bench/renewals.py [--n 2000]
 
 Creates a throwaway database beside DATABASE_URL's (dropped at the end),
 migrates it, and for each gateway latency (0 ms and 200 ms by default, the
@@ -17,6 +18,9 @@ AutoRenew subscriptions are due, then measures:
 
 Prints renewals per second for both and their ratio, the CPU time the run's processes
 used per renewal (PostgreSQL's not counted) and the load average after. Refuses SQLite.
+With REDIS_URL (as in production) the accounts' pages cache, whose generations the run
+changes for each account it renews, is Redis; without it, files under VAR_DIR (make run's),
+which cost the run far more CPU.
 """
 
 from __future__ import annotations
@@ -151,10 +155,13 @@ def run(args: argparse.Namespace, env: dict[str, str]) -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    from django.conf import settings
+
     print(
         f"{args.n} due subscriptions per latency; renewal run: {args.processes} processes x "
         f"{args.threads} threads, claims of {args.batch}, charges sent {args.charges_at_once} "
-        "at once"
+        f"at once; accounts' pages cache: {settings.CACHES['pages']['BACKEND'].rsplit('.', 1)[-1]}"
+        + ("" if os.environ.get("REDIS_URL") else " (no REDIS_URL: files, as in make run)")
     )
     print(
         f"{'latency':>8} {'reference/s':>12} {'run/s':>9} {'run/reference':>14} {'renewed':>8} "

@@ -59,7 +59,6 @@ from plugline.billing.models import (
     Subscription,
     SubscriptionPeriod,
 )
-from plugline.core.account_pages import account_pages_changed
 from plugline.core.bulk import rows_update
 from plugline.core.models import AuditAction
 from plugline.core.services import AuditRecord, audit_record, audit_records
@@ -623,7 +622,11 @@ def _payments_succeeded(payments: list[Payment]) -> None:
     )
     for item in items:
         item.payment = by_id[item.payment_id]
-    periods = subscriptions_apply_payment_items(items=items)
+    # The accounts' pages show their latest invoice too: ended with their services' (a bulk
+    # write sends no post_save), once for the batch.
+    periods = subscriptions_apply_payment_items(
+        items=items, pages_also_changed=[payment.user_id for payment in payments]
+    )
     CartItem.objects.filter(
         payment__in=[payment for payment in payments if payment.kind == PaymentKind.CHECKOUT]
     ).delete()
@@ -663,8 +666,6 @@ def _payments_succeeded(payments: list[Payment]) -> None:
     except IntegrityError as taken:
         # Numbers taken at once (SQLite has no advisory lock): all again, from the start.
         raise _InvoiceNumberTaken from taken
-    # A bulk write sends no post_save: the accounts' pages show their latest invoice.
-    account_pages_changed(user_ids=[payment.user_id for payment in payments])
     audit_records(
         AuditRecord(
             action=AuditAction.PAYMENT_SUCCEEDED,

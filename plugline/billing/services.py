@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -125,16 +126,21 @@ def subscription_apply_payment_item(*, item: PaymentItem) -> SubscriptionPeriod:
 
 
 @transaction.atomic
-def subscriptions_apply_payment_items(*, items: list[PaymentItem]) -> list[SubscriptionPeriod]:
+def subscriptions_apply_payment_items(
+    *, items: list[PaymentItem], pages_also_changed: Iterable[int | None] = ()
+) -> list[SubscriptionPeriod]:
     """`subscription_apply_payment_item` for many items at once, in a few statements.
 
     Every item's payment must have succeeded (the caller holds its row). The
     subscriptions are locked in one statement (in the order of their keys, as
     every other locker of several subscriptions does); an item that already
     has its period keeps it and extends nothing. The items' `plan` and
-    `subscription.device` are used as loaded.
+    `subscription.device` are used as loaded. `pages_also_changed`: accounts
+    whose pages the caller changes too in this transaction (their invoices),
+    ended with those whose services are extended, in one change.
     """
     if not items:
+        account_pages_changed(user_ids=pages_also_changed)
         return []
     for item in items:
         status = item.payment.status
@@ -178,6 +184,7 @@ def subscriptions_apply_payment_items(*, items: list[PaymentItem]) -> list[Subsc
     # A bulk write sends no post_save: the accounts' pages show the new end dates.
     account_pages_changed(
         user_ids=[subscription.device.owner_id for subscription in changed.values()]
+        + list(pages_also_changed)
     )
     audit_records(
         [

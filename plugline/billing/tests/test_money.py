@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django.template import Context, Template
 from django.utils import translation
@@ -57,3 +59,23 @@ def test_it_keeps_amounts_exact():
     assert str(money_amount(4999, "USD")) == "49.99"
     assert str(money_amount(1, "DKK")) == "0.01"
     assert str(money_amount(500, "JPY")) == "500"
+
+
+def test_it_writes_a_price_written_before_without_working_it_out_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from plugline.core import money
+
+    money._money_format.cache_clear()
+    asked: list[str] = []
+    real = money.format_currency
+
+    def counted(value: Decimal, currency: str, locale: str) -> str:
+        asked.append(locale)
+        return real(value, currency, locale=locale)
+
+    monkeypatch.setattr(money, "format_currency", counted)
+    written = [money_format(123457, "USD", language) for language in ("fr", "da", "fr", "da")]
+    assert written == [f"1{NBSP}234,57{NBSP}${NBSP}US", f"1.234,57{NBSP}USD"] * 2
+    # A batch of renewals writes the same few prices in every receipt and notice.
+    assert asked == ["fr_CA", "da_DK"]

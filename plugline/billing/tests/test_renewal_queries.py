@@ -73,3 +73,24 @@ def test_it_renews_a_batch_sent_to_the_gateway_together_in_the_same_statements_w
     assert SandboxCharge.objects.filter(status="succeeded").count() == 16
     # Payments, items, claims, charges, periods, receipts: each a statement for the batch.
     assert len(many) == len(few)
+
+
+@pytest.mark.django_db
+def test_it_ends_each_renewed_accounts_cached_pages_once_per_batch(
+    gateway: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from plugline.core import account_pages
+
+    due(4, 0)
+    changed: list[str] = []
+    real = account_pages._new_generations
+
+    def counted(keys: list[str]) -> None:
+        changed.extend(keys)
+        real(keys)
+
+    monkeypatch.setattr(account_pages, "_new_generations", counted)
+    assert renewal_run(batch=20, charges_at_once=20).outcomes == {"succeeded": 4}
+    # Their services extended and their invoices numbered: one change of each account's
+    # generation (and one more once the batch commits), not one for each.
+    assert len(changed) == len(set(changed)) == 4
