@@ -110,7 +110,7 @@ class UserTimezoneMiddleware:
 
 
 class BrowserIdMiddleware:
-    """Reads the browser's id cookie, and sets it on the response of a sign-in.
+    """Reads the browser's id cookie when someone signs in, and sets it on the response.
 
     See plugline.accounts.browsers: the id is what the new-browser alert
     compares; it is made and set only when someone signs in.
