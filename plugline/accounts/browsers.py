@@ -21,18 +21,32 @@ _COOKIE_SALT = "plugline.accounts.browsers.cookie"
 # sign-in sets it again, so a browser in use stays known.
 BROWSER_COOKIE_AGE = 400 * 24 * 60 * 60
 
-# Attributes on the request: the id the cookie carried (None: no valid one),
-# and the id to set in the response's cookie.
+# Attributes on the request: the id the cookie carried (None: no valid one;
+# _UNREAD: its signature not checked yet), and the id to set in the response's cookie.
 _SEEN = "_plugline_browser_id"
 _ISSUE = "_plugline_browser_id_issue"
+_UNREAD = object()
 
 
 def browser_id_read(request: HttpRequest) -> None:
-    """Read the browser's id from its cookie (a forged or old cookie counts as none)."""
+    """Note that the request came through BrowserIdMiddleware.
+
+    The cookie's signature is checked only when a sign-in asks for the id
+    (`browser_id_for_sign_in`), not on every page.
+    """
+    setattr(request, _SEEN, _UNREAD)
+
+
+def _browser_id_seen(request: HttpRequest) -> str | None:
+    """The browser's id from its cookie (a forged or old cookie counts as none)."""
+    seen = getattr(request, _SEEN)
+    if seen is not _UNREAD:
+        return seen if isinstance(seen, str) and seen else None
     browser_id = request.get_signed_cookie(
         BROWSER_COOKIE_NAME, default=None, salt=_COOKIE_SALT, max_age=BROWSER_COOKIE_AGE
     )
     setattr(request, _SEEN, browser_id or None)
+    return browser_id or None
 
 
 def browser_id_set_cookie(request: HttpRequest, response: HttpResponseBase) -> None:
@@ -59,7 +73,7 @@ def browser_id_for_sign_in(request: HttpRequest | None) -> str | None:
     """
     if request is None or not hasattr(request, _SEEN):
         return None
-    browser_id = getattr(request, _SEEN) or secrets.token_urlsafe(24)
+    browser_id = _browser_id_seen(request) or secrets.token_urlsafe(24)
     setattr(request, _SEEN, browser_id)
     setattr(request, _ISSUE, browser_id)
     return browser_id

@@ -59,7 +59,7 @@ def _session_user(request: HttpRequest) -> Any:
     if backend_path not in settings.AUTHENTICATION_BACKENDS:
         return AnonymousUser()
     backend = load_backend(backend_path)
-    user = account_user(user_id, lambda: backend.get_user(user_id))
+    user = account_user(user_id, lambda: backend.get_user(user_id), request=request)
     if user is None:
         return AnonymousUser()
     session_hash = session.get(HASH_SESSION_KEY)
@@ -110,7 +110,7 @@ class UserTimezoneMiddleware:
 
 
 class BrowserIdMiddleware:
-    """Reads the browser's id cookie, and sets it on the response of a sign-in.
+    """Reads the browser's id cookie when someone signs in, and sets it on the response.
 
     See plugline.accounts.browsers: the id is what the new-browser alert
     compares; it is made and set only when someone signs in.

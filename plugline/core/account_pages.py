@@ -25,6 +25,13 @@ The signed-in user is kept the same way, with the account's generation
 (`account_user`, read by plugline.accounts.middleware.AuthenticationMiddleware):
 a save of the user (a new password, deactivation) makes a new generation, so
 the session's check against the password hash is made with the user as saved.
+
+A kept page is stored under the account and the page's address, with what else
+it was rendered for (the page, language, time zone, local date and release)
+inside: so the user's read fetches, in the same round trip, the page kept at
+the address asked for, if any, with both generations; the page is then served
+with the generations of that one read (a write committed after it shows from
+the next request on, as if this one had come a moment earlier).
 """
 
 from __future__ import annotations
@@ -102,6 +109,31 @@ def catalogue_changed() -> None:
     _change([_catalogue_key()])
 
 
+def _page_key(user_id: int, path: str) -> str:
+    """Where the page kept for this account at this address is (hashed: any address
+    makes a valid cache key)."""
+    return f"{_prefix()}:page:{user_id}:{hashlib.sha256(path.encode()).hexdigest()[:24]}"
+
+
+# The request's attribute holding what account_user read with the user.
+_READ_ATTRIBUTE = "_account_pages_read"
+
+
+@dataclass(frozen=True)
+class _AccountRead:
+    """What one round trip to the cache found for the signed-in account's request."""
+
+    user_id: int
+    generations: tuple[str | None, str | None]  # the account's, the catalogue's
+    page_key: str | None
+    page: object
+
+
+def _keeps_page(request: HttpRequest) -> bool:
+    """Whether `request` may be answered with a kept page (see account_page_cached)."""
+    return request.method in ("GET", "HEAD") and not request.META.get("QUERY_STRING")
+
+
 @dataclass(frozen=True)
 class RenderedPage:
     """A page rendered for the cache, and the moments after which time alone changes it."""
@@ -145,31 +177,37 @@ def account_page_cached(
 
     `render(csrf_token)` renders the page with `csrf_token` for the CSRF token.
     """
-    if request.META.get("QUERY_STRING") or len(get_messages(request)):
+    if not _keeps_page(request) or len(get_messages(request)):
         return HttpResponse(render(get_token(request)).html)
     now = timezone.now()
-    key = ":".join(
+    # What the page was rendered for, besides the account and the address.
+    variant = "|".join(
         [
-            _prefix(),
             page,
-            str(user_id),
             translation.get_language() or "",
             timezone.get_current_timezone_name(),
             timezone.localdate(now).isoformat(),
             _release(template_names),
         ]
     )
-    account_key = _account_key(user_id)
-    found = _cache().get_many([key, account_key, _catalogue_key()])
-    generations = (_generation(account_key, found), _generation(_catalogue_key(), found))
-    kept = found.get(key)
+    key = _page_key(user_id, request.path)
+    read = getattr(request, _READ_ATTRIBUTE, None)
+    if isinstance(read, _AccountRead) and read.user_id == user_id and read.page_key == key:
+        # Read with the user, in the same round trip.
+        generations, kept = read.generations, read.page
+    else:
+        account_key = _account_key(user_id)
+        found = _cache().get_many([key, account_key, _catalogue_key()])
+        generations = (_generation(account_key, found), _generation(_catalogue_key(), found))
+        kept = found.get(key)
     if (
         isinstance(kept, tuple)
-        and len(kept) == 5
-        and kept[:2] == generations
-        and now.timestamp() < kept[2]
+        and len(kept) == 6
+        and kept[0] == variant
+        and kept[1:3] == generations
+        and now.timestamp() < kept[3]
     ):
-        _account, _catalogue, _valid_until, stand_in, html = kept
+        _variant, _account, _catalogue, _valid_until, stand_in, html = kept
         return HttpResponse(html.replace(stand_in, get_token(request)))
     stand_in = f"csrf{secrets.token_hex(16)}"
     rendered = render(stand_in)
@@ -183,7 +221,7 @@ def account_page_cached(
         )
         _cache().set(
             key,
-            (*generations, valid_until.timestamp(), stand_in, rendered.html),
+            (variant, *generations, valid_until.timestamp(), stand_in, rendered.html),
             timeout=math.ceil((valid_until - now).total_seconds()),
         )
     return HttpResponse(rendered.html.replace(stand_in, get_token(request)))
@@ -197,15 +235,36 @@ def _next_midnight(now: dt.datetime) -> dt.datetime:
 
 
 def account_user(
-    user_id: int, load: Callable[[], AbstractBaseUser | None]
+    user_id: int,
+    load: Callable[[], AbstractBaseUser | None],
+    *,
+    request: HttpRequest | None = None,
 ) -> AbstractBaseUser | None:
     """The account's user as `load` reads it from the database, kept with the account's
     generation: any save of the user (a new password, deactivation, a new name) makes
-    a new generation, and the user is read again on the next request."""
+    a new generation, and the user is read again on the next request.
+
+    With `request`, the page kept for this account at the request's address (if any)
+    and the catalogue's generation are read in the same round trip, for
+    account_page_cached to serve the page without reading the cache again.
+    """
     user_key = f"{_prefix()}:user:{user_id}"
     account_key = _account_key(user_id)
-    found = _cache().get_many([user_key, account_key])
+    keys = [user_key, account_key, _catalogue_key()]
+    page_key = None
+    if request is not None and _keeps_page(request):
+        page_key = _page_key(user_id, request.path)
+        keys.append(page_key)
+    found = _cache().get_many(keys)
     generation = _generation(account_key, found)
+    if request is not None:
+        read = _AccountRead(
+            user_id=user_id,
+            generations=(generation, _generation(_catalogue_key(), found)),
+            page_key=page_key,
+            page=found.get(page_key) if page_key else None,
+        )
+        setattr(request, _READ_ATTRIBUTE, read)
     kept = found.get(user_key)
     if (
         generation is not None

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
+from unittest import mock
 
 import pytest
 import time_machine
+from django.core.cache import caches
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -64,6 +67,31 @@ def test_it_serves_my_account_again_without_reading_the_account(client: Client, 
     token = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
     assert token.sub("", again) == token.sub("", first)
     assert "(212) 555-0147" in again
+
+
+def test_it_reads_the_kept_page_with_the_signed_in_user_in_one_round_trip(
+    client: Client, alice: Subscriber
+):
+    serve(alice, timezone.now() + 100 * DAY)
+    first = my_account(signed_in(client, alice))
+    cache = caches["pages"]
+    reads: list[str] = []
+    get, get_many = cache.get, cache.get_many
+
+    def read_one(key: str, *args: Any, **kwargs: Any) -> Any:
+        reads.append("get")
+        return get(key, *args, **kwargs)
+
+    def read_many(keys: list[str], *args: Any, **kwargs: Any) -> Any:
+        reads.append("get_many")
+        # Some backends read many keys one by one: one round trip still, for Redis.
+        with mock.patch.object(cache, "get", get):
+            return get_many(keys, *args, **kwargs)
+
+    with mock.patch.object(cache, "get", read_one), mock.patch.object(cache, "get_many", read_many):
+        again = my_account(client)
+    assert again.split("csrfmiddlewaretoken")[0] == first.split("csrfmiddlewaretoken")[0]
+    assert reads == ["get_many"]
 
 
 def test_it_shows_a_renewal_made_by_the_renewal_run(client: Client, alice: Subscriber):

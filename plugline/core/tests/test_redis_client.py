@@ -1,0 +1,13 @@
+"""Redis answers (sessions, the signed-in user, the kept pages: several on every request)
+are parsed by hiredis, in C, rather than by redis-py's pure-Python parser."""
+
+from __future__ import annotations
+
+from django.core.cache.backends.redis import RedisCache
+from redis._parsers import _HiredisParser
+
+
+def test_it_parses_redis_answers_with_hiredis() -> None:
+    cache = RedisCache("redis://127.0.0.1:6379/0", {})
+    client = cache._cache  # type: ignore[attr-defined]  # Django's RedisCacheClient
+    assert client._pool_options["parser_class"] is _HiredisParser
