@@ -77,7 +77,7 @@ def test_it_asks_for_whole_days_in_the_staff_members_language(
         {"days": "\uff11\uff12", "reason": "Udfald"},
     )
 
-    assert _refused(response) == ["Indtast et heltal."]
+    assert _refused(response) == ["Dages tjeneste at give: Indtast et heltal."]
 
 
 @pytest.mark.parametrize(
