@@ -109,7 +109,9 @@ def test_it_stops_its_phone_when_stopped_even_as_a_background_job(stop: signal.S
             assert phones, "the agent runs baresip"
             time.sleep(1)  # baresip's control socket is open
             agent.send_signal(stop)
-            assert agent.wait(timeout=20) == 0
+            status = agent.wait(timeout=20)
+            said = agent.stdout.read().decode(errors="replace") if agent.stdout else ""
+            assert status == 0, f"the agent exited with {status}, saying: {said[-3000:]}"
             deadline = time.monotonic() + 10
             while any(_alive(pid) for pid in phones) and time.monotonic() < deadline:
                 time.sleep(0.1)
