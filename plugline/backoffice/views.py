@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from plugline.accounts.models import User
@@ -31,6 +31,7 @@ from plugline.backoffice.forms import (
     TwoFactorRemoveForm,
 )
 from plugline.backoffice.roles import role_label
+from plugline.billing.declines import DECLINE_REASONS
 from plugline.billing.models import Payment, Subscription
 from plugline.billing.payments import (
     REFUND_FAILED,
@@ -55,17 +56,6 @@ REFUND_STATUSES = {
     REFUND_SUCCEEDED: pgettext_lazy("refund status", "done"),
     REFUND_FAILED: pgettext_lazy("refund status", "failed"),
     REFUND_UNKNOWN: pgettext_lazy("refund status", "awaiting the gateway's answer"),
-}
-DECLINE_REASONS = {
-    "card_declined": gettext_lazy("card declined"),
-    "insufficient_funds": gettext_lazy("insufficient funds"),
-    "expired_card": gettext_lazy("card expired"),
-    "processing_error": gettext_lazy("processing error"),
-    "try_again_later": gettext_lazy("try again later"),
-    "issuer_not_available": gettext_lazy("bank not reachable"),
-    "not_sent": gettext_lazy("not sent"),
-    "authentication_abandoned": gettext_lazy("authentication abandoned"),
-    "authentication_failed": gettext_lazy("authentication failed"),
 }
 
 

@@ -39,8 +39,8 @@ from django.db.models.functions import TruncWeek
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
+from plugline.billing.declines import DECLINE_REASONS
 from plugline.billing.models import (
     Payment,
     PaymentItem,
@@ -74,19 +74,6 @@ PAID_STATUSES = (
 )
 # The AutoRenew claims' outcomes (billing.renewals.AttemptStatus).
 RENEWED, FAILED = "succeeded", "failed"
-
-# Decline codes from the gateways, as staff read them; another code is shown as it is.
-DECLINE_REASONS = {
-    "card_declined": gettext_lazy("card declined"),
-    "insufficient_funds": gettext_lazy("insufficient funds"),
-    "expired_card": gettext_lazy("card expired"),
-    "processing_error": gettext_lazy("processing error"),
-    "try_again_later": gettext_lazy("try again later"),
-    "issuer_not_available": gettext_lazy("bank not reachable"),
-    "not_sent": gettext_lazy("not sent"),
-    "authentication_abandoned": gettext_lazy("authentication abandoned"),
-    "authentication_failed": gettext_lazy("authentication failed"),
-}
 
 
 @dataclass(frozen=True)
