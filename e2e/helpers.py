@@ -144,3 +144,13 @@ def activation_steps_3_to_7(
     page.get_by_role("button", name="Activate my device").click()
 
     expect(page.get_by_role("heading", name="Your device is active")).to_be_visible()
+
+
+# For `locator.evaluate`: whether a chart's canvas has any pixel drawn.
+CANVAS_HAS_PIXELS = """canvas => {
+    const { width, height } = canvas;
+    if (!width || !height) return false;
+    const pixels = canvas.getContext("2d").getImageData(0, 0, width, height).data;
+    for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) return true;
+    return false;
+}"""

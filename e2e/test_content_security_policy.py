@@ -21,7 +21,7 @@ from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
 
 from conftest import PASSWORD, Subscriber, make_subscriber
-from e2e.helpers import sign_in, staff_sign_in
+from e2e.helpers import CANVAS_HAS_PIXELS, sign_in, staff_sign_in
 from plugline.accounts.models import User
 from plugline.billing.gateways.sandbox import SandboxGateway
 from plugline.billing.models import Payment, Plan, PlanPrice, Subscription
@@ -298,15 +298,6 @@ def test_the_api_documentation_shows_with_nothing_refused(
     expect(watched.get_by_role("heading", name="Plugline API", level=1, exact=True)).to_be_visible()
     expect(watched.locator(".opblock").first).to_be_visible()
     assert violations == []
-
-
-CANVAS_HAS_PIXELS = """canvas => {
-    const { width, height } = canvas;
-    if (!width || !height) return false;
-    const pixels = canvas.getContext("2d").getImageData(0, 0, width, height).data;
-    for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) return true;
-    return false;
-}"""
 
 
 def test_a_visitor_reads_the_help_centre_and_writes_to_support_with_nothing_refused(

@@ -14,18 +14,11 @@ from django.test import Client
 from playwright.sync_api import Page, expect
 
 from conftest import sign_in_with_two_factor
-from e2e.helpers import OpenPage, fits, tab_to
+from e2e.helpers import CANVAS_HAS_PIXELS, OpenPage, fits, tab_to
 from e2e.test_staff_accessibility import violations
 from plugline.accounts.models import User
 from plugline.portal.management.commands.seed_demo import STAFF_EMAIL
 
-CANVAS_HAS_PIXELS = """canvas => {
-    const { width, height } = canvas;
-    if (!width || !height) return false;
-    const pixels = canvas.getContext("2d").getImageData(0, 0, width, height).data;
-    for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) return true;
-    return false;
-}"""
 TABLE_ROWS = (
     """table => [...table.rows].map(row => [...row.cells].map(cell => cell.textContent.trim()))"""
 )
