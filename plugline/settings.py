@@ -191,7 +191,7 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "plugline.core.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "plugline",
         }
@@ -211,7 +211,7 @@ else:
 # the database (a statement more for every write that changes a page).
 if REDIS_URL:
     CACHES["pages"] = {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "plugline.core.redis_cache.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "plugline-pages",
     }
@@ -278,13 +278,15 @@ LOGIN_REDIRECT_URL = "portal:home"
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 60 * 60, minimum=60)
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 14 * 24 * 60 * 60, minimum=60)
 # With Redis, a signed-in request reads its session from the cache, not the
-# database; every session is still written to the database too, where the
-# list of signed-in browsers and the hourly clean-up find them.
+# database, in the same round trip as its account's kept page (Django's
+# cached_db, plugline.accounts.session_store, kept in the pages' cache); every
+# session is still written to the database too, where the list of signed-in
+# browsers and the hourly clean-up find them.
 SESSION_ENGINE = (
-    "django.contrib.sessions.backends.cached_db"
-    if REDIS_URL
-    else "django.contrib.sessions.backends.db"
+    "plugline.accounts.session_store" if REDIS_URL else "django.contrib.sessions.backends.db"
 )
+if REDIS_URL:
+    SESSION_CACHE_ALIAS = "pages"
 
 # django-allauth: sign-in by "email or phone number", reset by link.
 ACCOUNT_ADAPTER = "plugline.accounts.adapter.AccountAdapter"

@@ -21,10 +21,11 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare
-from django.utils.functional import SimpleLazyObject
+from django.utils.functional import SimpleLazyObject, empty
 
 from plugline.accounts.browsers import browser_id_read, browser_id_set_cookie
-from plugline.core.account_pages import account_user
+from plugline.accounts.session_store import SessionStore
+from plugline.core.account_pages import account_read_ahead, account_user
 from plugline.core.time_zones import is_time_zone, time_zone_get
 
 
@@ -35,11 +36,55 @@ class AuthenticationMiddleware(DjangoAuthenticationMiddleware):
     The session is still checked against the user's password hash as Django does:
     a changed password signs the other browsers out, and a user saved as inactive
     is signed out at once (a save makes the user be read again).
+
+    The browser keeps the signed-in account's id in a cookie, the account hint:
+    with it the session and the account are read from the cache in one round
+    trip (plugline.accounts.session_store). The session alone says who is
+    signed in; a hint that does not match it is only a wasted read, and is
+    corrected on the answer.
     """
 
     def process_request(self, request: HttpRequest) -> None:
         super().process_request(request)
         request.user = SimpleLazyObject(lambda: _request_user(request))  # type: ignore[assignment]
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        _account_hint_set_cookie(request, response)
+        return response
+
+
+# The signed-in account's id, kept by the browser to read its session and its
+# account together (see AuthenticationMiddleware).
+ACCOUNT_HINT_COOKIE_NAME = "plugline_account"
+
+
+def _account_hint(request: HttpRequest) -> int | None:
+    value = request.COOKIES.get(ACCOUNT_HINT_COOKIE_NAME, "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
+
+
+def _account_hint_set_cookie(request: HttpRequest, response: HttpResponse) -> None:
+    """Set the hint to the account signed in, or delete it once no one is; only when
+    the request looked at its user (a page that did not is left as it was)."""
+    user = request.__dict__.get("user")
+    if user is None:
+        return
+    if isinstance(user, SimpleLazyObject) and user._wrapped is empty:  # type: ignore[attr-defined]
+        return
+    hint = request.COOKIES.get(ACCOUNT_HINT_COOKIE_NAME)
+    if not user.is_authenticated:
+        if hint is not None:
+            response.delete_cookie(ACCOUNT_HINT_COOKIE_NAME, samesite="Lax")
+        return
+    if hint != str(user.pk):
+        response.set_cookie(
+            ACCOUNT_HINT_COOKIE_NAME,
+            str(user.pk),
+            max_age=settings.SESSION_COOKIE_AGE,
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Lax",
+        )
 
 
 def _request_user(request: HttpRequest) -> Any:
@@ -51,6 +96,13 @@ def _request_user(request: HttpRequest) -> Any:
 def _session_user(request: HttpRequest) -> Any:
     """django.contrib.auth.get_user, with the user read through account_user."""
     session = request.session
+    hint = _account_hint(request)
+    found = None
+    if hint is not None and isinstance(session, SessionStore):
+        session_key = session.read_ahead_key()
+        if session_key is not None:
+            found = account_read_ahead(hint, request=request, also=session_key)
+            session.read_ahead(found.get(session_key))
     try:
         user_id = get_user_model()._meta.pk.to_python(session[SESSION_KEY])
         backend_path = session[BACKEND_SESSION_KEY]
@@ -59,7 +111,12 @@ def _session_user(request: HttpRequest) -> Any:
     if backend_path not in settings.AUTHENTICATION_BACKENDS:
         return AnonymousUser()
     backend = load_backend(backend_path)
-    user = account_user(user_id, lambda: backend.get_user(user_id), request=request)
+    user = account_user(
+        user_id,
+        lambda: backend.get_user(user_id),
+        request=request,
+        found=found if user_id == hint else None,
+    )
     if user is None:
         return AnonymousUser()
     session_hash = session.get(HASH_SESSION_KEY)

@@ -126,6 +126,7 @@ def user_sessions_end(
 DATABASE_SESSION_ENGINES = (
     "django.contrib.sessions.backends.db",
     "django.contrib.sessions.backends.cached_db",
+    "plugline.accounts.session_store",
 )
 
 

@@ -76,9 +76,14 @@ def _catalogue_key() -> str:
     return f"{_prefix()}:generation:catalogue"
 
 
+# settings.CACHES' alias of the pages' cache (with Redis, the sessions' too:
+# plugline.accounts.session_store).
+CACHE_ALIAS = "pages"
+
+
 def _cache() -> BaseCache:
     """settings.CACHES["pages"]: Redis in production, files under VAR_DIR otherwise."""
-    return caches["pages"]
+    return caches[CACHE_ALIAS]
 
 
 def _account_key(user_id: int) -> str:
@@ -234,11 +239,27 @@ def _next_midnight(now: dt.datetime) -> dt.datetime:
     return dt.datetime.combine(tomorrow, dt.time(), tzinfo=zone)
 
 
+def _account_keys(user_id: int, request: HttpRequest | None) -> list[str]:
+    """What account_user reads: the user, both generations, and with `request` the page
+    kept at its address (if it may be answered with one)."""
+    keys = [f"{_prefix()}:user:{user_id}", _account_key(user_id), _catalogue_key()]
+    if request is not None and _keeps_page(request):
+        keys.append(_page_key(user_id, request.path))
+    return keys
+
+
+def account_read_ahead(user_id: int, *, request: HttpRequest, also: str) -> dict[str, object]:
+    """What account_user(user_id, request=request) reads, and the key `also` (the
+    session's), in one round trip: for account_user's `found`."""
+    return _cache().get_many([*_account_keys(user_id, request), also])
+
+
 def account_user(
     user_id: int,
     load: Callable[[], AbstractBaseUser | None],
     *,
     request: HttpRequest | None = None,
+    found: dict[str, object] | None = None,
 ) -> AbstractBaseUser | None:
     """The account's user as `load` reads it from the database, kept with the account's
     generation: any save of the user (a new password, deactivation, a new name) makes
@@ -247,15 +268,14 @@ def account_user(
     With `request`, the page kept for this account at the request's address (if any)
     and the catalogue's generation are read in the same round trip, for
     account_page_cached to serve the page without reading the cache again.
+    `found` is that round trip made already (account_read_ahead, for this
+    `user_id` and `request`).
     """
-    user_key = f"{_prefix()}:user:{user_id}"
-    account_key = _account_key(user_id)
-    keys = [user_key, account_key, _catalogue_key()]
-    page_key = None
-    if request is not None and _keeps_page(request):
-        page_key = _page_key(user_id, request.path)
-        keys.append(page_key)
-    found = _cache().get_many(keys)
+    keys = _account_keys(user_id, request)
+    user_key, account_key = keys[0], keys[1]
+    page_key = keys[3] if len(keys) > 3 else None
+    if found is None:
+        found = _cache().get_many(keys)
     generation = _generation(account_key, found)
     if request is not None:
         read = _AccountRead(

@@ -11,3 +11,12 @@ def test_it_parses_redis_answers_with_hiredis() -> None:
     cache = RedisCache("redis://127.0.0.1:6379/0", {})
     client = cache._cache  # type: ignore[attr-defined]  # Django's RedisCacheClient
     assert client._pool_options["parser_class"] is _HiredisParser
+
+
+def test_it_keeps_one_redis_client_for_every_cache_call() -> None:
+    from plugline.core.redis_cache import RedisCache as KeptClientRedisCache
+
+    cache = KeptClientRedisCache("redis://127.0.0.1:6379/0", {})
+    client = cache._cache  # type: ignore[attr-defined]
+    assert client.get_client("a") is client.get_client("b", write=True)
+    assert client._pool_options["parser_class"] is _HiredisParser
