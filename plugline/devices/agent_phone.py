@@ -152,31 +152,28 @@ def _listen_host(proxy: str) -> str:
     return "127.0.0.1" if host in ("127.0.0.1", "localhost") else "0.0.0.0"  # noqa: S104
 
 
+# baresip's exit status when a port it was given is taken (errno EADDRINUSE on Linux).
+_EADDRINUSE = 98
+_PORT_ATTEMPTS = 3
+
+
+class _PortTaken(Exception):
+    """baresip exited because a port found free was taken before it bound it."""
+
+
 class Baresip:
     """baresip registered with `sip`, driven over its control socket until `stop()`."""
 
     def __init__(self, *, sip: SipSettings, answer: bool) -> None:
         if shutil.which(BARESIP) is None:
             raise PhoneError("baresip is not installed (Debian: apt-get install baresip-core)")
-        self.sip = sip
-        self.folder = Path(tempfile.mkdtemp(prefix="plugline-device-"))
-        self.ctrl_port = _free_port()
-        rtp = _free_port()
-        (self.folder / "config").write_text(
-            _CONFIG.format(
-                listen_host=_listen_host(sip.proxy),
-                sip_port=_free_pair(),
-                rtp_low=rtp,
-                rtp_high=rtp + 19,
-                modules=BARESIP_MODULES,
-                ctrl_port=self.ctrl_port,
-            )
-        )
         if not (sip.password.isalnum() and sip.username.isalnum()):
             # baresip's account line has no quoting for them.
             raise PhoneError(
                 "The portal's SIP username or password is not plain letters and digits"
             )
+        self.sip = sip
+        self.folder = Path(tempfile.mkdtemp(prefix="plugline-device-"))
         # No account in baresip's files: it is created over the control socket once the
         # agent listens there, so that no event of its registration goes unseen and the
         # password is never written to disk.
@@ -187,6 +184,49 @@ class Baresip:
             f"regint=300;answermode={'auto' if answer else 'manual'}"
         )
         self.log = (self.folder / "baresip.log").open("wb")
+        try:
+            # A port found free can be taken by another program before baresip binds it
+            # (baresip then exits with EADDRINUSE): it is started again on other ports.
+            for attempt in range(_PORT_ATTEMPTS):
+                self._start()
+                try:
+                    self.control = self._connect()
+                    break
+                except _PortTaken:
+                    if attempt == _PORT_ATTEMPTS - 1:
+                        raise PhoneError(f"baresip stopped: {self.output()[-2000:]}") from None
+            self.decoder = pynetstring.Decoder()
+            self.command("uanew", self.account)
+        except BaseException:
+            # Stopped (a signal) or failed while starting: no baresip is left behind.
+            self._abandon()
+            raise
+
+    def _abandon(self) -> None:
+        process = getattr(self, "process", None)
+        if process is not None and process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+        control = getattr(self, "control", None)
+        if control is not None:
+            control.close()
+        self.log.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def _start(self) -> None:
+        """baresip on ports found free, its output appended to the log."""
+        self.ctrl_port = _free_port()
+        rtp = _free_port()
+        (self.folder / "config").write_text(
+            _CONFIG.format(
+                listen_host=_listen_host(self.sip.proxy),
+                sip_port=_free_pair(),
+                rtp_low=rtp,
+                rtp_high=rtp + 19,
+                modules=BARESIP_MODULES,
+                ctrl_port=self.ctrl_port,
+            )
+        )
         self.process = subprocess.Popen(  # noqa: S603 (baresip, with our own arguments)
             [BARESIP, "-f", str(self.folder)],
             stdin=subprocess.DEVNULL,
@@ -194,14 +234,13 @@ class Baresip:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        self.decoder = pynetstring.Decoder()
-        self.control = self._connect()
-        self.command("uanew", self.account)
 
     def _connect(self) -> socket.socket:
         deadline = time.monotonic() + DEADLINE
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
+                if self.process.returncode == _EADDRINUSE:
+                    raise _PortTaken
                 raise PhoneError(f"baresip stopped: {self.output()[-2000:]}")
             try:
                 return socket.create_connection(("127.0.0.1", self.ctrl_port), timeout=1)
@@ -268,7 +307,10 @@ def phone_run(
         # as well because a shell starts background jobs with it ignored.
         signal.signal(signal.SIGTERM, _interrupt)
         signal.signal(signal.SIGINT, _interrupt)
-    phone = Baresip(sip=sip, answer=answer)
+    try:
+        phone = Baresip(sip=sip, answer=answer)
+    except KeyboardInterrupt:
+        return 0  # stopped while baresip was starting, which it stopped too
     registered = established = False
     started = time.monotonic()
     hangup_at: float | None = None

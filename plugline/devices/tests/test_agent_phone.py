@@ -123,3 +123,57 @@ def test_it_stops_its_phone_when_stopped_even_as_a_background_job(stop: signal.S
             for pid in phones:  # a phone the agent left behind, when this test fails
                 if _alive(pid):
                     os.kill(pid, signal.SIGKILL)
+
+
+def _sip_nobody_answers(port: int) -> Any:
+    from plugline.devices.agent_phone import SipSettings
+
+    return SipSettings("12125550147", "sip.plugline.test", "secret147", f"127.0.0.1:{port}", "udp")
+
+
+def test_it_starts_baresip_again_on_other_ports_when_its_port_was_taken(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    from plugline.devices import agent_phone
+
+    with (
+        socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as nobody,
+        socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken,
+    ):
+        nobody.bind(("127.0.0.1", 0))
+        taken.bind(("127.0.0.1", 0))  # found free, then taken before baresip binds it
+        ports = iter([taken.getsockname()[1]])
+        free_pair = agent_phone._free_pair
+        monkeypatch.setattr(agent_phone, "_free_pair", lambda: next(ports, None) or free_pair())
+        started: list[subprocess.Popen[bytes]] = []
+        start = agent_phone.Baresip._start
+
+        def start_and_record(self: Any) -> None:
+            start(self)
+            started.append(self.process)
+
+        monkeypatch.setattr(agent_phone.Baresip, "_start", start_and_record)
+        phone = agent_phone.Baresip(sip=_sip_nobody_answers(nobody.getsockname()[1]), answer=False)
+        try:
+            assert len(started) == 2
+            assert started[0].returncode == agent_phone._EADDRINUSE
+            assert phone.process.poll() is None  # the second one runs
+        finally:
+            phone.stop()
+
+
+def test_it_leaves_no_baresip_behind_when_stopped_while_it_starts(monkeypatch: pytest.MonkeyPatch):
+    from plugline.devices import agent_phone
+
+    started: list[Any] = []
+
+    def stopped_meanwhile(self: Any) -> socket.socket:
+        started.append((self.process, self.folder))
+        raise KeyboardInterrupt  # Ctrl-C, or the service manager's signal
+
+    monkeypatch.setattr(agent_phone.Baresip, "_connect", stopped_meanwhile)
+    with pytest.raises(KeyboardInterrupt):
+        agent_phone.Baresip(sip=_sip_nobody_answers(9), answer=False)
+    [(process, folder)] = started
+    assert process.poll() is not None
+    assert not folder.exists()
