@@ -44,6 +44,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import importlib.util
 import json
 import os
 import re
@@ -415,6 +416,15 @@ def main() -> None:
         raise SystemExit("--subscribers must be more than --users (each user is one subscriber)")
     if not os.environ.get("REDIS_URL"):
         raise SystemExit("bench/load.py needs REDIS_URL (the rate limits shared by both processes)")
+    missing = [
+        name for name in ("locust", "gunicorn") if not (Path(sys.executable).parent / name).exists()
+    ]
+    if missing or importlib.util.find_spec("aiosmtpd") is None:
+        raise SystemExit(
+            "bench/load.py needs locust and aiosmtpd: .venv/bin/pip install -e '.[bench]'"
+        )
+    if shutil.which("nginx") is None:
+        raise SystemExit("bench/load.py needs nginx (Debian: apt-get install nginx)")
     import redis
 
     # The rate limits and sessions of an earlier run (same user ids, same addresses)
