@@ -38,6 +38,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import websocket
+from throwaway import database_drop
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = Path(__file__).resolve().parent
@@ -317,7 +318,7 @@ def main() -> None:
 
         connections.close_all()
         if not args.keep:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            database_drop(admin, name)
         admin.close()
     sys.exit(status)
 

@@ -68,6 +68,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from throwaway import database_drop
+
 ROOT = Path(__file__).resolve().parents[1]
 SITE = ROOT / "deploy" / "nginx" / "plugline.conf"
 CERTIFICATE = "/etc/letsencrypt/live/portal.example.net/fullchain.pem"
@@ -452,7 +454,7 @@ def main() -> None:
         except Exception as error:  # Django never set up: nothing to close.
             print(f"closing: {error}", file=sys.stderr)
         if not args.keep:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            database_drop(admin, name)
         admin.close()
         if args.keep or failed:
             print(f"logs: {folder}")

@@ -41,6 +41,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
+from throwaway import database_drop
+
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = Path(__file__).resolve().parent
 DEMO_EMAIL = "demo@example.com"
@@ -119,7 +121,7 @@ def main() -> None:
     finally:
         shutil.rmtree(var_dir, ignore_errors=True)
         if not args.keep:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            database_drop(admin, name)
         admin.close()
 
 

@@ -52,6 +52,8 @@ import uuid
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from throwaway import database_drop
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -100,7 +102,7 @@ def main() -> None:
 
             connections.close_all()
             if not args.keep:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                database_drop(admin, name)
             admin.close()
 
 

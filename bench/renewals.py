@@ -36,6 +36,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from throwaway import database_drop
+
 ROOT = Path(__file__).resolve().parents[1]
 
 REFERENCE_SQL = """
@@ -143,7 +145,7 @@ def main() -> None:
         except Exception as error:  # Django never set up: nothing to close.
             print(f"closing: {error}", file=sys.stderr)
         if not args.keep:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            database_drop(admin, name)
         admin.close()
 
 

@@ -60,6 +60,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from throwaway import database_drop
+
 ROOT = Path(__file__).resolve().parents[1]
 ROLE = "kamailio"
 DOMAIN = "sip.plugline.test"
@@ -233,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"closing: {error}", file=sys.stderr)
         if admin is not None:
             if not args.keep:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                database_drop(admin, name)
             admin.close()
         var_dir.cleanup()
 

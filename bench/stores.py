@@ -35,6 +35,8 @@ import uuid
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from throwaway import database_drop
+
 ROOT = Path(__file__).resolve().parents[1]
 CITIES = ROOT / "plugline" / "stores" / "data" / "cities.tsv.gz"
 
@@ -82,7 +84,7 @@ def main() -> None:
 
             connections.close_all()
             if not args.keep:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                database_drop(admin, name)
             admin.close()
 
 
