@@ -418,10 +418,8 @@ def main() -> None:
         raise SystemExit("--subscribers must be more than --users (each user is one subscriber)")
     if not os.environ.get("REDIS_URL"):
         raise SystemExit("bench/load.py needs REDIS_URL (the rate limits shared by both processes)")
-    missing = [
-        name for name in ("locust", "gunicorn") if not (Path(sys.executable).parent / name).exists()
-    ]
-    if missing or importlib.util.find_spec("aiosmtpd") is None:
+    locust = Path(sys.executable).parent / "locust"
+    if not locust.exists() or importlib.util.find_spec("aiosmtpd") is None:
         raise SystemExit(
             "bench/load.py needs locust and aiosmtpd: .venv/bin/pip install -e '.[bench]'"
         )

@@ -199,10 +199,11 @@ class Baresip:
             self.command("uanew", self.account)
         except BaseException:
             # Stopped (a signal) or failed while starting: no baresip is left behind.
-            self._abandon()
+            self._end()
             raise
 
-    def _abandon(self) -> None:
+    def _end(self) -> None:
+        """baresip killed if it still runs; its socket, log and folder released."""
         process = getattr(self, "process", None)
         if process is not None and process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
@@ -275,14 +276,9 @@ class Baresip:
             self.command("quit")
         # baresip quits once it has unregistered; a proxy that does not answer would keep
         # it waiting for half a minute, and the registration expires anyway.
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=3)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
-        self.control.close()
-        self.log.close()
-        shutil.rmtree(self.folder, ignore_errors=True)
+        self._end()
 
 
 def _interrupt(signum: int, frame: object) -> None:
