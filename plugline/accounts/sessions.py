@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.core import context
 from allauth.core.internal.httpkit import authenticated_user
 from allauth.usersessions.adapter import DefaultUserSessionsAdapter
@@ -28,6 +27,7 @@ from plugline.accounts.services import (
     user_sessions_forget_others,
     user_sessions_prune,
 )
+from plugline.core.http import client_ip
 
 
 class UserSessionsAdapter(DefaultUserSessionsAdapter):
@@ -46,13 +46,16 @@ ACTIVITY_RECORDED_EVERY = timedelta(minutes=5)
 ACTIVITY_SESSION_KEY = "plugline_activity_recorded"
 
 
+# What the record keeps of the browser's User-Agent.
+_USER_AGENT_LENGTH = UserSession._meta.get_field("user_agent").max_length
+
+
 def _client_digest(request: HttpRequest) -> str:
     """The session key, address and browser the record holds, as one short digest."""
     session_key = request.session.session_key or ""
-    ip = get_account_adapter().get_client_ip(request)
-    agent = request.META.get("HTTP_USER_AGENT", "")[
-        : UserSession._meta.get_field("user_agent").max_length
-    ]
+    # The address allauth records (plugline.accounts.adapter uses the same function).
+    ip = client_ip(request) or ""
+    agent = request.META.get("HTTP_USER_AGENT", "")[:_USER_AGENT_LENGTH]
     return hashlib.sha256(f"{session_key}\n{ip}\n{agent}".encode()).hexdigest()[:32]
 
 

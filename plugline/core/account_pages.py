@@ -17,7 +17,8 @@ Time changes a page too ("expires in 3 days" at midnight in the account's
 time zone, a service that ends at 14:30): the page says until when it holds
 (`CachedPage.valid_until`), and is kept no longer than that, nor than
 MAX_SECONDS. What is different on each request is never cached: the CSRF
-token is rendered as a random stand-in replaced on each answer, and a
+token is rendered as a random stand-in replaced on each answer (masked anew
+each time, as Django does; see `page_csrf_token` for its cookie), and a
 request with messages to show (or a query string, which the language form
 repeats) is rendered without the cache.
 
@@ -159,6 +160,25 @@ def _generation(key: str, found: dict[str, object]) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def page_csrf_token(request: HttpRequest) -> str:
+    """Django's `get_token(request)`, freshly masked, without sending again a CSRF cookie
+    the browser sent with this request.
+
+    `get_token` flags the cookie to be set again on every response that uses it,
+    to renew its expiry (CSRF_COOKIE_AGE, a year). An account page answers with
+    the cookie only when the browser has none yet, or Django's CSRF middleware
+    found it unusable or the request changed it (a new one at sign-in, a rotated
+    secret): the same secret the browser holds is used and checked as always,
+    and any other page renews its expiry as Django does.
+    """
+    held = "CSRF_COOKIE" in request.META
+    renew = request.META.get("CSRF_COOKIE_NEEDS_UPDATE", False)
+    token = get_token(request)
+    if held and not renew:
+        request.META["CSRF_COOKIE_NEEDS_UPDATE"] = False
+    return token
+
+
 @lru_cache(maxsize=16)
 def _release(template_names: tuple[str, ...]) -> str:
     """What a page's HTML depends on in the code: its templates and the static files' names."""
@@ -183,7 +203,7 @@ def account_page_cached(
     `render(csrf_token)` renders the page with `csrf_token` for the CSRF token.
     """
     if not _keeps_page(request) or len(get_messages(request)):
-        return HttpResponse(render(get_token(request)).html)
+        return HttpResponse(render(page_csrf_token(request)).html)
     now = timezone.now()
     # What the page was rendered for, besides the account and the address.
     variant = "|".join(
@@ -213,7 +233,7 @@ def account_page_cached(
         and now.timestamp() < kept[3]
     ):
         _variant, _account, _catalogue, _valid_until, stand_in, html = kept
-        return HttpResponse(html.replace(stand_in, get_token(request)))
+        return HttpResponse(html.replace(stand_in, page_csrf_token(request)))
     stand_in = f"csrf{secrets.token_hex(16)}"
     rendered = render(stand_in)
     if None not in generations:
@@ -229,7 +249,7 @@ def account_page_cached(
             (variant, *generations, valid_until.timestamp(), stand_in, rendered.html),
             timeout=math.ceil((valid_until - now).total_seconds()),
         )
-    return HttpResponse(rendered.html.replace(stand_in, get_token(request)))
+    return HttpResponse(rendered.html.replace(stand_in, page_csrf_token(request)))
 
 
 def _next_midnight(now: dt.datetime) -> dt.datetime:

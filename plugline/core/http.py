@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import ipaddress
+from functools import lru_cache
 
 from django.conf import settings
 from django.http import HttpRequest
 from django.http.request import split_domain_port
 
 
+# Addresses recently seen: read on every signed-in request (the browser's activity
+# record), by the rate limits and the audit log.
+@lru_cache(maxsize=4096)
 def parse_ip(value: str) -> str | None:
     """The address in `value` in its canonical form, or None if it holds none.
 

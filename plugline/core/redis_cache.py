@@ -4,7 +4,12 @@ Django's `RedisCacheClient.get_client` builds a new `redis.Redis` around the
 pool on every cache call, which costs more than a short command's own work on
 a signed-in page (two or three calls a request). A `redis.Redis` is safe to
 share between threads: each command takes a connection from the pool and gives
-it back, so one is kept per pool and reused. Everything else (keys,
+it back, so one is kept per pool and reused.
+
+Keys are not checked against memcached's rules (250 characters, no spaces or
+control characters): Django's base cache warns about such keys for portability
+to memcached, a check made character by character in Python on every key of
+every call, and Redis keys may hold any bytes. Everything else (keys,
 serialisation, pools, options) is Django's.
 """
 
@@ -37,3 +42,6 @@ class RedisCache(DjangoRedisCache):
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self._class = RedisCacheClient
+
+    def validate_key(self, key: str) -> None:
+        """Any key Redis takes: memcached's limits are not Redis's."""

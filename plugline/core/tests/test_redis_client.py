@@ -20,3 +20,22 @@ def test_it_keeps_one_redis_client_for_every_cache_call() -> None:
     client = cache._cache  # type: ignore[attr-defined]
     assert client.get_client("a") is client.get_client("b", write=True)
     assert client._pool_options["parser_class"] is _HiredisParser
+
+
+def test_it_takes_keys_memcached_would_not_without_checking_each_character() -> None:
+    import warnings
+
+    from django.core.cache.backends.base import CacheKeyWarning
+
+    from plugline.core.redis_cache import RedisCache as KeptClientRedisCache
+
+    key = "page:7:/account/ with a space:" + "x" * 300
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CacheKeyWarning)
+        made = KeptClientRedisCache("redis://127.0.0.1:6379/0", {}).make_and_validate_key(key)
+    assert made.endswith(key)
+    # Django's own Redis cache warns about the same key, memcached's rules.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", CacheKeyWarning)
+        RedisCache("redis://127.0.0.1:6379/0", {}).make_and_validate_key(key)
+    assert any(issubclass(warning.category, CacheKeyWarning) for warning in caught)

@@ -243,6 +243,46 @@ def test_it_gives_each_answer_a_csrf_token_that_signs_out(alice: Subscriber):
     assert client.get("/").status_code == 302  # signed out
 
 
+def test_it_masks_the_token_anew_for_each_answer(alice: Subscriber):
+    client = signed_in(Client(), alice)
+    tokens = {
+        re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', my_account(client))[0]
+        for _ in range(3)
+    }
+    assert len(tokens) == 3
+
+
+def test_it_gives_a_browser_without_a_csrf_cookie_one_that_its_forms_use(alice: Subscriber):
+    client = signed_in(Client(enforce_csrf_checks=True), alice)
+    my_account(client)  # kept rendered
+    client.cookies.pop("csrftoken", None)
+    response = client.get("/")
+    assert "csrftoken" in response.cookies
+    token = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.content.decode())[0]
+    assert client.post("/accounts/logout/", {"csrfmiddlewaretoken": token}).status_code == 302
+
+
+def test_it_does_not_send_again_the_csrf_cookie_the_browser_holds(alice: Subscriber):
+    client = signed_in(Client(enforce_csrf_checks=True), alice)
+    my_account(client)
+    held = client.cookies["csrftoken"].value
+    response = client.get("/")  # from the cache
+    assert "csrftoken" not in response.cookies
+    assert client.cookies["csrftoken"].value == held
+    # Another page renews its expiry, as Django does.
+    assert client.get("/account/profile/").cookies["csrftoken"].value == held
+
+
+def test_it_replaces_an_unusable_csrf_cookie(alice: Subscriber):
+    client = signed_in(Client(enforce_csrf_checks=True), alice)
+    my_account(client)
+    client.cookies["csrftoken"] = "not-a-token"
+    response = client.get("/")
+    assert response.cookies["csrftoken"].value not in ("", "not-a-token")
+    token = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.content.decode())[0]
+    assert client.post("/accounts/logout/", {"csrfmiddlewaretoken": token}).status_code == 302
+
+
 def test_it_counts_the_days_left_again_after_midnight_in_the_accounts_time_zone(
     client: Client, alice: Subscriber
 ):
