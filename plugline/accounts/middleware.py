@@ -24,6 +24,7 @@ from django.utils.crypto import constant_time_compare
 from django.utils.functional import SimpleLazyObject, empty
 
 from plugline.accounts.browsers import browser_id_read, browser_id_set_cookie
+from plugline.accounts.models import User
 from plugline.accounts.session_store import SessionStore
 from plugline.core.account_pages import account_read_ahead, account_user
 from plugline.core.time_zones import is_time_zone, time_zone_get
@@ -142,6 +143,11 @@ class UserLanguageMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
         language = getattr(user, "language", "") if user and user.is_authenticated else ""
+        read = user._wrapped if isinstance(user, SimpleLazyObject) else None  # type: ignore[attr-defined]
+        if isinstance(read, User | AnonymousUser):
+            # Read already (just now): the rest of the request uses the user itself
+            # rather than the lazy stand-in, whose every attribute read costs a call.
+            request.user = read
         if language and language != getattr(request, "LANGUAGE_CODE", None):
             translation.activate(language)
             request.LANGUAGE_CODE = language

@@ -106,3 +106,16 @@ def test_it_deletes_the_hint_when_the_browser_signs_out(alice: Subscriber):
     hint = hint_of(client)
     assert hint is not None and hint.value == "" and hint["max-age"] == 0
     assert client.get("/").status_code == 302  # signed out
+
+
+def test_it_gives_the_request_the_user_itself_once_read(alice: Subscriber):
+    from django.utils.functional import SimpleLazyObject
+
+    from plugline.accounts.models import User
+
+    response = sign_in(alice).get("/")
+    user = response.wsgi_request.user
+    assert type(user) is User and not isinstance(user, SimpleLazyObject)
+    assert user.pk == alice.user.pk
+    anonymous = Client().get("/help/").wsgi_request.user
+    assert not anonymous.is_authenticated
