@@ -5,6 +5,7 @@ axe-core violation on the way."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -77,6 +78,8 @@ def test_it_finds_and_reads_an_article_with_the_keyboard_only(
     tab_to(page, search_box)
     page.keyboard.type(words["query"])
     page.keyboard.press("Enter")
+    # The results' page, not the start page (which may list the article too) still shown.
+    expect(page).to_have_url(re.compile(r"/help/search/\?"))
 
     result = page.get_by_role("link", name=words["title"])
     expect(result).to_be_visible()
