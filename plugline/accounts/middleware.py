@@ -24,7 +24,6 @@ from django.utils.crypto import constant_time_compare
 from django.utils.functional import SimpleLazyObject, empty
 
 from plugline.accounts.browsers import browser_id_read, browser_id_set_cookie
-from plugline.accounts.models import User
 from plugline.accounts.session_store import SessionStore
 from plugline.core.account_pages import account_read_ahead, account_user
 from plugline.core.time_zones import is_time_zone, time_zone_get
@@ -47,7 +46,8 @@ class AuthenticationMiddleware(DjangoAuthenticationMiddleware):
 
     def process_request(self, request: HttpRequest) -> None:
         super().process_request(request)
-        request.user = SimpleLazyObject(lambda: _request_user(request))  # type: ignore[assignment]
+        lazy = SimpleLazyObject(lambda: _request_user_in_place(request, lazy))
+        request.user = lazy  # type: ignore[assignment]
 
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         _account_hint_set_cookie(request, response)
@@ -86,6 +86,15 @@ def _account_hint_set_cookie(request: HttpRequest, response: HttpResponse) -> No
             httponly=True,
             samesite="Lax",
         )
+
+
+def _request_user_in_place(request: HttpRequest, lazy: SimpleLazyObject) -> Any:
+    """The request's user, read once; from then on the request holds the user itself
+    rather than the lazy stand-in, each of whose attribute reads is a call."""
+    user = _request_user(request)
+    if request.__dict__.get("user") is lazy:
+        request.user = user
+    return user
 
 
 def _request_user(request: HttpRequest) -> Any:
@@ -143,11 +152,6 @@ class UserLanguageMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
         language = getattr(user, "language", "") if user and user.is_authenticated else ""
-        read = user._wrapped if isinstance(user, SimpleLazyObject) else None  # type: ignore[attr-defined]
-        if isinstance(read, User | AnonymousUser):
-            # Read already (just now): the rest of the request uses the user itself
-            # rather than the lazy stand-in, whose every attribute read costs a call.
-            request.user = read
         if language and language != getattr(request, "LANGUAGE_CODE", None):
             translation.activate(language)
             request.LANGUAGE_CODE = language

@@ -51,12 +51,7 @@ class PrivatePagesMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
-        if not holds_personal_data(request):
-            return response
-        if "Cache-Control" not in response:
-            # What patch_cache_control writes on a response without the header.
-            response["Cache-Control"] = "private, no-store"
-        elif not _forbids_storing(response):
+        if holds_personal_data(request) and not _forbids_storing(response):
             patch_cache_control(response, private=True, no_store=True)
         return response
 

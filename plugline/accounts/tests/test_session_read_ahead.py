@@ -11,9 +11,11 @@ from unittest import mock
 import pytest
 from django.core.cache import caches
 from django.test import Client
+from django.utils.functional import SimpleLazyObject
 
 from conftest import Subscriber
 from plugline.accounts.middleware import ACCOUNT_HINT_COOKIE_NAME
+from plugline.accounts.models import User
 from plugline.accounts.session_store import SessionStore
 
 pytestmark = pytest.mark.django_db
@@ -109,10 +111,6 @@ def test_it_deletes_the_hint_when_the_browser_signs_out(alice: Subscriber):
 
 
 def test_it_gives_the_request_the_user_itself_once_read(alice: Subscriber):
-    from django.utils.functional import SimpleLazyObject
-
-    from plugline.accounts.models import User
-
     response = sign_in(alice).get("/")
     user = response.wsgi_request.user
     assert type(user) is User and not isinstance(user, SimpleLazyObject)
