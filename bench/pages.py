@@ -6,8 +6,9 @@
 Creates a throwaway database beside DATABASE_URL's (dropped at the end),
 migrates it, collects the static files and seeds the demo (`seed_demo`: a
 subscriber with two devices, plans, 360 stores). Then serves, one at a time,
-under granian with --workers WSGI workers (DEBUG off, sessions in Redis,
-requests marked as coming through the TLS proxy as nginx would):
+under granian with --workers WSGI workers of --threads threads (DEBUG off,
+sessions in Redis, requests marked as coming through the TLS proxy as nginx
+would):
 
 - Plugline, signed in as the demo subscriber (a real sign-in through the
   sign-in page): "My account" (`/`), a device's page, the renew page, store
@@ -48,8 +49,11 @@ BENCH = Path(__file__).resolve().parent
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "plugline-demo"  # the demo's own, printed by `make run`
 DEMO_SERIAL = "PL1000000147"
-# Threads of each granian worker: enough to overlap the waits on PostgreSQL and Redis.
-THREADS = 4
+# Threads of each granian worker, by default one: a request at a time in each worker
+# process, as production's gunicorn serves (deploy/). With 4, every signed-in page
+# was slower on two cores (threads waiting for the GIL after each read of PostgreSQL
+# or Redis), the minimal page no faster; --threads to compare.
+THREADS = 1
 GOAL = 0.5  # "My account" against the minimal Django page
 
 
@@ -79,6 +83,9 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=3, help="rounds, each page once a round")
     parser.add_argument("--connections", type=int, default=8, help="wrk's open connections")
     parser.add_argument("--workers", type=int, default=2, help="granian's worker processes")
+    parser.add_argument(
+        "--threads", type=int, default=THREADS, help="granian's blocking threads per worker"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the throwaway database")
     return parser.parse_args()
 
@@ -152,7 +159,9 @@ def free_port() -> int:
 class Server:
     """granian serving one WSGI application on a free port of 127.0.0.1."""
 
-    def __init__(self, kind: str, env: dict[str, str], workers: int) -> None:
+    def __init__(
+        self, kind: str, env: dict[str, str], workers: int, threads: int = THREADS
+    ) -> None:
         self.port = free_port()
         target, extra = {
             "plugline": ("plugline.wsgi:application", {}),
@@ -169,7 +178,7 @@ class Server:
             "--workers",
             str(workers),
             "--blocking-threads",
-            str(THREADS),
+            str(threads),
             "--host",
             "127.0.0.1",
             "--port",
@@ -307,14 +316,14 @@ def load(
 def run(args: argparse.Namespace, env: dict[str, str]) -> None:
     rates: dict[str, list[float]] = {target.label: [] for target in TARGETS}
     print(
-        f"granian --interface wsgi --workers {args.workers} --blocking-threads {THREADS}; "
+        f"granian --interface wsgi --workers {args.workers} --blocking-threads {args.threads}; "
         f"wrk 1 thread, {args.connections} connections, "
         f"{args.seconds} s a page, {args.rounds} rounds"
     )
     servers: dict[str, Server] = {}
     try:
         for kind in ("plugline", "minimal", "bare"):
-            servers[kind] = Server(kind, env, args.workers)
+            servers[kind] = Server(kind, env, args.workers, args.threads)
         cookie = sign_in(servers["plugline"])
         for target in TARGETS:
             check(servers[target.server], target, cookie)
