@@ -159,9 +159,7 @@ def free_port() -> int:
 class Server:
     """granian serving one WSGI application on a free port of 127.0.0.1."""
 
-    def __init__(
-        self, kind: str, env: dict[str, str], workers: int, threads: int = THREADS
-    ) -> None:
+    def __init__(self, kind: str, env: dict[str, str], workers: int, threads: int) -> None:
         self.port = free_port()
         target, extra = {
             "plugline": ("plugline.wsgi:application", {}),
