@@ -131,17 +131,19 @@ def test_it_never_lets_a_customer_read_another_conversation(alice: Subscriber, b
     alices = customer_client(alice.user)
     alice_chat = start_chat(alices)
     bobs = customer_client(bob.user)
+    # A signed-out browser whose session names Alice's chat (made here, not in the
+    # scenario's event loop: its database connection would outlive the loop's thread).
+    stranger = Client()
+    stranger.get("/")
+    session = stranger.session
+    session["chat_conversation_id"] = alice_chat.pk
+    session.save()
+    stranger.cookies["sessionid"] = session.session_key or ""
 
     async def scenario() -> tuple[bool, bool, list[tuple[int, str]]]:
         # Bob has no chat: nothing to connect to, whatever he sends.
         bob_refused, _code = await socket_for(bobs).connect()
-        # A signed-out browser whose session names Alice's chat is not given it.
-        stranger = Client()
-        stranger.get("/")
-        session = stranger.session
-        session["chat_conversation_id"] = alice_chat.pk
-        session.save()
-        stranger.cookies["sessionid"] = session.session_key or ""
+        # The stranger is not given Alice's chat.
         stranger_refused, _code = await socket_for(stranger).connect()
         # Bob opens his own chat: he hears only his.
         await start_chat_async(bobs)
