@@ -88,6 +88,7 @@ def _alive(pid: int) -> bool:
         return False
 
 
+@pytest.mark.once
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
 def test_it_stops_its_phone_when_stopped_even_as_a_background_job(stop: signal.Signals):
     # A shell starts background jobs with SIGINT ignored; the phone must stop all the same.
@@ -131,6 +132,7 @@ def _sip_nobody_answers(port: int) -> Any:
     return SipSettings("12125550147", "sip.plugline.test", "secret147", f"127.0.0.1:{port}", "udp")
 
 
+@pytest.mark.once
 def test_it_starts_baresip_again_on_other_ports_when_its_port_was_taken(
     monkeypatch: pytest.MonkeyPatch,
 ):

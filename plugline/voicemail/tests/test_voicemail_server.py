@@ -26,7 +26,9 @@ from plugline.voicemail.tests.phone import (
     wav_seconds,
 )
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Real-time calls (minutes in all): CI runs them in its PostgreSQL pass only; the server's
+# command is tried on both databases (test_voicemail_server_command).
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.once]
 
 NUMBER = "12125550147"
 # Within seconds of the caller hanging up.
