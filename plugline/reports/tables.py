@@ -2,7 +2,10 @@
 
 Cells are written for the reader's language (numbers, percentages, dates and
 money by locale, with babel's CLDR data), and the CSV download has exactly
-the table's cells. The chart gets raw numbers, drawn beside the table.
+the table's cells, but for one thing: a cell a spreadsheet would take for a
+formula (a plan or chain name typed as "=HYPERLINK(...)") is written after an
+apostrophe, which spreadsheets show as text. The chart gets raw numbers, drawn
+beside the table.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,9 +65,23 @@ class Table:
     def csv(self) -> str:
         out = io.StringIO()
         writer = csv.writer(out)
-        writer.writerow(self.columns)
-        writer.writerows(self.rows)
+        writer.writerow([csv_cell(cell) for cell in self.columns])
+        writer.writerows([csv_cell(cell) for cell in row] for row in self.rows)
         return out.getvalue()
+
+
+# What a spreadsheet reads as the start of a formula (OWASP's list, "CSV injection").
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A negative amount as the table writes it ("-$12.00", "-12,00 kr.", "-3.5%"): a minus,
+# then digits, letters, separators, spaces and currency signs, no operator, no call.
+_WRITTEN_NEGATIVE = re.compile(r"-[\w\s.,%$\u00a3\u00a5\u20ac\u00a4\u00a0\u202f]*")
+
+
+def csv_cell(cell: str) -> str:
+    """`cell` as a spreadsheet should show it: a would-be formula after an apostrophe."""
+    if cell.startswith(_FORMULA_STARTS) and not _WRITTEN_NEGATIVE.fullmatch(cell):
+        return "'" + cell
+    return cell
 
 
 def _locale() -> str:

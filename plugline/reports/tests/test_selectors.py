@@ -8,9 +8,11 @@ import pytest
 from django.utils import translation
 
 from plugline.billing.models import PaymentKind, PaymentStatus, PeriodSource, RenewalAttempt
+from plugline.core.money import money_format
 from plugline.devices.models import DeviceStatus
 from plugline.reports import selectors
 from plugline.reports.selectors import DateRange
+from plugline.reports.tables import csv_cell
 from plugline.reports.tests import history as h
 from plugline.reports.tests.history import WEEK_1, WEEK_2, at
 from plugline.reup.models import ReupBatch, ReupCard, ReupCardStatus
@@ -262,3 +264,32 @@ def test_it_lists_every_week_of_the_range_from_its_monday() -> None:
     weeks = DateRange(start=dt.date(2025, 3, 5), end=dt.date(2025, 3, 17)).weeks()
 
     assert weeks == [dt.date(2025, 3, 3), dt.date(2025, 3, 10), dt.date(2025, 3, 17)]
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "=1+1",
+        '=HYPERLINK("https://evil.test","x")',
+        "+1+cmd|' /C calc'!A0",
+        "-2+3+cmd|' /C calc'!A0",
+        "@SUM(A1:A9)",
+        "\t=1+1",
+        "\r=1+1",
+        "-(1)",
+    ],
+)
+def test_a_csv_cell_a_spreadsheet_would_run_is_written_as_text(cell: str) -> None:
+    assert csv_cell(cell) == "'" + cell
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "da"])
+@pytest.mark.parametrize("currency", ["USD", "EUR", "DKK", "GBP"])
+def test_a_negative_amount_as_the_table_writes_it_stays_a_number(
+    language: str, currency: str
+) -> None:
+    written = money_format(-123456, currency, language)
+    assert written.startswith("-")
+    assert csv_cell(written) == written
+    assert csv_cell("Alice's plan") == "Alice's plan"
+    assert csv_cell("-3.5%") == "-3.5%"

