@@ -151,6 +151,8 @@ def customer(request: HttpRequest, pk: int) -> HttpResponse:
             "reason_form": ReasonForm(),
             "goodwill_form": GoodwillForm(),
             "two_factor_form": TwoFactorRemoveForm(),
+            # What was typed in a form refused just before, by its field's id.
+            "kept": _kept(request, person),
         },
     )
 
@@ -189,19 +191,52 @@ def _refused(
 ) -> HttpResponse:
     """Back to the customer's page with what to change at its top, focused (see
     staff_base.html): each error names its field and links to it, by the id the page
-    gives that field (`fields`). No #anchor: a page opened at one is not autofocused."""
+    gives that field (`fields`). No #anchor: a page opened at one is not autofocused.
+    What was typed is in the fields again (`_keep`)."""
     for name, errors in form.errors.items():
         label = form.fields[name].label if name in form.fields else None
         for error in errors:
             text = f"{label}: {error}" if label else str(error)
             messages.error(request, text, extra_tags=fields.get(name, ""))
+    _keep(request, person, fields)
     return redirect(person_url(person))
 
 
-def _failed(request: HttpRequest, person: User, text: str) -> HttpResponse:
-    """An action the services refused: said at the top of the customer's page, focused."""
+def _failed(request: HttpRequest, person: User, text: str, fields: dict[str, str]) -> HttpResponse:
+    """An action the services refused: said at the top of the customer's page, focused,
+    with what was typed in the fields again."""
     messages.error(request, text)
+    _keep(request, person, fields)
     return redirect(person_url(person))
+
+
+# The session's key for what a staff member typed in a refused form, and the fields kept
+# (text only: a checkbox such as "I checked who the customer is" is ticked again).
+_KEPT = "backoffice_kept"
+_KEPT_FIELDS = frozenset({"amount", "days", "reason"})
+# More than any of these fields takes (the page's maxlength): a long POST is not kept whole.
+_KEPT_LENGTH = 1000
+
+
+def _keep(request: HttpRequest, person: User, fields: dict[str, str]) -> None:
+    """Keep what was typed in the refused form, by the ids the customer's page gives its
+    fields, for that customer's page only and for its next showing only."""
+    request.session[_KEPT] = {
+        "customer": person.pk,
+        "values": {
+            element: request.POST.get(name, "")[:_KEPT_LENGTH]
+            for name, element in fields.items()
+            if name in _KEPT_FIELDS
+        },
+    }
+
+
+def _kept(request: HttpRequest, person: User) -> dict[str, str]:
+    """What `_keep` kept for this customer's page (and no longer kept once shown)."""
+    kept = request.session.pop(_KEPT, None)
+    if not isinstance(kept, dict) or kept.get("customer") != person.pk:
+        return {}
+    return dict(kept.get("values", {}))
 
 
 def _back(person: User, anchor: str) -> HttpResponse:
@@ -233,7 +268,12 @@ def refund(request: HttpRequest, pk: int, payment_id: str) -> HttpResponse:
             staff=_staff(request),
         )
     except PaymentRefused as refused:
-        return _failed(request, person, _refused_message(refused.reason))
+        return _failed(
+            request,
+            person,
+            _refused_message(refused.reason),
+            {"amount": f"amount-{payment.pk}", "reason": f"reason-refund-{payment.pk}"},
+        )
     messages.success(
         request,
         _("Refunded %(amount)s.")
@@ -253,7 +293,12 @@ def receipt_resend(request: HttpRequest, pk: int, payment_id: str) -> HttpRespon
     if not services.receipt_resend(
         payment=payment, reason=form.cleaned_data["reason"], staff=_staff(request), request=request
     ):
-        return _failed(request, person, _("Only a payment that went through has a receipt."))
+        return _failed(
+            request,
+            person,
+            _("Only a payment that went through has a receipt."),
+            {"reason": f"reason-receipt-{payment.pk}"},
+        )
     messages.success(
         request, _("The receipt is on its way to %(email)s.") % {"email": person.email}
     )
@@ -308,7 +353,9 @@ def line(request: HttpRequest, pk: int, device_id: int, action: str) -> HttpResp
             request=request,
         )
     except ValidationError as error:
-        return _failed(request, person, " ".join(error.messages))
+        return _failed(
+            request, person, " ".join(error.messages), {"reason": f"reason-line-{device.pk}"}
+        )
     if action == "suspend":
         text = _("Line suspended.") if changed else _("The line was already suspended.")
     else:
@@ -352,6 +399,11 @@ def two_factor_remove(request: HttpRequest, pk: int) -> HttpResponse:
     if not services.customer_two_factor_remove(
         customer=person, reason=form.cleaned_data["reason"], staff=_staff(request), request=request
     ):
-        return _failed(request, person, _("This customer has no two-factor sign-in."))
+        return _failed(
+            request,
+            person,
+            _("This customer has no two-factor sign-in."),
+            {"reason": "reason-two-factor"},
+        )
     messages.success(request, _("Two-factor sign-in removed; the customer is told by email."))
     return _back(person, "sign-in")

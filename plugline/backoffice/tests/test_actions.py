@@ -229,3 +229,86 @@ def test_actions_refuse_a_request_without_the_csrf_token(
     )
     assert response.status_code == 403
     assert Device.objects.get(pk=customer.device.pk).suspended_at is None
+
+
+def field_value(page: str, element: str) -> str | None:
+    """The value the page's input `element` (its id) is shown with; None if it has none."""
+    import html
+    import re
+
+    tag = re.search(rf'<input[^>]*\bid="{re.escape(element)}"[^>]*>', page)
+    assert tag is not None, f"no input #{element}"
+    found = re.search(r'\bvalue="([^"]*)"', tag[0])
+    return html.unescape(found[1]) if found and found[1] else None
+
+
+def test_a_refused_refund_shows_what_was_typed_again_once(
+    customer: Customer, billing_client: Client
+) -> None:
+    amount, reason = f"amount-{customer.payment.pk}", f"reason-refund-{customer.payment.pk}"
+    typed = 'Line down "a week" <3 days>'
+    refused = billing_client.post(
+        url("refund", customer, payment_id=customer.payment.pk),
+        {"amount": "50.00", "reason": typed},
+        follow=True,
+    )
+    page = refused.content.decode()
+
+    assert "At most $49.99 can be refunded." in page
+    assert (field_value(page, amount), field_value(page, reason)) == ("50.00", typed)
+    assert typed not in page  # escaped, as everything the page shows
+    assert not SandboxRefund.objects.exists()
+    # Shown once: the page opened again starts empty.
+    again = billing_client.get(url("customer", customer)).content.decode()
+    assert (field_value(again, amount), field_value(again, reason)) == (None, None)
+
+
+def test_a_refused_goodwill_form_keeps_what_was_typed(
+    customer: Customer, console_client: Client
+) -> None:
+    device = customer.device.pk
+    page = console_client.post(
+        url("goodwill", customer, device_id=device),
+        {"days": "91", "reason": "Outage on 3 March"},
+        follow=True,
+    ).content.decode()
+    assert (
+        field_value(page, f"days-{device}"),
+        field_value(page, f"reason-goodwill-{device}"),
+    ) == (
+        "91",
+        "Outage on 3 March",
+    )
+
+
+def test_a_refund_the_gateway_refused_keeps_what_was_typed(
+    customer: Customer, billing_client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refused(**kwargs: object):
+        raise payments.PaymentRefused("gateway")
+
+    monkeypatch.setattr("plugline.backoffice.views.payment_refund", refused)
+    page = billing_client.post(
+        url("refund", customer, payment_id=customer.payment.pk),
+        {"amount": "10.00", "reason": "Line was down"},
+        follow=True,
+    ).content.decode()
+
+    assert "The payment gateway refused the refund" in page
+    assert field_value(page, f"amount-{customer.payment.pk}") == "10.00"
+    assert field_value(page, f"reason-refund-{customer.payment.pk}") == "Line was down"
+
+
+def test_what_was_typed_for_one_customer_is_never_shown_on_anothers_page(
+    customer: Customer, agent_client: Client, bob
+) -> None:
+    # Every customer's page has this field, by this id.
+    typed = "Alice asked for it " + "x" * 200
+    refused = agent_client.post(url("password_reset", customer), {"reason": typed})
+    assert refused.status_code == 302
+
+    bobs = agent_client.get(reverse("backoffice:customer", kwargs={"pk": bob.user.pk}))
+    assert field_value(bobs.content.decode(), "reason-password-reset") is None
+    # Nor on Alice's page after that: it was for the page shown next.
+    alices = agent_client.get(url("customer", customer)).content.decode()
+    assert field_value(alices, "reason-password-reset") is None
