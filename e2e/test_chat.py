@@ -87,9 +87,11 @@ def test_a_customer_and_an_agent_chat_and_a_reload_loses_nothing(
         panel.get_by_role("button", name="Start the chat").click()
         expect(panel.get_by_text("You are number 1 in the queue.")).to_be_visible()
 
-        console.get_by_role("listitem").filter(has_text="Alice Archer").get_by_role(
-            "button", name="Accept"
-        ).click()
+        # The live queue, as the agent hears it: checked with Alice waiting in it.
+        waiting = console.get_by_role("listitem").filter(has_text="Alice Archer")
+        expect(waiting.get_by_role("button", name="Accept")).to_be_visible()
+        assert violations(console, "chat console, a chat waiting") == []
+        waiting.get_by_role("button", name="Accept").click()
         expect(panel.get_by_text("You are chatting with Sam.")).to_be_visible()
         chat = console.locator("article.console-chat").filter(has_text="Alice Archer")
         expect(chat.get_by_text("alice@example.com")).to_be_visible()
