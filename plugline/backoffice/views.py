@@ -211,7 +211,7 @@ def _failed(request: HttpRequest, person: User, text: str, fields: dict[str, str
 
 
 # The session's key for what a staff member typed in a refused form, and the fields kept
-# (text only: a checkbox such as "I checked who the customer is" is ticked again).
+# (text only: a checkbox such as "I checked who the customer is" is to be ticked again).
 _KEPT = "backoffice_kept"
 _KEPT_FIELDS = frozenset({"amount", "days", "reason"})
 # More than any of these fields takes (the page's maxlength): a long POST is not kept whole.

@@ -73,7 +73,8 @@ class Table:
 # What a spreadsheet reads as the start of a formula (OWASP's list, "CSV injection").
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # A negative amount as the table writes it ("-$12.00", "-12,00 kr.", "-3.5%"): a minus,
-# then digits, letters, separators, spaces and currency signs, no operator, no call.
+# then digits, letters, separators, spaces and currency signs, no operator, no call (a
+# bare "-A1" stays too: it runs nothing).
 _WRITTEN_NEGATIVE = re.compile(r"-[\w\s.,%$\u00a3\u00a5\u20ac\u00a4\u00a0\u202f]*")
 
 
