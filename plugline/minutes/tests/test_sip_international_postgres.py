@@ -4,7 +4,8 @@ Alice's phone (baresip) calls London through Kamailio to the carrier's trunk (a 
 Her balance pays for 12 seconds at 60 cents a minute billed per second: Kamailio ends the
 call when they run out (BYE to the phone and to the carrier), the call record is imported
 and rated, charged once, and the balance is back at zero. With no balance, the call is
-refused (402 No international balance) and never reaches the carrier.
+refused (402 No international balance), never reaches the carrier, and is in her call
+history as a call that did not go through.
 """
 
 from __future__ import annotations
@@ -159,6 +160,16 @@ def test_it_refuses_an_international_call_without_a_balance(
 
     assert len(carrier.invites()) == invites
     assert minutes_balance(user=user) == 0
+    # The call that did not go through is in Alice's call history, charged nothing.
+    call_records_import()
+    [record] = CallRecord.objects.filter(callee=LONDON)
+    assert (record.outcome, record.sip_code, record.duration_seconds) == (
+        CallOutcome.FAILED,
+        "402",
+        0,
+    )
+    assert record.caller_device == user.devices.get()
+    assert not MinutesEntry.objects.filter(kind=MinutesEntryKind.CALL_CHARGE).exists()
 
 
 def test_it_lets_an_account_make_one_international_call_at_a_time_from_any_of_its_lines(
@@ -200,3 +211,9 @@ def test_it_lets_an_account_make_one_international_call_at_a_time_from_any_of_it
         assert "Call established" not in other.output()
 
     assert len(carrier.invites()) == invites + 1
+    # The second line's call is in the history as one that did not go through (busy: the
+    # answer was 486).
+    call_records_import()
+    refused = CallRecord.objects.get(callee=LONDON, sip_code="486")
+    assert (refused.outcome, refused.duration_seconds) == (CallOutcome.BUSY, 0)
+    assert refused.caller == "+12125550148"
