@@ -9,11 +9,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
+from allauth.mfa.totp.internal.auth import TOTP
 from playwright.sync_api import Page, expect
 
 from conftest import PASSWORD, STAFF_TOTP_SECRET, Subscriber
-from e2e.helpers import OpenPage, fits, open_menu, sign_in, tab_to
+from e2e.helpers import OpenPage, authenticator_code, fits, open_menu, sign_in, tab_to
 from e2e.test_staff_accessibility import violations
 from plugline.accounts.models import User
 from plugline.notifications.models import OutboxMessage
@@ -24,18 +24,12 @@ from plugline.support.tests.factories import make_agent, open_ticket
 REFERENCE = re.compile(r"T-\d{6}")
 
 
-def totp_now() -> str:
-    import time
-
-    return format_hotp_value(hotp_value(STAFF_TOTP_SECRET, int(time.time()) // 30))
-
-
 def sign_in_agent(page: Page, agent: User) -> None:
     """The real sign-in of a staff member: password, then the authenticator's code."""
     sign_in(page, agent.email, PASSWORD)
     code = page.locator("input[name='code']")
     expect(code).to_be_visible()
-    code.fill(totp_now())
+    code.fill(authenticator_code(STAFF_TOTP_SECRET))
     page.locator("main form button.primary").click()
     expect(page.locator("input[name='code']")).to_have_count(0)
 
