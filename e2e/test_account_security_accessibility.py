@@ -9,8 +9,8 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from conftest import Subscriber
-from e2e.helpers import OpenPage, open_menu, sign_in
-from e2e.test_account_security import sign_out, totp_code
+from e2e.helpers import OpenPage, authenticator_code, open_menu, sign_in
+from e2e.test_account_security import sign_out
 
 AXE_OPTIONS = {
     "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]},
@@ -53,7 +53,7 @@ def test_the_security_pages_have_no_accessibility_violations(
     page.get_by_role("button", name="Turn on two-factor sign-in").click()
     expect(page.get_by_text("Incorrect code.")).to_be_visible()
     found += violations(page, "turn on, refused")
-    page.get_by_label("Code from the app").fill(totp_code(secret))
+    page.get_by_label("Code from the app").fill(authenticator_code(secret))
     page.get_by_role("button", name="Turn on two-factor sign-in").click()
     expect(page.locator("#recovery-codes code")).to_have_count(10)
     found += violations(page, "recovery codes")
@@ -73,7 +73,7 @@ def test_the_security_pages_have_no_accessibility_violations(
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_text("Incorrect code.")).to_be_visible()
     found += violations(page, "code at sign-in, refused")
-    page.get_by_label("Code").fill(totp_code(secret))
+    page.get_by_label("Code").fill(authenticator_code(secret))
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="My account", level=1)).to_be_visible()
     open_menu(page)
