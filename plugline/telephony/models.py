@@ -10,6 +10,8 @@ customers never get the same number.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
@@ -106,6 +108,19 @@ class SipAccount(models.Model):
         return f"{self.username}@{self.domain}"
 
 
+class AccTextField(models.CharField):
+    """A text column Kamailio's acc module may leave empty: PostgreSQL's driver writes ''
+    and SQLite's (`make sip`) NULL, so the column takes NULL, and Plugline reads it as ''."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("default", "")
+        kwargs["null"] = True
+        super().__init__(*args, **kwargs)
+
+    def from_db_value(self, value: str | None, expression: Any, connection: Any) -> str:
+        return "" if value is None else value
+
+
 class KamailioAcc(models.Model):
     """A row Kamailio's acc module writes (deploy/kamailio/kamailio.cfg, route[ACC_CALL]).
 
@@ -118,23 +133,25 @@ class KamailioAcc(models.Model):
 
     method = models.CharField(max_length=16, default="")
     from_tag = models.CharField(max_length=128, default="")
-    to_tag = models.CharField(max_length=128, default="")
+    # A reply Kamailio sends without relaying the call (a 480 to a line with no device
+    # registered, an international call refused) has no To tag.
+    to_tag = AccTextField(max_length=128)
     callid = models.CharField(max_length=255, default="", db_index=True)
     sip_code = models.CharField(max_length=3, default="")
     sip_reason = models.CharField(max_length=128, default="")
     time = models.DateTimeField(null=True)
-    # acc writes an unset value as '': every extra column is text.
-    caller = models.CharField(max_length=64, default="")
-    callee = models.CharField(max_length=64, default="")
+    # acc writes an unset value as '' (NULL on SQLite): every extra column is text.
+    caller = AccTextField(max_length=64)
+    callee = AccTextField(max_length=64)
     # Unix seconds: when the INVITE arrived, and when the answer or BYE was sent.
-    invite_ts = models.CharField(max_length=20, default="")
-    event_ts = models.CharField(max_length=20, default="")
+    invite_ts = AccTextField(max_length=20)
+    event_ts = AccTextField(max_length=20)
     # Where Kamailio diverted the call, if it did: the SIP user (E.164 digits) it was
     # forwarded to, or "voicemail"; and why (always, busy, noanswer, unavailable, dnd).
     # A database default too: a Kamailio still on a configuration without these extras
     # (during an upgrade) keeps writing its rows.
-    diverted_to = models.CharField(max_length=64, default="", db_default="")
-    divert_reason = models.CharField(max_length=16, default="", db_default="")
+    diverted_to = AccTextField(max_length=64, db_default="")
+    divert_reason = AccTextField(max_length=16, db_default="")
 
     class Meta:
         db_table = "kamailio_acc"

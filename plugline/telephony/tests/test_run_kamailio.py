@@ -22,6 +22,7 @@ from django.test import Client
 from conftest import make_subscriber
 from plugline.accounts.models import User
 from plugline.devices.services import device_suspend
+from plugline.telephony.callrecords import call_records_import
 from plugline.telephony.forwarding import call_settings_choice
 from plugline.telephony.kamailio_run import stop, wait_until_ready
 from plugline.telephony.management.commands.run_kamailio import (
@@ -29,6 +30,7 @@ from plugline.telephony.management.commands.run_kamailio import (
     packages_install,
     softphone_of_settings,
 )
+from plugline.telephony.models import CallOutcome, CallRecord
 from plugline.telephony.services import call_settings_save
 from plugline.telephony.sip import sip_ephemeral_credentials
 from plugline.telephony.tests.calls import SippServer, sipp_call, sipp_server
@@ -138,6 +140,46 @@ def test_it_sends_a_call_to_voicemail_when_do_not_disturb_is_saved_on_the_sqlite
     [invite] = voicemail.invites()
     assert invite.startswith(f"INVITE sip:12125550147@127.0.0.1:{voicemail.port} "), invite
     assert "X-Plugline-Voicemail: dnd" in invite, invite
+
+
+@pytest.fixture
+def no_voicemail(settings) -> None:
+    """Voicemail off (an empty VOICEMAIL_ADDR) in the Kamailio started after it."""
+    settings.VOICEMAIL_ADDR = ""
+
+
+@needs_sqlite
+def test_it_keeps_a_call_to_a_line_with_no_device_registered_in_the_call_history_on_the_sqlite_file(
+    no_voicemail: None, sqlite_kamailio: RunningKamailio, line: Line, client: Client
+):
+    # Kamailio answers 480 itself, without relaying the call: its acc row has no To tag,
+    # and no diversion, which the SQLite driver writes as NULL.
+    bob = make_line(
+        make_subscriber("bob@example.com", numbers=()).user,
+        serial="PLS10000002",
+        number="+12125550148",
+    )
+    caller = fetch_sip_settings(client, bob.boxed).json()
+
+    outcome = sipp_call(
+        sqlite_kamailio,
+        username=caller["username"],
+        domain=caller["domain"],
+        password=caller["password"],
+        dialled="2125550147",
+        final=480,
+    )
+
+    assert outcome.as_expected, outcome.output + sqlite_kamailio.log()
+    call_records_import()
+    [record] = CallRecord.objects.all()
+    assert (record.caller, record.callee, record.outcome, record.sip_code) == (
+        "+12125550148",
+        "+12125550147",
+        CallOutcome.NO_ANSWER,
+        "480",
+    )
+    assert record.callee_device == line.boxed.device
 
 
 @needs_sqlite
@@ -254,3 +296,15 @@ def test_it_refuses_international_calls_on_the_sqlite_file(
 
     assert outcome.as_expected, outcome.output + sqlite_kamailio.log()
     assert "International calls are not available" in outcome.output
+    # The call that did not go through is in the caller's call history.
+    from plugline.telephony.models import KamailioAcc
+
+    print("ACC", list(KamailioAcc.objects.values()), sqlite_kamailio.log())
+    call_records_import()
+    [record] = CallRecord.objects.all()
+    assert (record.caller, record.callee, record.outcome, record.sip_code) == (
+        "+12125550147",
+        "+" + dialled.lstrip("+0"),
+        CallOutcome.FAILED,
+        "403",
+    )

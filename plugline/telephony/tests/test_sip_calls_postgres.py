@@ -19,6 +19,8 @@ from django.utils import timezone
 
 from conftest import make_subscriber
 from plugline.devices.models import DeviceStatus
+from plugline.telephony.callrecords import call_records_import
+from plugline.telephony.models import CallOutcome, CallRecord
 from plugline.telephony.roles import sip_database_role_grant
 from plugline.telephony.tests.calls import (
     SippServer,
@@ -264,6 +266,15 @@ def test_it_refuses_a_call_abroad(
     assert outcome.as_expected, outcome.output + kamailio.log()
     assert "International calls are not available" in outcome.output
     assert carrier.invites() == before
+    # The call that did not go through is in Alice's call history.
+    call_records_import()
+    [record] = CallRecord.objects.filter(caller="+12125550147")
+    assert (record.callee, record.outcome, record.sip_code, record.duration_seconds) == (
+        "+" + dialled.lstrip("+0").removeprefix("11"),
+        CallOutcome.FAILED,
+        "403",
+        0,
+    )
 
 
 def test_it_sends_911_to_the_emergency_service_with_the_callers_number(
