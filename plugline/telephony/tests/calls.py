@@ -530,7 +530,14 @@ class Phone:
         """Dial `uri` now, over baresip's control socket (ctrl_tcp: a netstring of JSON).
         Dial once registered: a command given at start-up may run before the account is
         ready, and then nothing is dialled at all."""
-        message = json.dumps({"command": "dial", "params": uri, "token": "dial"})
+        self._command("dial", uri)
+
+    def hang_up(self) -> None:
+        """Hang up the call going on, over the control socket."""
+        self._command("hangup", "")
+
+    def _command(self, command: str, params: str) -> None:
+        message = json.dumps({"command": command, "params": params, "token": command})
         deadline = time.monotonic() + DEADLINE
         while True:
             try:
