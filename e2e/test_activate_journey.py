@@ -124,7 +124,7 @@ def test_the_wizard_speaks_french_on_a_phone(
     check_page(page, "appareil détecté")
     page.get_by_role("link", name="Suivant").click()
     expect(page.get_by_text("Étape 2 sur 7")).to_be_visible()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Où l’avez-vous acheté ?")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Où l’avez-vous acheté\u202f?")
     check_page(page, "étape 2")
     page.get_by_label("En magasin").check()
     page.get_by_role("button", name="Continuer").click()

@@ -73,7 +73,7 @@ BLOCKING_WORDS = {
         "Historique des appels",
         "Appel bloqué",
         "Bloquer ce numéro",
-        "(416) 555-0148 est bloqué : ses appels vers cet appareil sont refusés.",
+        "(416) 555-0148 est bloqué\u00a0: ses appels vers cet appareil sont refusés.",
         "Bloqué",
     ),
     "da": (

@@ -167,7 +167,7 @@ def test_a_customer_and_an_agent_chat_and_a_reload_loses_nothing(
             "fr",
             "Discuter avec nous",
             "Aucun conseiller n\u2019est en ligne pour le moment.",
-            "Comment pouvons-nous vous aider ?",
+            "Comment pouvons-nous vous aider\u202f?",
         ),
         (
             "da",

@@ -51,7 +51,7 @@ WORDS = {
         lang="fr",
         badges=["Expire dans 12 jours", "Actif", "En période de grâce"],
         autorenew=["Activé, avec 1 year", "Désactivé", "Désactivé"],
-        no_e911="Pas encore d’adresse E911 : ajoutez-en une avant d’utiliser la ligne.",  # noqa: RUF001 (French)
+        no_e911="Pas encore d’adresse E911\u00a0: ajoutez-en une avant d’utiliser la ligne.",  # noqa: RUF001 (French)
         renew="Renouveler",
     ),
     "da": Words(

@@ -72,6 +72,6 @@ def test_the_owner_blocks_a_prefix_refuses_anonymous_callers_and_unblocks_in_fre
     tab_to(page, page.get_by_role("button", name="Débloquer +1900…"), limit=80)
     page.keyboard.press("Enter")
     expect(
-        page.get_by_text("Débloqué : ces appels font de nouveau sonner l’appareil.")
+        page.get_by_text("Débloqué\u00a0: ces appels font de nouveau sonner l’appareil.")
     ).to_be_visible()
     assert not BlockedCaller.objects.filter(device=device).exists()

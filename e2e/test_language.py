@@ -16,7 +16,7 @@ SIGN_IN_PAGE = {
         "identifier": "Adresse e-mail ou numéro de téléphone",
         "password": "Mot de passe",
         "log_in": "Se connecter",
-        "forgot": "Mot de passe oublié ?",
+        "forgot": "Mot de passe oublié\u202f?",
     },
     "Dansk": {
         "lang": "da",

@@ -54,5 +54,5 @@ def test_it_names_the_plan_and_the_test_cards_in_french(claire: Subscriber, page
     page.get_by_role("button", name="Enregistrer la carte").click()
 
     page.get_by_role("button", name="Payer").click()
-    expect(page.get_by_role("heading", name="Merci : votre paiement a abouti")).to_be_visible()
+    expect(page.get_by_role("heading", name="Merci\u00a0: votre paiement a abouti")).to_be_visible()
     expect(page.locator(".renewed")).to_contain_text("1 an")

@@ -45,7 +45,7 @@ WORDS = {
         "listen": "Écouter",
         "save": "Garder l’annonce enregistrée",  # noqa: RUF001
         "recording": "Enregistrement…",
-        "recorded": "Enregistré : 2 s.",
+        "recorded": "Enregistré\u00a0: 2 s.",
         "saved": "Les appelants entendent désormais votre annonce.",
         "own": "Les appelants entendent votre propre annonce.",
         "refused": "Le navigateur n'a pas le droit d'utiliser le microphone",

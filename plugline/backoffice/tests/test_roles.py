@@ -168,7 +168,7 @@ def test_a_subscriber_cannot_open_the_console(customer: Customer, client: Client
 
 @pytest.mark.parametrize(
     ("language", "shown"),
-    [("en", "Your roles: Support agent"), ("fr", "Vos rôles : Agent d\u2019assistance")],
+    [("en", "Your roles: Support agent"), ("fr", "Vos rôles\u00a0: Agent d\u2019assistance")],
 )
 def test_it_tells_staff_their_roles_in_their_language(
     agent_client: Client, support_agent: User, language: str, shown: str

@@ -31,7 +31,7 @@ pytestmark = pytest.mark.django_db
 EXPECTED = {
     "fr": {
         "plan": "1 an",
-        "plan_and_price": "1 an : 49,99",
+        "plan_and_price": "1 an\u00a0: 49,99",
         "test_cards": "Cartes de test",
         "time_zone": "Copenhague",
         "other_time_zone": "Vienne",

@@ -72,7 +72,7 @@ def test_it_lists_a_categorys_articles_in_its_language(client: Client):
     help_articles_seed()
     html = client.get("/help/account/", headers=FRENCH).content.decode()
     assert "<h1>Votre compte</h1>" in html
-    assert "Mot de passe oublié ?" in html
+    assert "Mot de passe oublié\u202f?" in html
     assert "Vous avez acheté un appareil d’occasion" in html  # noqa: RUF001
 
 

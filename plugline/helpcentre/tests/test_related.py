@@ -52,7 +52,7 @@ def test_it_offers_the_articles_in_the_readers_language(client: Client):
         {"serial": "PLG99999999", "label_code": "ABCD2345"},
         headers={"accept-language": "fr"},
     ).content.decode()
-    assert "Ces articles peuvent vous aider :" in page
+    assert "Ces articles peuvent vous aider\u00a0:" in page
     assert "L’appareil ne démarre pas avec l’ordinateur</a>" in page  # noqa: RUF001
 
 

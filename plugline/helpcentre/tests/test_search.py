@@ -104,7 +104,7 @@ def test_it_says_so_in_french_when_nothing_matches_and_offers_help(
     settings.HELP_CONTACT_URL = "/contact/"
     response = _search(client, "zeppelin", "fr")
     page = response.content.decode()
-    assert "Aucun article ne correspond à « zeppelin »" in page
+    assert "Aucun article ne correspond à «\u00a0zeppelin\u00a0»" in page
     assert 'href="/contact/"' in page
 
 

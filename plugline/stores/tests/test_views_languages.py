@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 NOT_FOUND = {
     "en": "We found no place called “Xyzzyville”. Check the spelling, or try a postal code.",
     "fr": (
-        "Nous n’avons trouvé aucun lieu nommé « Xyzzyville ». "
+        "Nous n’avons trouvé aucun lieu nommé «\u00a0Xyzzyville\u00a0». "
         "Vérifiez l’orthographe, ou essayez un code postal."
     ),
     "da": (
@@ -60,7 +60,7 @@ def test_it_refuses_a_bad_location_in_the_readers_language(client: Client, langu
             "fr",
             "Magasins près de Montréal, QC, Canada",
             "1 magasin, le plus proche en premier.",
-            "Magasin 1 : Plateau",
+            "Magasin 1\u00a0: Plateau",
             "Zoom avant",
         ),
         (
