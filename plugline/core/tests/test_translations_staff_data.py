@@ -233,12 +233,12 @@ def test_it_shows_every_report_its_chart_and_its_csv_without_english(
             assert not _shows(words, csv_text), (report.slug, "csv", words)
         # The list of reports: each report's title and summary in the language.
         for english_words, words in zip(english[-2:], translated[-2:], strict=True):
-            # Spaces folded as _words folds them (French puts no-break spaces before ":").
-            words = " ".join(words.split())
+            # Spaces folded as the page's (French puts no-break spaces before ":").
+            words = _words(words)
             assert words in home
             if english_words != words:
                 assert english_words not in home, english_words
-        assert " ".join(translated[0].split()) in page
+        assert _words(translated[0]) in page
         assert translated[1] in csv_text.splitlines()[0]
 
 

@@ -103,17 +103,23 @@ def voicemail(settings) -> Iterator[SippServer]:
         yield server
 
 
-@needs_sqlite
-def test_it_sends_a_call_to_voicemail_when_do_not_disturb_is_saved_on_the_sqlite_file(
-    voicemail: SippServer, sqlite_kamailio: RunningKamailio, line: Line, client: Client
-):
-    kamailio = sqlite_kamailio
-    bob = make_line(
+@pytest.fixture
+def bob(client: Client) -> dict[str, str]:
+    """Bob's line, +1 212 555 0148 (Alice's is 0147): its SIP settings, as his device
+    fetched them."""
+    line = make_line(
         make_subscriber("bob@example.com", numbers=()).user,
         serial="PLS10000002",
         number="+12125550148",
     )
-    caller = fetch_sip_settings(client, bob.boxed).json()
+    return fetch_sip_settings(client, line.boxed).json()
+
+
+@needs_sqlite
+def test_it_sends_a_call_to_voicemail_when_do_not_disturb_is_saved_on_the_sqlite_file(
+    voicemail: SippServer, sqlite_kamailio: RunningKamailio, line: Line, bob: dict[str, str]
+):
+    kamailio = sqlite_kamailio
     device = line.boxed.device
     assert device.owner is not None
     off: dict[str, Any] = {
@@ -129,9 +135,9 @@ def test_it_sends_a_call_to_voicemail_when_do_not_disturb_is_saved_on_the_sqlite
 
     outcome = sipp_call(
         kamailio,
-        username=caller["username"],
-        domain=caller["domain"],
-        password=caller["password"],
+        username=bob["username"],
+        domain=bob["domain"],
+        password=bob["password"],
         dialled="2125550147",
         final=200,
     )
@@ -150,22 +156,15 @@ def no_voicemail(settings) -> None:
 
 @needs_sqlite
 def test_it_keeps_a_call_to_a_line_with_no_device_registered_in_the_call_history_on_the_sqlite_file(
-    no_voicemail: None, sqlite_kamailio: RunningKamailio, line: Line, client: Client
+    no_voicemail: None, sqlite_kamailio: RunningKamailio, line: Line, bob: dict[str, str]
 ):
     # Kamailio answers 480 itself, without relaying the call: its acc row has no To tag,
     # and no diversion, which the SQLite driver writes as NULL.
-    bob = make_line(
-        make_subscriber("bob@example.com", numbers=()).user,
-        serial="PLS10000002",
-        number="+12125550148",
-    )
-    caller = fetch_sip_settings(client, bob.boxed).json()
-
     outcome = sipp_call(
         sqlite_kamailio,
-        username=caller["username"],
-        domain=caller["domain"],
-        password=caller["password"],
+        username=bob["username"],
+        domain=bob["domain"],
+        password=bob["password"],
         dialled="2125550147",
         final=480,
     )
@@ -297,9 +296,6 @@ def test_it_refuses_international_calls_on_the_sqlite_file(
     assert outcome.as_expected, outcome.output + sqlite_kamailio.log()
     assert "International calls are not available" in outcome.output
     # The call that did not go through is in the caller's call history.
-    from plugline.telephony.models import KamailioAcc
-
-    print("ACC", list(KamailioAcc.objects.values()), sqlite_kamailio.log())
     call_records_import()
     [record] = CallRecord.objects.all()
     assert (record.caller, record.callee, record.outcome, record.sip_code) == (
