@@ -583,7 +583,7 @@ def sipp(
 ) -> SippStats:
     """sipp running `scenario` `count` times (-m) at `rate` a second (-r) with at most `limit`
     open at once (-l), its fields from `injection` (-inf), from 127.0.0.1:`port` (-p)."""
-    from plugline.telephony.kamailio_run import free_port
+    from plugline.core.ports import free_port
 
     folder.mkdir(parents=True)
     (folder / "scenario.xml").write_text(scenario)
@@ -662,7 +662,7 @@ def call_setups(
 ) -> SippStats:
     """Callees registered at a sipp UAS, callers registered at the sipp placing the calls;
     caller i calls callee i (by its number) through Plugline's Kamailio."""
-    from plugline.telephony.kamailio_run import free_port
+    from plugline.core.ports import free_port
     from plugline.telephony.tests.calls import call_scenario
 
     half = len(subscribers) // 2

@@ -20,8 +20,8 @@ from conftest import Subscriber, make_subscriber
 from e2e.conftest import ACTION_TIMEOUT_MS, LAUNCH_ARGS, chromium_executable
 from e2e.helpers import fits, sign_in, tab_to
 from e2e.test_device_page import assert_no_axe_violations
+from plugline.core.ports import free_port
 from plugline.devices.models import Device
-from plugline.telephony.kamailio_run import free_port
 from plugline.telephony.services import sip_accounts_provision_all
 from plugline.telephony.tests.sip_factory import make_line
 

@@ -22,24 +22,11 @@ from pathlib import Path
 
 from django.conf import settings
 
+from plugline.core.ports import free_port, free_ports
+
 CONFIG = Path(settings.BASE_DIR) / "deploy" / "kamailio" / "kamailio.cfg"
 # Generous: CI runs on a loaded two-core machine.
 START_TIMEOUT = 60.0
-
-
-def free_port() -> int:
-    """A port free on 127.0.0.1 for both UDP and TCP."""
-    for _ in range(100):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
-            tcp.bind(("127.0.0.1", 0))
-            port = int(tcp.getsockname()[1])
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-                try:
-                    udp.bind(("127.0.0.1", port))
-                except OSError:
-                    continue
-                return port
-    raise RuntimeError("no free port for both UDP and TCP")
 
 
 def defines(
@@ -264,7 +251,7 @@ def running_rtpengine(*, interface: str = "127.0.0.1") -> Iterator[RunningRtpeng
     with tempfile.TemporaryDirectory(prefix="plugline-rtpengine-") as directory:
         run_dir = Path(directory)
         control_port = free_port()
-        media_port = free_port() // 2 * 2
+        media_port = free_ports(100, even=True)
         log_path = run_dir / "rtpengine.log"
         # The production configuration (deploy/rtpengine/rtpengine.conf), as `make sip` runs it.
         from plugline.telephony.management.commands.run_rtpengine import rtpengine_command

@@ -6,7 +6,6 @@ from __future__ import annotations
 import http.client
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -17,14 +16,10 @@ from pathlib import Path
 
 from django.db import connection
 
+from plugline.core.ports import free_port
+
 ROOT = Path(__file__).resolve().parents[3]
 ALWAYS_OPEN = "Mon-Sun 00:00-24:00"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def test_database_url() -> str:

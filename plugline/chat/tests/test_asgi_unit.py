@@ -11,7 +11,7 @@ from pathlib import Path
 
 import websocket
 
-from plugline.chat.tests.asgi_servers import free_port
+from plugline.core.ports import free_port
 from plugline.core.tests.test_deploy import DEPLOY, INSTALL_ROOT, ROOT, unit_command
 
 

@@ -26,8 +26,9 @@ import time
 from pathlib import Path
 
 from plugline.core.certificates import self_signed_certificate as certificate_write
+from plugline.core.ports import free_port, free_ports
 from plugline.core.tests.test_settings import manage
-from plugline.telephony.kamailio_run import free_port, stop
+from plugline.telephony.kamailio_run import stop
 
 ROOT = Path(__file__).resolve().parents[3]
 DEPLOY = ROOT / "deploy"
@@ -303,7 +304,7 @@ def test_it_starts_rtpengine_as_its_unit_does(tmp_path: Path) -> None:
     assert "--interface=192.0.2.10" in arguments
     # The unit's command on this machine: the checkout's file, loopback for the example's
     # public address, a scratch pid file, and free ports over the file's.
-    control, media = free_port(), free_port() // 2 * 2
+    control, media = free_port(), free_ports(10, even=True)
     local = {
         "--config-file": str(DEPLOY / "rtpengine" / "rtpengine.conf"),
         "--interface": "127.0.0.1",

@@ -34,6 +34,7 @@ import pytest
 from django.test import RequestFactory
 
 from plugline.core.http import client_ip
+from plugline.core.ports import free_port
 from plugline.core.tests.test_deploy import (
     CERTIFICATE,
     CERTIFICATE_KEY,
@@ -42,7 +43,6 @@ from plugline.core.tests.test_deploy import (
     env_file,
     self_signed_certificate,
 )
-from plugline.core.tests.test_health import free_port
 
 HOST = "portal.example.net"
 

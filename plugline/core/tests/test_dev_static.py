@@ -14,14 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from plugline.core.ports import free_port
+
 ROOT = Path(__file__).resolve().parents[3]
 START_TIMEOUT_S = 60
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _status(port: int, path: str) -> int:
@@ -38,7 +34,7 @@ def _status(port: int, path: str) -> int:
 def dev_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     """`manage.py runserver` as `make run` starts it, in its own process and folder."""
     var_dir = tmp_path_factory.mktemp("var")
-    port = _free_port()
+    port = free_port()
     env = {
         "PATH": os.environ.get("PATH", ""),
         "DEBUG": "1",

@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 from django.db import OperationalError, connection
 from django.test import Client
 
 from conftest import make_subscriber
-
-
-def free_port() -> int:
-    """A port on 127.0.0.1 that nothing listens on."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from plugline.core.ports import free_port
 
 
 @pytest.mark.django_db

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import secrets
 
-from plugline.core.tests.test_health import free_port
+from plugline.core.ports import free_port
 from plugline.core.tests.test_settings import manage
 
 REQUEST_ID = "6f1c2b7e9d0a4c3b8e5f1a2b3c4d5e6f"

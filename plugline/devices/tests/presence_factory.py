@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
@@ -14,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from plugline.accounts.models import User
+from plugline.core.ports import free_port
 from plugline.devices.keys import (
     device_key_generate,
     label_code_generate,
@@ -100,6 +100,4 @@ def running_agent(*, serial: str, key: str, portal: str) -> Iterator[RunningAgen
 
 
 def port_with_nothing_listening() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    return free_port()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -13,19 +12,14 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
+from plugline.core.ports import free_port
+
 
 @dataclass
 class SMTPServer:
     host: str
     port: int
     messages: list[EmailMessage] = field(default_factory=list)
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class _Collect:

@@ -13,6 +13,7 @@ from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from conftest import Subscriber
+from plugline.core.ports import free_port
 from plugline.notifications.models import OutboxMessage, OutboxStatus
 from plugline.notifications.services import (
     SWEEP_GRACE,
@@ -26,7 +27,6 @@ from plugline.notifications.services import (
 )
 from plugline.notifications.tests.smtp import (
     SMTPServer,
-    free_port,
     running_smtp_server,
     use_smtp_server,
 )

@@ -22,9 +22,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
 import pynetstring
 
-from plugline.telephony.tests.kamailio import SIPP_TIMEOUT, RunningKamailio, SippOutcome, free_port
+from plugline.core.ports import free_port, free_ports
+from plugline.telephony.tests.kamailio import SIPP_TIMEOUT, RunningKamailio, SippOutcome
 
 DEADLINE = 60.0
 
@@ -48,13 +50,13 @@ def wait_for(
     )
 
 
-def _udp_port_taken(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-        try:
-            udp.bind(("127.0.0.1", port))
-        except OSError:
-            return True
+def _holds_udp_port(pid: int, port: int) -> bool:
+    """Process `pid` has a UDP socket bound to `port` (not merely: something has)."""
+    try:
+        sockets = psutil.Process(pid).net_connections(kind="udp")
+    except psutil.NoSuchProcess:
         return False
+    return any(bound.laddr and bound.laddr.port == port for bound in sockets)
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
@@ -259,7 +261,7 @@ def sipp_server(
             scenario.write_text(UAS_SCENARIO)
         else:
             scenario.write_text(UAS_REFUSING_SCENARIO.replace("{final}", str(refuse_with)))
-        with (folder / "sipp.out").open("wb") as out:
+        with (folder / "sipp.out").open("wb") as out, (folder / "sipp.err").open("wb") as err:
             process = subprocess.Popen(
                 [
                     "sipp",
@@ -275,17 +277,22 @@ def sipp_server(
                     str(messages),
                 ],
                 stdout=out,
-                stderr=subprocess.STDOUT,
+                stderr=err,
                 cwd=folder,
                 start_new_session=True,
             )
         try:
             wait_for(
-                lambda: process.poll() is not None or _udp_port_taken(port),
+                lambda: process.poll() is not None or _holds_udp_port(process.pid, port),
                 what=f"sipp UAS listening on {port}",
             )
             if process.poll() is not None:
-                raise RuntimeError((folder / "sipp.out").read_text(errors="replace"))
+                # Its screens, then why it stopped (its errors), last where a log's tail shows it.
+                raise RuntimeError(
+                    f"sipp UAS stopped while starting on port {port}:\n"
+                    + (folder / "sipp.out").read_text(errors="replace")
+                    + (folder / "sipp.err").read_text(errors="replace")
+                )
             yield SippServer(process, port, messages)
         finally:
             _stop(process)
@@ -587,26 +594,18 @@ class Phone:
         return seconds
 
 
-def _port_pair() -> int:
-    """A free port whose next one is free too (baresip opens TLS on port + 1)."""
-    for _ in range(100):
-        port = free_port()
-        if not _udp_port_taken(port + 1):
-            return port
-    raise RuntimeError("no two free ports in a row")
-
-
 _EADDRINUSE = 98
 
 
 def _baresip_start(folder: Path) -> tuple[subprocess.Popen[bytes], int]:
     """baresip on fresh ports with the account in `folder`, once its control socket listens
     (or it has exited: see its returncode)."""
-    rtp = free_port()
+    rtp = free_ports(20)
     ctrl_port = free_port()
     (folder / "config").write_text(
         _BARESIP_CONFIG.format(
-            port=_port_pair(),
+            # baresip opens TLS on the SIP port + 1.
+            port=free_ports(2),
             rtp_low=rtp,
             rtp_high=rtp + 19,
             snd_path=folder / "snd",

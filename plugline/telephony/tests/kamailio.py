@@ -15,11 +15,12 @@ from pathlib import Path
 
 import pytest
 
+from plugline.core.ports import free_port as free_port
+
 # Kamailio on free ports, shared with bench/sip.py.
 from plugline.telephony.kamailio_run import CONFIG as CONFIG
 from plugline.telephony.kamailio_run import RunningKamailio as RunningKamailio
 from plugline.telephony.kamailio_run import defines as defines
-from plugline.telephony.kamailio_run import free_port as free_port
 from plugline.telephony.kamailio_run import kamailio_check as kamailio_check
 from plugline.telephony.kamailio_run import running_kamailio as running_kamailio
 

@@ -18,7 +18,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from plugline.telephony.kamailio_run import free_port, stop
+from plugline.core.ports import free_port, free_ports
+from plugline.telephony.kamailio_run import stop
 from plugline.telephony.management.commands.run_rtpengine import (
     CONFIG,
     port_range,
@@ -98,7 +99,7 @@ def test_it_refuses_a_port_range_that_is_not_one():
 
 
 def test_it_runs_rtpengine_in_userspace_with_the_deploy_configuration(tmp_path: Path):
-    control, media = free_port(), free_port() // 2 * 2
+    control, media = free_port(), free_ports(10, even=True)
     command = rtpengine_command(
         interface="127.0.0.1", ng_port=control, ports=(media, media + 9), run_dir=tmp_path
     )

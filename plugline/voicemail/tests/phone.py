@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import math
-import socket
 import subprocess
 import tempfile
 import threading
@@ -15,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from plugline.telephony.kamailio_run import free_port
+from plugline.core.ports import free_port, free_ports
 from plugline.voicemail.audio import Pcm, level, wav_bytes, wav_read
 from plugline.voicemail.server import VoicemailServer
 
@@ -37,23 +36,8 @@ module_app menu.so
 
 
 def port_pair() -> int:
-    """A free port whose next one is free too (baresip opens TLS on port + 1).
-
-    The next port is probed as baresip binds it, with SO_REUSEADDR: bind(0) gives odd ports
-    and outgoing connections take even ones, so on a busy machine port + 1 is often one in
-    TIME_WAIT, which baresip may bind but a plain probe may not."""
-    for _ in range(100):
-        port = free_port()
-        try:
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-                probe.bind(("127.0.0.1", port + 1))
-            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                probe.bind(("127.0.0.1", port + 1))
-        except OSError:
-            continue
-        return port
-    raise RuntimeError("no two free ports in a row")
+    """A free port whose next one is free too (baresip opens TLS on port + 1)."""
+    return free_ports(2)
 
 
 def tone_wav(seconds: float, *, frequency: float = 440.0, amplitude: int = 8000) -> bytes:
@@ -83,7 +67,7 @@ def wav_seconds(data: bytes) -> float:
 @contextmanager
 def voicemail_server(*, max_seconds: int = 120) -> Iterator[VoicemailServer]:
     """The voicemail server on free ports of 127.0.0.1, serving in a thread."""
-    rtp = free_port()
+    rtp = free_ports(20)
     server = VoicemailServer(
         sip_listen=f"127.0.0.1:{port_pair()}",
         control_port=free_port(),
@@ -153,7 +137,7 @@ def dial(
     with tempfile.TemporaryDirectory(prefix="plugline-vm-caller-") as directory:
         folder = Path(directory)
         (folder / "tone.wav").write_bytes(tone_wav(seconds))
-        rtp = free_port()
+        rtp = free_ports(10)
         (folder / "config").write_text(
             CALLER_CONFIG.format(
                 port=port_pair(), rtp=rtp, rtp_high=rtp + 9, tone=folder / "tone.wav"

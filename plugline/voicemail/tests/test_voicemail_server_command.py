@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import connection
 
 from conftest import make_subscriber
-from plugline.telephony.kamailio_run import free_port
+from plugline.core.ports import free_port, free_ports
 from plugline.telephony.tests.sip_factory import make_line
 from plugline.voicemail.models import VoicemailMessage
 from plugline.voicemail.server import VoicemailServer
@@ -38,7 +38,7 @@ def database_url() -> str:
 
 def test_it_serves_calls_until_it_is_stopped(tmp_path: Path) -> None:
     line = make_line(make_subscriber(numbers=()).user, number=f"+{NUMBER}")
-    sip_port, control_port, rtp = port_pair(), free_port(), free_port()
+    sip_port, control_port, rtp = port_pair(), free_port(), free_ports(20)
     environment = {
         **os.environ,
         "DATABASE_URL": database_url(),
