@@ -10,6 +10,7 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from datetime import timedelta
 
+        from plugline.core.csrf import csrf_string_install
         from plugline.core.scheduling import (
             periodic_claims_prune,
             register_periodic_job,
@@ -22,3 +23,4 @@ class CoreConfig(AppConfig):
         register_periodic_job(
             "core.clear_expired_sessions", every=timedelta(hours=1), func=sessions_clear_expired
         )
+        csrf_string_install()
