@@ -107,7 +107,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     # The request's id first, for every log line written while it is served.
-    "django_guid.middleware.guid_middleware",
+    "plugline.core.request_ids.request_id_middleware",
     # /healthz before the rest: no session, no user, no HTTPS redirect (plugline.core.health).
     "plugline.core.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -626,7 +626,8 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
-        # The id of the request being served (None outside a request), from django-guid.
+        # The id of the request being served (None outside a request): django-guid's
+        # filter, the id set by plugline.core.request_ids.
         "request_id": {
             "()": "django_guid.log_filters.CorrelationId",
             "correlation_id_field": "request_id",
@@ -650,5 +651,5 @@ LOGGING = {
     },
 }
 # Each request gets an id (nginx's $request_id in X-Request-ID, else a new
-# one), written in JSON logs and sent back in the response's X-Request-ID.
-DJANGO_GUID = {"GUID_HEADER_NAME": "X-Request-ID", "EXPOSE_HEADER": False}
+# one), written in JSON logs and sent back in the response's X-Request-ID:
+# plugline.core.request_ids, with django-guid's context, log filter and clearing.
