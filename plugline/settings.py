@@ -106,7 +106,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # The request's id first, for every log line written while it is served.
+    # The request's id first, for every log line written while it is served: nginx's
+    # $request_id in X-Request-ID, else a new one, written in JSON logs (django-guid's
+    # filter) and sent back in the response's X-Request-ID.
     "plugline.core.request_ids.request_id_middleware",
     # /healthz before the rest: no session, no user, no HTTPS redirect (plugline.core.health).
     "plugline.core.health.HealthCheckMiddleware",
@@ -650,6 +652,3 @@ LOGGING = {
         "django_tasks": {"level": LOG_LEVEL},
     },
 }
-# Each request gets an id (nginx's $request_id in X-Request-ID, else a new
-# one), written in JSON logs and sent back in the response's X-Request-ID:
-# plugline.core.request_ids, with django-guid's context, log filter and clearing.
